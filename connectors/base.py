@@ -1,0 +1,46 @@
+"""What every connector hands the pipelines: pages of parsed records per resource, with cursor state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass
+class Page:
+    """One provider page, parsed once.
+
+    Within one read of a resource, pages come newest state first: when the same object id occurs
+    twice in a run, the later occurrence is older and the pipeline drops it.
+    """
+
+    records: list[dict[str, Any]]
+    # ISO-8601 UTC deletion time per record (aligned with `records`), or None when no record is deleted.
+    deleted_at: list[str | None] | None = None
+    # Cursor state to persist once this page's rows are committed; None leaves the state as it was.
+    state: dict[str, Any] | None = None
+    # What the provider says exists (for completeness checks), given on the last page of a full read.
+    expected_total: int | None = None
+    # Human-readable remarks for the sync log, e.g. "events cursor older than 30 days: full re-read".
+    notes: list[str] = field(default_factory=list)
+
+
+class Connector(Protocol):
+    """A provider account, ready to read."""
+
+    provider: str
+
+    def resources(self) -> list[str]:
+        """Names of the resources this connector can read."""
+        ...
+
+    def read(
+        self, resource: str, state: Mapping[str, Any], *, full_refresh: bool = False
+    ) -> Iterator[Page]:
+        """Pages of `resource` changed since `state` (everything when empty or full_refresh)."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...

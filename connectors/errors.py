@@ -1,0 +1,44 @@
+"""Connector errors, grouped by what the caller should do about them."""
+
+from __future__ import annotations
+
+
+class ConnectorError(Exception):
+    """Base of every connector error. `retriable` tells the orchestrator whether to try again."""
+
+    retriable = False
+
+    def __init__(self, message: str, *, status: int | None = None, provider: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.provider = provider
+
+
+class ConfigurationError(ConnectorError):
+    """The integration is set up wrongly (missing credential, bad base URL): fix the settings."""
+
+
+class AuthenticationError(ConnectorError):
+    """The provider refused the credentials (401/403, revoked token): the venue must reconnect."""
+
+
+class RetriableAPIError(ConnectorError):
+    """A passing fault (5xx, timeout, connection reset): try again later."""
+
+    retriable = True
+
+
+class RateLimitedError(RetriableAPIError):
+    """The provider said slow down; `retry_after` is its hint in seconds, when it gave one."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class FatalAPIError(ConnectorError):
+    """The provider rejected the request itself (400, 404, unknown resource): retrying won't help."""
+
+
+class SignatureError(ConnectorError):
+    """A webhook's signature is missing, malformed, stale or wrong: answer 400, store nothing."""

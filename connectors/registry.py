@@ -1,0 +1,93 @@
+"""The providers intsync knows, and the credential keys each one takes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ProviderInfo:
+    """A provider's credential keys: each tuple in `required_any` lists alternatives, one must be set."""
+
+    name: str
+    required_any: tuple[tuple[str, ...], ...]
+    optional: tuple[str, ...] = ()
+    secret_keys: tuple[str, ...] = ()
+
+    @property
+    def keys(self) -> set[str]:
+        return {k for group in self.required_any for k in group} | set(self.optional)
+
+
+PROVIDERS: dict[str, ProviderInfo] = {
+    "stripe": ProviderInfo(
+        "stripe",
+        required_any=(("api_key",),),
+        optional=("webhook_secret", "account_id"),
+        secret_keys=("api_key", "webhook_secret"),
+    ),
+    "square": ProviderInfo(
+        "square",
+        required_any=(("access_token",),),
+        optional=(
+            "webhook_signature_key",
+            "webhook_url",
+            "refresh_token",
+            "client_id",
+            "client_secret",
+            "expires_at",
+        ),
+        secret_keys=("access_token", "webhook_signature_key", "refresh_token", "client_secret"),
+    ),
+    "mailchimp": ProviderInfo(
+        "mailchimp",
+        required_any=(("api_key", "access_token"),),
+        optional=("server", "webhook_secret"),
+        secret_keys=("api_key", "access_token", "webhook_secret"),
+    ),
+    "quickbooks": ProviderInfo(
+        "quickbooks",
+        required_any=(("client_id",), ("client_secret",), ("refresh_token",), ("realm_id",)),
+        optional=("webhook_verifier_token", "redirect_uri"),
+        secret_keys=("client_secret", "refresh_token", "webhook_verifier_token"),
+    ),
+}
+
+
+class CredentialError(ValueError):
+    """Credentials that a provider does not take, or that are missing."""
+
+
+def validate_credentials(provider: str, credentials: Mapping[str, str]) -> None:
+    """Raise CredentialError naming the bad key and what the provider takes."""
+    info = PROVIDERS.get(provider)
+    if info is None:
+        raise CredentialError(
+            f"unknown provider {provider!r}: expected one of {', '.join(sorted(PROVIDERS))}"
+        )
+    unknown = sorted(set(credentials) - info.keys)
+    if unknown:
+        raise CredentialError(
+            f"{provider} does not take credential {unknown[0]!r}: "
+            f"it takes {', '.join(sorted(info.keys))}"
+        )
+    for group in info.required_any:
+        if not any(credentials.get(key) for key in group):
+            wanted = " or ".join(group)
+            raise CredentialError(
+                f"{provider} needs credential {wanted} (--credential {group[0]}=...)"
+            )
+    if (
+        provider == "mailchimp"
+        and credentials.get("access_token")
+        and not credentials.get("server")
+    ):
+        raise CredentialError("mailchimp with access_token needs credential server (e.g. us6)")
+
+
+def mask(value: str) -> str:
+    """Show the shape of a secret, never the secret: `sk_test_...a1b2` style for long values."""
+    if len(value) <= 8:
+        return "****"
+    return f"{value[:3]}...{value[-4:]}" if len(value) > 16 else "****" + value[-2:]

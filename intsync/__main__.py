@@ -1,0 +1,3 @@
+from intsync.cli.main import cli
+
+cli()

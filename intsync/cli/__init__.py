@@ -1,0 +1,1 @@
+"""The command line: composes the packages, holds no logic of its own."""

@@ -1,0 +1,41 @@
+"""What every command shares: settings and the operational store, opened on first use."""
+
+from __future__ import annotations
+
+import logging
+from functools import cached_property
+
+import click
+
+from intsync.config import ConfigError, Settings, load_settings
+
+
+class BadUsage(click.UsageError):
+    """Bad input from the user: printed on stderr, exit code 2."""
+
+
+class AppContext:
+    """Lazily opened resources for one CLI invocation."""
+
+    @cached_property
+    def settings(self) -> Settings:
+        try:
+            return load_settings()
+        except ConfigError as exc:
+            raise BadUsage(str(exc)) from exc
+
+    @cached_property
+    def store(self):  # -> warehouse.store.Store
+        from warehouse.store import open_store
+
+        return open_store(self.settings)
+
+
+pass_app = click.make_pass_decorator(AppContext, ensure=True)
+
+
+def configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )

@@ -1,0 +1,28 @@
+"""`intsync`: the entry point; each command group lives in its own module."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from intsync import __version__
+from intsync.cli.context import AppContext, configure_logging
+
+# module name -> attribute holding the click command or group
+COMMANDS: list[tuple[str, str]] = []
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="intsync")
+@click.option("-v", "--verbose", is_flag=True, help="Log debug detail on stderr.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
+    """intsync keeps a warehouse in step with each venue's Stripe, Square, Mailchimp and
+    QuickBooks accounts, driven by YAML field mappings."""
+    configure_logging(verbose)
+    ctx.ensure_object(AppContext)
+
+
+for _module, _attr in COMMANDS:
+    cli.add_command(getattr(importlib.import_module(f"intsync.cli.{_module}"), _attr))
