@@ -28,7 +28,7 @@ class AppContext:
     def store(self):  # -> warehouse.store.Store
         from warehouse.store import open_store
 
-        return open_store(self.settings)
+        return open_store(self.settings.database_url, self.settings.secret_key())
 
 
 pass_app = click.make_pass_decorator(AppContext, ensure=True)
