@@ -1,0 +1,137 @@
+"""The warehouse behind INTSYNC_WAREHOUSE: a dlt destination, a SQL connection, and a writer lock."""
+
+from __future__ import annotations
+
+import fcntl
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import dlt
+
+from warehouse.errors import WarehouseError
+
+DATASETS = ("raw", "staging", "core", "ops")
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    """One warehouse URL: `duckdb:///path` or `postgresql://...`."""
+
+    url: str
+
+    @property
+    def kind(self) -> str:
+        return "duckdb" if self.url.startswith("duckdb:") else "postgres"
+
+    @property
+    def duckdb_path(self) -> Path:
+        return Path(urlparse(self.url).path)
+
+    def destination(self) -> Any:
+        """A dlt destination for this warehouse."""
+        if self.kind == "duckdb":
+            self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+            return dlt.destinations.duckdb(str(self.duckdb_path))
+        return dlt.destinations.postgres(credentials=_postgres_dsn(self.url))
+
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """Serialise loads: DuckDB allows one writer, so loads wait for each other instead of failing.
+
+        PostgreSQL takes concurrent loads; the lock is a no-op there.
+        """
+        if self.kind != "duckdb":
+            yield
+            return
+        with _file_lock(self.duckdb_path.with_name(self.duckdb_path.name + ".lock")):
+            yield
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one read query and return its rows (for analysts' examples, remap and tests)."""
+        with self.connect() as con:
+            cur = con.cursor()
+            cur.execute(sql, tuple(params))
+            return list(cur.fetchall())
+
+    def columns(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Run one read query and return (column names, rows)."""
+        with self.connect() as con:
+            cur = con.cursor()
+            cur.execute(sql)
+            names = [d[0] for d in cur.description]
+            return names, list(cur.fetchall())
+
+    def table_exists(self, dataset: str, table: str) -> bool:
+        rows = self.query(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
+            if self.kind == "duckdb"
+            else "select count(*) from information_schema.tables "
+            "where table_schema = %s and table_name = %s",
+            (dataset, table),
+        )
+        return bool(rows[0][0])
+
+    @contextmanager
+    def connect(self) -> Iterator[Any]:
+        """A DB-API connection (duckdb or psycopg2); closed on exit."""
+        if self.kind == "duckdb":
+            import duckdb
+
+            if not self.duckdb_path.exists():
+                raise WarehouseError(
+                    f"the warehouse {self.duckdb_path} does not exist yet: run `intsync sync` first"
+                )
+            with self.write_lock():
+                con = duckdb.connect(str(self.duckdb_path))
+                try:
+                    yield con
+                finally:
+                    con.close()
+        else:
+            import psycopg2
+
+            con = psycopg2.connect(_postgres_dsn(self.url))
+            try:
+                yield con
+                con.commit()
+            finally:
+                con.close()
+
+    @property
+    def placeholder(self) -> str:
+        return "?" if self.kind == "duckdb" else "%s"
+
+
+_THREAD_LOCK = threading.RLock()
+_HELD: dict[Path, int] = {}
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock across processes (flock) and threads; re-entrant within a thread."""
+    with _THREAD_LOCK:
+        if _HELD.get(path):
+            _HELD[path] += 1
+            try:
+                yield
+            finally:
+                _HELD[path] -= 1
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            _HELD[path] = 1
+            try:
+                yield
+            finally:
+                _HELD[path] = 0
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _postgres_dsn(url: str) -> str:
+    return "postgresql://" + url.split("://", 1)[1]

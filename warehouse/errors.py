@@ -1,0 +1,27 @@
+"""Warehouse and operational-store errors, by what the caller should do."""
+
+from __future__ import annotations
+
+
+class StoreError(Exception):
+    """The operational store could not do what was asked."""
+
+
+class NotFoundError(StoreError):
+    """No such integration, log, event or dead letter: check the id."""
+
+
+class SecretKeyMismatchError(StoreError):
+    """The configured secret key is not the one the store was created with."""
+
+
+class ConcurrentUpdateError(StoreError):
+    """Someone else changed the row first (compare-and-swap lost): read again and retry."""
+
+
+class MigrationError(StoreError):
+    """The store's schema could not be brought up to date."""
+
+
+class WarehouseError(Exception):
+    """The warehouse could not be reached or read."""
