@@ -1,1 +1,1 @@
-"""connectors/common."""
+"""Machinery every connector shares: rate budgets, retries, the page loop, HTTP errors, webhooks."""

@@ -1,0 +1,88 @@
+"""Retries with exponential backoff and full jitter, bounded in attempts and in total time.
+
+Only `RetriableAPIError` (and its `RateLimitedError`) is retried; `AuthenticationError`,
+`FatalAPIError`, `ConfigurationError` and anything that is not a connector error propagate at once.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from connectors.errors import ConnectorError, RateLimitedError, RetriableAPIError
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try: `max_attempts` calls in all, within `total_timeout` seconds.
+
+    The wait before retry n (1-based) is uniform in [0, min(max_delay, base_delay * 2**(n-1))]
+    ("full jitter"); a `RateLimitedError.retry_after` hint is a floor under that wait.
+    `retry_on` narrows which retriable errors are retried (e.g. only 429s when the SDK already
+    retries 5xx and connection errors itself).
+    """
+
+    max_attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 20.0
+    total_timeout: float = 120.0
+    retry_on: tuple[type[RetriableAPIError], ...] = (RetriableAPIError,)
+
+    def backoff(self, retry_number: int, rand: float) -> float:
+        """Full-jitter wait before retry `retry_number` (1-based), given `rand` in [0, 1)."""
+        ceiling = min(self.max_delay, self.base_delay * (2 ** (retry_number - 1)))
+        return ceiling * rand
+
+
+DEFAULT_RETRY = RetryPolicy()
+NO_RETRY = RetryPolicy(max_attempts=1)
+
+RetryListener = Callable[[int, ConnectorError, float], None]
+
+
+def call_with_retry(
+    fn: Callable[[], T],
+    policy: RetryPolicy = DEFAULT_RETRY,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    rand: Callable[[], float] = random.random,
+    on_retry: RetryListener | None = None,
+) -> T:
+    """Call `fn` until it returns, retrying retriable connector errors per `policy`.
+
+    `on_retry(attempt, error, wait_seconds)` is told before each wait. When attempts or time
+    run out, the last error is raised with a note saying how many attempts were made.
+    """
+    started = clock()
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return fn()
+        except RetriableAPIError as exc:
+            if not isinstance(exc, policy.retry_on):
+                raise
+            wait = _wait_for(exc, attempt, policy, rand())
+            elapsed = clock() - started
+            if attempt >= policy.max_attempts or elapsed + wait > policy.total_timeout:
+                exc.add_note(
+                    f"gave up after {attempt} attempt(s) in {elapsed:.1f}s "
+                    f"(limit {policy.max_attempts} attempts, {policy.total_timeout:.0f}s)"
+                )
+                raise
+            if on_retry is not None:
+                on_retry(attempt, exc, wait)
+            sleep(wait)
+
+
+def _wait_for(exc: RetriableAPIError, attempt: int, policy: RetryPolicy, rand: float) -> float:
+    wait = policy.backoff(attempt, rand)
+    if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
+        wait = max(wait, exc.retry_after)
+    return wait
