@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import dlt
 
@@ -30,14 +29,21 @@ class Warehouse:
 
     @property
     def duckdb_path(self) -> Path:
-        return Path(urlparse(self.url).path)
+        # duckdb:///relative/path or duckdb:////absolute/path, as SQLAlchemy spells sqlite URLs
+        return Path(self.url.split(":///", 1)[1])
 
     def destination(self) -> Any:
         """A dlt destination for this warehouse."""
         if self.kind == "duckdb":
             self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
             return dlt.destinations.duckdb(str(self.duckdb_path))
-        return dlt.destinations.postgres(credentials=_postgres_dsn(self.url))
+        from dlt.destinations.impl.postgres.configuration import PostgresCredentials
+
+        credentials = PostgresCredentials()
+        credentials.parse_native_representation(_postgres_dsn(self.url))
+        if credentials.password is None:  # trust or peer auth: dlt insists on a value
+            credentials.password = ""
+        return dlt.destinations.postgres(credentials=credentials)
 
     @contextmanager
     def write_lock(self) -> Iterator[None]:

@@ -1,0 +1,50 @@
+"""Wiring shared by the commands that run syncs: settings -> store, warehouse, mappings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from intsync.cli.context import AppContext, BadUsage
+from pipelines.specs import MappingCatalog
+from pipelines.sync import SyncContext
+from warehouse.destinations import Warehouse
+
+
+def sync_context(app: AppContext, **callbacks: Any) -> SyncContext:
+    """A SyncContext for the configured warehouse and the shipped (validated) mappings."""
+    from mappings import SpecValidationError
+
+    settings = app.settings
+    try:
+        catalog = MappingCatalog(hash_salt=settings.hash_salt)
+    except SpecValidationError as exc:
+        lines = "\n".join(str(issue) for issue in exc.errors)
+        raise BadUsage(f"the mapping specs are invalid; nothing was synced:\n{lines}") from exc
+    return SyncContext(
+        store=app.store,
+        warehouse=Warehouse(settings.warehouse_url),
+        catalog=catalog,
+        dlt_dir=settings.dlt_dir,
+        **callbacks,
+    )
+
+
+def select_integrations(
+    app: AppContext, integration_id: str | None, venue: str | None, all_: bool
+) -> list[Any]:
+    """The integrations a command names: one id, a venue's, or all of them."""
+    from warehouse.errors import NotFoundError
+
+    store = app.store
+    if integration_id:
+        try:
+            return [store.get_integration(integration_id)]
+        except NotFoundError as exc:
+            raise BadUsage(
+                f"no integration {integration_id!r}: see `intsync integrations list`"
+            ) from exc
+    found = store.list_integrations(venue_id=venue) if venue else store.list_integrations()
+    if not found:
+        where = f"venue {venue!r}" if venue else "this store"
+        raise BadUsage(f"no integrations for {where}: add one with `intsync integrations add`")
+    return found

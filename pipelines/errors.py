@@ -1,0 +1,17 @@
+"""Pipeline errors, by what the caller should do."""
+
+from __future__ import annotations
+
+
+class PipelineError(Exception):
+    """A sync could not run; the message says why."""
+
+
+class NoMappingError(PipelineError):
+    """A resource was asked for that no staging spec maps: add a spec or drop the resource."""
+
+
+class LoadFailedError(PipelineError):
+    """The warehouse refused a load; the packages are kept and finished by the next run."""
+
+    retriable = True

@@ -1,0 +1,235 @@
+"""Read one resource from a connector, page by page, into the run's spool: raw, mapped, quarantined."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import pyarrow as pa
+
+from connectors.base import Connector, Page
+from pipelines.landing import RAW_HINTS, raw_page, raw_table_name
+from pipelines.spool import Spool
+
+PageCallback = Callable[[str, int], None]
+
+QUARANTINE_TABLE = "quarantine"
+QUARANTINE_SCHEMA = pa.schema(
+    [
+        ("tenant_id", pa.string()),
+        ("venue_id", pa.string()),
+        ("integration_id", pa.string()),
+        ("provider", pa.string()),
+        ("resource", pa.string()),
+        ("spec", pa.string()),
+        ("table_name", pa.string()),
+        ("record_id", pa.string()),
+        ("field", pa.string()),
+        ("value", pa.string()),
+        ("reason", pa.string()),
+        ("record", pa.string()),
+        ("run_id", pa.string()),
+        ("_quarantined_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+QUARANTINE_HINTS: dict[str, Any] = {
+    "primary_key": ["venue_id", "table_name", "record_id"],
+    "write_disposition": "merge",
+    "columns": {"record": {"data_type": "json", "nullable": True}},
+}
+
+
+@dataclass
+class ResourceOutcome:
+    """What reading one resource produced, for the sync log and the summary."""
+
+    resource: str
+    cursor_before: dict[str, Any]
+    cursor_after: dict[str, Any] | None = None
+    status: str = "running"
+    rows_extracted: int = 0
+    rows_loaded: int = 0
+    rows_deleted: int = 0
+    rows_quarantined: int = 0
+    expected_total: int | None = None
+    notes: list[str] = field(default_factory=list)
+    error_class: str | None = None
+    error_message: str | None = None
+
+
+def mapping_hints(compiled: Any) -> dict[str, Any]:
+    """dlt table hints for a compiled mapping's main table."""
+    return {
+        "primary_key": list(compiled.primary_key),
+        "write_disposition": compiled.write_disposition,
+        "columns": compiled.column_hints,
+    }
+
+
+def child_hints(child: Any) -> dict[str, Any]:
+    """Child rows are replaced per parent: delete the parent's old rows, insert the new ones."""
+    return {
+        "primary_key": [],
+        "merge_key": list(child.parent_key),
+        "write_disposition": "merge",
+        "columns": child.column_hints,
+    }
+
+
+class ResourceReader:
+    """Spools the pages of one resource through its compiled mappings."""
+
+    def __init__(
+        self,
+        resource: str,
+        mappings: list[Any],
+        context: Mapping[str, Any],
+        spool: Spool,
+        *,
+        id_key: str = "id",
+        on_page: PageCallback | None = None,
+        land_raw: bool = True,
+    ) -> None:
+        self.resource = resource
+        self.mappings = mappings
+        self.context = dict(context)
+        self.spool = spool
+        self.id_key = id_key
+        self.on_page = on_page
+        self.land_raw = land_raw
+        self._seen: set[str] = set()
+
+    def read(
+        self, connector: Connector, state: Mapping[str, Any], *, full_refresh: bool
+    ) -> ResourceOutcome:
+        """Read every page; connector errors propagate with the outcome so far attached."""
+        outcome = ResourceOutcome(self.resource, cursor_before=dict(state))
+        try:
+            for page in connector.read(self.resource, state, full_refresh=full_refresh):
+                self.take(page, outcome)
+        except Exception as exc:
+            exc.outcome = outcome  # type: ignore[attr-defined]
+            raise
+        return outcome
+
+    def take(self, page: Page, outcome: ResourceOutcome) -> None:
+        """Spool one page: drop repeats of ids already seen in this run, map, count."""
+        records, deleted_at, ids = self._first_occurrences(page, outcome)
+        if page.state is not None:
+            outcome.cursor_after = page.state
+        if page.expected_total is not None:
+            outcome.expected_total = page.expected_total
+        outcome.notes.extend(page.notes)
+        if records:
+            self._spool(records, deleted_at, ids, outcome)
+        if self.on_page is not None:
+            self.on_page(self.resource, outcome.rows_extracted)
+
+    def _first_occurrences(
+        self, page: Page, outcome: ResourceOutcome
+    ) -> tuple[list[dict[str, Any]], list[str | None] | None, list[str]]:
+        seen, key = self._seen, self.id_key
+        records: list[dict[str, Any]] = []
+        deleted: list[str | None] = []
+        ids: list[str] = []
+        marks = page.deleted_at or [None] * len(page.records)
+        for record, mark in zip(page.records, marks, strict=True):
+            raw_id = record.get(key)
+            if raw_id is None:
+                self._quarantine_without_id(record, outcome)
+                continue
+            record_id = str(raw_id)
+            if record_id in seen:
+                continue
+            seen.add(record_id)
+            records.append(record)
+            deleted.append(mark)
+            ids.append(record_id)
+        return records, (deleted if page.deleted_at is not None else None), ids
+
+    def _spool(
+        self,
+        records: list[dict[str, Any]],
+        deleted_at: list[str | None] | None,
+        ids: list[str],
+        outcome: ResourceOutcome,
+    ) -> None:
+        ctx, resource = self.context, self.resource
+        outcome.rows_extracted += len(records)
+        if deleted_at is not None:
+            outcome.rows_deleted += sum(1 for mark in deleted_at if mark)
+        if self.land_raw:
+            raw = raw_page(records, ids, deleted_at, ctx)
+            self.spool.write(
+                "raw", resource, raw_table_name(ctx["provider"], resource), raw, RAW_HINTS
+            )
+        for compiled in self.mappings:
+            mapped = compiled.map_page(records, ctx, deleted_at)
+            self.spool.write(
+                compiled.dataset, resource, compiled.table, mapped.table, mapping_hints(compiled)
+            )
+            for child in compiled.children:
+                rows = mapped.children.get(child.table)
+                if rows is not None:
+                    self.spool.write(
+                        compiled.dataset, resource, child.table, rows, child_hints(child)
+                    )
+            if compiled.dataset == "staging":
+                outcome.rows_loaded += mapped.table.num_rows
+                outcome.rows_quarantined += len(mapped.quarantined)
+            if mapped.quarantined:
+                self._spool_quarantine(mapped.quarantined)
+
+    def _spool_quarantine(self, rows: list[Any]) -> None:
+        ctx = self.context
+        table = pa.Table.from_pylist(
+            [
+                {
+                    "tenant_id": ctx["tenant_id"],
+                    "venue_id": ctx["venue_id"],
+                    "integration_id": ctx["integration_id"],
+                    "provider": ctx["provider"],
+                    "resource": self.resource,
+                    "spec": str(row.spec_path),
+                    "table_name": row.table,
+                    "record_id": None if row.record_id is None else str(row.record_id),
+                    "field": row.field,
+                    "value": _short(row.value),
+                    "reason": row.reason,
+                    "record": orjson.dumps(row.record, default=str).decode(),
+                    "run_id": ctx.get("run_id"),
+                    "_quarantined_at": ctx["synced_at"],
+                }
+                for row in rows
+            ],
+            schema=QUARANTINE_SCHEMA,
+        )
+        self.spool.write("ops", self.resource, QUARANTINE_TABLE, table, QUARANTINE_HINTS)
+
+    def _quarantine_without_id(self, record: dict[str, Any], outcome: ResourceOutcome) -> None:
+        outcome.rows_quarantined += 1
+        reason = f"record has no {self.id_key!r}: it cannot be keyed on (venue_id, id)"
+        row = _Quarantined(
+            "connector", self.resource, f"<no {self.id_key}>", self.id_key, None, reason, record
+        )
+        self._spool_quarantine([row])
+
+
+@dataclass
+class _Quarantined:
+    spec_path: str
+    table: str
+    record_id: str | None
+    field: str
+    value: Any
+    reason: str
+    record: dict[str, Any]
+
+
+def _short(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= 500 else text[:497] + "..."

@@ -1,0 +1,68 @@
+"""The raw landing zone: every record as the provider sent it, so mappings can be replayed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+import pyarrow as pa
+
+RAW_SCHEMA = pa.schema(
+    [
+        ("tenant_id", pa.string()),
+        ("venue_id", pa.string()),
+        ("integration_id", pa.string()),
+        ("id", pa.string()),
+        ("_synced_at", pa.timestamp("us", tz="UTC")),
+        ("_deleted_at", pa.timestamp("us", tz="UTC")),
+        ("record", pa.string()),
+    ]
+)
+
+RAW_HINTS: dict[str, Any] = {
+    "primary_key": ["venue_id", "id"],
+    "write_disposition": "merge",
+    "columns": {
+        "tenant_id": {"data_type": "text", "nullable": True},
+        "venue_id": {"data_type": "text", "nullable": False},
+        "integration_id": {"data_type": "text", "nullable": True},
+        "id": {"data_type": "text", "nullable": False},
+        "_synced_at": {"data_type": "timestamp", "nullable": True},
+        "_deleted_at": {"data_type": "timestamp", "nullable": True},
+        "record": {"data_type": "json", "nullable": True},
+    },
+}
+
+
+def raw_table_name(provider: str, resource: str) -> str:
+    """`raw.<provider>_<resource>`, the same name as the staging table it feeds."""
+    return f"{provider}_{resource}"
+
+
+def raw_page(
+    records: list[dict[str, Any]],
+    ids: list[str],
+    deleted_at: list[str | None] | None,
+    context: dict[str, Any],
+) -> pa.Table:
+    """One page of raw records as an Arrow table keyed like the staging tables."""
+    n = len(records)
+    synced_at: datetime = context["synced_at"]
+    deleted = (
+        pa.array(deleted_at, pa.string()).cast(pa.timestamp("us", tz="UTC"))
+        if deleted_at is not None
+        else pa.nulls(n, pa.timestamp("us", tz="UTC"))
+    )
+    return pa.table(
+        [
+            pa.array([context["tenant_id"]] * n, pa.string()),
+            pa.array([context["venue_id"]] * n, pa.string()),
+            pa.array([context["integration_id"]] * n, pa.string()),
+            pa.array(ids, pa.string()),
+            pa.array([synced_at] * n, pa.timestamp("us", tz="UTC")),
+            deleted,
+            pa.array([orjson.dumps(r).decode() for r in records], pa.string()),
+        ],
+        schema=RAW_SCHEMA,
+    )

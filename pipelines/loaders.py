@@ -1,0 +1,135 @@
+"""The dlt pipelines of one integration: one per warehouse dataset, loaded in a safe order.
+
+The staging pipeline carries the connector cursors in dlt resource state, committed in the same
+load as the staging rows. It loads last: raw, core and ops rows of a run are in the warehouse
+before its cursor moves, so a run that dies anywhere is repeated from the old cursor and the
+merges on (venue_id, id) make the repeat harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import dlt
+import pyarrow as pa
+
+from pipelines.errors import LoadFailedError
+from pipelines.spool import Spool, SpooledTable
+from warehouse.destinations import Warehouse
+
+log = logging.getLogger(__name__)
+
+LOAD_ORDER = ("raw", "core", "ops", "staging")
+STATE_KEY = "connector_state"
+
+
+class IntegrationLoaders:
+    """The four dlt pipelines (raw, core, ops, staging) of one integration."""
+
+    def __init__(self, integration_id: str, provider: str, warehouse: Warehouse, dlt_dir: Path):
+        self.integration_id = integration_id
+        self.provider = provider
+        self.warehouse = warehouse
+        self.dlt_dir = dlt_dir
+        self._pipelines: dict[str, Any] = {}
+
+    def pipeline(self, dataset: str) -> Any:
+        """The dlt pipeline writing `dataset` for this integration."""
+        if dataset not in self._pipelines:
+            self._pipelines[dataset] = dlt.pipeline(
+                pipeline_name=f"intsync_{self.integration_id}_{dataset}",
+                destination=self.warehouse.destination(),
+                dataset_name=dataset,
+                pipelines_dir=str(self.dlt_dir),
+                progress="log" if log.isEnabledFor(logging.DEBUG) else None,
+            )
+        return self._pipelines[dataset]
+
+    def finish_pending(self) -> list[str]:
+        """Load what a dead run left behind, in load order, before anything new is extracted.
+
+        dlt would otherwise load the leftovers in place of the next run's data, or drop them.
+        """
+        finished = []
+        for dataset in LOAD_ORDER:
+            pipe = self.pipeline(dataset)
+            if not pipe.has_pending_data:
+                continue
+            log.warning(
+                "finishing load packages left by an interrupted run of %s", pipe.pipeline_name
+            )
+            try:
+                if pipe.list_extracted_load_packages():
+                    pipe.normalize()
+                pipe.load()
+            except Exception as exc:  # dlt raises PipelineStepFailed with the cause inside
+                raise LoadFailedError(
+                    f"could not finish the interrupted load of {dataset}: {exc}"
+                ) from exc
+            finished.append(dataset)
+        return finished
+
+    def cursor_states(self) -> dict[str, dict[str, Any]]:
+        """Each resource's committed connector state, restored from the warehouse when needed."""
+        pipe = self.pipeline("staging")
+        try:
+            pipe.sync_destination()
+        except Exception as exc:
+            raise LoadFailedError(f"could not read sync state from the warehouse: {exc}") from exc
+        resources = pipe.state.get("sources", {}).get(self.provider, {}).get("resources", {})
+        return {name: dict(value.get(STATE_KEY) or {}) for name, value in resources.items()}
+
+    def load(self, spool: Spool, states: Mapping[str, dict[str, Any] | None]) -> dict[str, int]:
+        """Load every dataset of the run from the spool; staging last, with the new cursors.
+
+        `states` maps each resource that should commit a new cursor to its state (None: keep).
+        Returns rows loaded per dataset.
+        """
+        loaded: dict[str, int] = {}
+        for dataset in LOAD_ORDER:
+            tables = spool.tables(dataset)
+            commit_states = dataset == "staging" and any(v is not None for v in states.values())
+            if not tables and not commit_states:
+                continue
+            pipe = self.pipeline(dataset)
+            source = self._source(dataset, spool, states if dataset == "staging" else {})
+            try:
+                pipe.extract(source)
+                pipe.normalize()
+                pipe.load()
+            except Exception as exc:
+                raise LoadFailedError(f"loading {dataset} failed: {exc}") from exc
+            loaded[dataset] = sum(t.rows for t in tables)
+        return loaded
+
+    def _source(
+        self, dataset: str, spool: Spool, states: Mapping[str, dict[str, Any] | None]
+    ) -> Any:
+        by_resource: dict[str, list[SpooledTable]] = {}
+        for spooled in spool.tables(dataset):
+            by_resource.setdefault(spooled.resource, []).append(spooled)
+        for resource, state in states.items():
+            if state is not None:
+                by_resource.setdefault(resource, [])
+        resources = [
+            _spool_resource(resource, tables, spool, states.get(resource))
+            for resource, tables in sorted(by_resource.items())
+        ]
+        return dlt.source(name=self.provider, max_table_nesting=0)(lambda: resources)()
+
+
+def _spool_resource(
+    resource: str, tables: list[SpooledTable], spool: Spool, state: dict[str, Any] | None
+) -> Any:
+    def rows() -> Iterator[Any]:
+        if state is not None:
+            dlt.current.resource_state()[STATE_KEY] = state
+        for spooled in tables:
+            hints = dlt.mark.make_hints(table_name=spooled.table, **spooled.hints)
+            for batch in spool.batches(spooled):
+                yield dlt.mark.with_hints(pa.Table.from_batches([batch]), hints)
+
+    return dlt.resource(rows, name=resource)

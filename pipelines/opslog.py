@@ -1,0 +1,81 @@
+"""Copy sync logs from the operational store to `ops.sync_logs`, for analysts."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow as pa
+
+from pipelines.spool import Spool
+
+SYNC_LOG_SCHEMA = pa.schema(
+    [
+        ("id", pa.int64()),
+        ("run_id", pa.string()),
+        ("tenant_id", pa.string()),
+        ("venue_id", pa.string()),
+        ("integration_id", pa.string()),
+        ("provider", pa.string()),
+        ("resource", pa.string()),
+        ("status", pa.string()),
+        ("started_at", pa.timestamp("us", tz="UTC")),
+        ("finished_at", pa.timestamp("us", tz="UTC")),
+        ("rows_extracted", pa.int64()),
+        ("rows_loaded", pa.int64()),
+        ("rows_deleted", pa.int64()),
+        ("rows_quarantined", pa.int64()),
+        ("cursor_before", pa.string()),
+        ("cursor_after", pa.string()),
+        ("error_class", pa.string()),
+        ("error_message", pa.string()),
+        ("details", pa.string()),
+    ]
+)
+SYNC_LOG_HINTS: dict[str, Any] = {
+    "primary_key": ["id"],
+    "write_disposition": "merge",
+    "columns": {"details": {"data_type": "json", "nullable": True}},
+}
+
+
+def spool_sync_logs(store: Any, loaders: Any, log_ids: Sequence[int]) -> int:
+    """Load the given sync log rows into ops.sync_logs (merge on id); returns rows written."""
+    if not log_ids:
+        return 0
+    wanted = set(log_ids)
+    integration_id = loaders.integration_id
+    logs = [
+        entry
+        for entry in store.list_sync_logs(
+            integration_id=integration_id, limit=max(100, len(wanted) * 4)
+        )
+        if entry.id in wanted
+    ]
+    rows = [
+        {name: _value(getattr(entry, name, None)) for name in SYNC_LOG_SCHEMA.names}
+        for entry in logs
+    ]
+    spool = Spool(Path(tempfile.mkdtemp(prefix="opslog-", dir=loaders.dlt_dir)))
+    try:
+        spool.write(
+            "ops",
+            "sync_logs",
+            "sync_logs",
+            pa.Table.from_pylist(rows, schema=SYNC_LOG_SCHEMA),
+            SYNC_LOG_HINTS,
+        )
+        with loaders.warehouse.write_lock():
+            loaders.load(spool, {})
+    finally:
+        spool.close()
+    return len(rows)
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return orjson.dumps(value, default=str).decode()
+    return value

@@ -1,0 +1,40 @@
+"""The mapping specs a sync uses: loaded and validated once, compiled once per spec."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mappings import compile_spec, load_specs
+
+
+class MappingCatalog:
+    """Compiled mappings by provider resource, with venue overrides applied."""
+
+    def __init__(
+        self,
+        specs_dir: Path | None = None,
+        overrides_dir: Path | None = None,
+        hash_salt: str = "",
+    ) -> None:
+        self.spec_set = load_specs(specs_dir, overrides_dir)
+        self.hash_salt = hash_salt
+        self._compiled: dict[tuple[str, str, str | None], list[Any]] = {}
+
+    def staging_for(self, provider: str, resource: str) -> bool:
+        """Whether a staging spec maps this provider resource."""
+        return any(
+            _dataset(spec) == "staging" for spec in self.spec_set.for_resource(provider, resource)
+        )
+
+    def compiled_for(self, provider: str, resource: str, venue_id: str | None) -> list[Any]:
+        """Every compiled mapping (staging and core) that reads this resource for this venue."""
+        key = (provider, resource, venue_id)
+        if key not in self._compiled:
+            specs = self.spec_set.for_resource(provider, resource, venue_id=venue_id)
+            self._compiled[key] = [compile_spec(spec, hash_salt=self.hash_salt) for spec in specs]
+        return self._compiled[key]
+
+
+def _dataset(spec: Any) -> str:
+    return getattr(spec, "dataset", "staging")

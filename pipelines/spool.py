@@ -1,0 +1,89 @@
+"""Arrow IPC files for one run, written page by page and read back as batches for dlt."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+
+@dataclass
+class SpooledTable:
+    """One table's pages of one run: where they are and how dlt should load them."""
+
+    dataset: str
+    resource: str
+    table: str
+    hints: dict[str, Any]
+    path: Path
+    rows: int = 0
+    _writer: pa.ipc.RecordBatchFileWriter | None = field(default=None, repr=False)
+    _schema: pa.Schema | None = field(default=None, repr=False)
+
+
+class Spool:
+    """Everything a run extracted, grouped by dataset, so that each dataset loads on its own."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        self._tables: dict[tuple[str, str, str], SpooledTable] = {}
+
+    def write(
+        self, dataset: str, resource: str, table: str, data: pa.Table, hints: dict[str, Any]
+    ) -> None:
+        """Append one page of rows for `table` (same schema every page)."""
+        if data.num_rows == 0:
+            return
+        key = (dataset, resource, table)
+        spooled = self._tables.get(key)
+        if spooled is None:
+            path = self.root / f"{dataset}.{resource}.{table}.arrow"
+            spooled = SpooledTable(dataset, resource, table, hints, path)
+            spooled._schema = data.schema
+            spooled._writer = pa.ipc.new_file(path, data.schema)
+            self._tables[key] = spooled
+        if data.schema != spooled._schema:
+            data = data.cast(spooled._schema)
+        spooled._writer.write_table(data)
+        spooled.rows += data.num_rows
+
+    def tables(self, dataset: str, resource: str | None = None) -> list[SpooledTable]:
+        """The spooled tables of a dataset (and resource), writers closed."""
+        found = []
+        for spooled in self._tables.values():
+            if spooled.dataset == dataset and resource in (None, spooled.resource):
+                self._close(spooled)
+                found.append(spooled)
+        return found
+
+    @staticmethod
+    def batches(spooled: SpooledTable) -> Iterator[pa.RecordBatch]:
+        """Read a spooled table back, batch by batch, without loading it all at once."""
+        with pa.memory_map(str(spooled.path)) as source:
+            reader = pa.ipc.open_file(source)
+            for index in range(reader.num_record_batches):
+                yield reader.get_batch(index)
+
+    def discard(self, resource: str) -> None:
+        """Forget what a failed resource spooled: nothing of it loads."""
+        for key in [k for k in self._tables if k[1] == resource]:
+            spooled = self._tables.pop(key)
+            self._close(spooled)
+            spooled.path.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        """Delete the run's files."""
+        for spooled in self._tables.values():
+            self._close(spooled)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    @staticmethod
+    def _close(spooled: SpooledTable) -> None:
+        if spooled._writer is not None:
+            spooled._writer.close()
+            spooled._writer = None

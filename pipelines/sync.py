@@ -1,0 +1,247 @@
+"""Sync one integration: read its resources through the mappings, load, and log every step."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from connectors.base import Connector
+from connectors.errors import AuthenticationError, ConnectorError
+from pipelines.connectors import build_connector
+from pipelines.errors import LoadFailedError, NoMappingError
+from pipelines.extract import PageCallback, ResourceOutcome, ResourceReader
+from pipelines.loaders import IntegrationLoaders
+from pipelines.opslog import spool_sync_logs
+from pipelines.specs import MappingCatalog
+from pipelines.spool import Spool
+from warehouse.destinations import Warehouse
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SyncResult:
+    """One integration's run: a status and what happened to each resource."""
+
+    integration_id: str
+    tenant_id: str
+    venue_id: str
+    provider: str
+    run_id: str
+    status: str = "running"
+    error: str | None = None
+    resources: list[ResourceOutcome] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "success"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class SyncContext:
+    """What a sync needs from its surroundings."""
+
+    store: Any  # warehouse.store.Store
+    warehouse: Warehouse
+    catalog: MappingCatalog
+    dlt_dir: Path
+    on_page: PageCallback | None = None
+    on_resource: Callable[[ResourceOutcome], None] | None = None
+    connector_factory: Callable[[Any, Any], Connector] = build_connector
+
+
+def sync_integration(
+    integration: Any,
+    ctx: SyncContext,
+    *,
+    resources: Sequence[str] | None = None,
+    full_refresh: bool = False,
+    run_id: str | None = None,
+) -> SyncResult:
+    """Read the asked resources (all mapped ones by default) and load them; never raises for
+    provider or load failures: they end in the result and the sync logs."""
+    run_id = run_id or uuid.uuid4().hex
+    result = SyncResult(
+        integration.id, integration.tenant_id, integration.venue_id, integration.provider, run_id
+    )
+    connector = ctx.connector_factory(integration, ctx.store)
+    try:
+        names = _resources_to_sync(ctx.catalog, connector, integration, resources)
+    except NoMappingError as exc:
+        result.status, result.error = "failed", str(exc)
+        return result
+    loaders = IntegrationLoaders(integration.id, integration.provider, ctx.warehouse, ctx.dlt_dir)
+    spool = Spool(Path(tempfile.mkdtemp(prefix=f"run-{run_id[:8]}-", dir=_spool_dir(ctx))))
+    log_ids: dict[str, int] = {}
+    try:
+        with ctx.warehouse.write_lock():
+            loaders.finish_pending()
+            states = loaders.cursor_states()
+        _read_all(
+            integration, ctx, connector, names, states, full_refresh, run_id, spool, result, log_ids
+        )
+        _load(loaders, spool, result)
+    except LoadFailedError as exc:
+        for outcome in result.resources:
+            if outcome.status != "failed":
+                outcome.status, outcome.error_class = "failed", type(exc).__name__
+                outcome.error_message = str(exc)
+    finally:
+        connector.close()
+        spool.close()
+    result.status = "success" if all(o.status == "success" for o in result.resources) else "failed"
+    if result.status == "failed" and result.error is None:
+        result.error = next((o.error_message for o in result.resources if o.error_message), None)
+    _finish_logs(ctx, integration, result, log_ids, loaders)
+    return result
+
+
+def _resources_to_sync(
+    catalog: MappingCatalog, connector: Connector, integration: Any, asked: Sequence[str] | None
+) -> list[str]:
+    available = connector.resources()
+    mapped = [r for r in available if catalog.staging_for(integration.provider, r)]
+    if not asked:
+        return mapped
+    unknown = [r for r in asked if r not in available]
+    if unknown:
+        raise NoMappingError(
+            f"{integration.provider} has no resource {unknown[0]!r}: it has {', '.join(available)}"
+        )
+    unmapped = [r for r in asked if r not in mapped]
+    if unmapped:
+        raise NoMappingError(
+            f"no staging spec maps {integration.provider} {unmapped[0]!r}: add "
+            f"mappings/specs/{integration.provider}/{unmapped[0]}.yaml"
+        )
+    return list(asked)
+
+
+def _read_all(
+    integration: Any,
+    ctx: SyncContext,
+    connector: Connector,
+    names: list[str],
+    states: dict[str, dict[str, Any]],
+    full_refresh: bool,
+    run_id: str,
+    spool: Spool,
+    result: SyncResult,
+    log_ids: dict[str, int],
+) -> None:
+    context = {
+        "tenant_id": integration.tenant_id,
+        "venue_id": integration.venue_id,
+        "integration_id": integration.id,
+        "provider": integration.provider,
+        "synced_at": datetime.now(UTC),
+        "run_id": run_id,
+    }
+    auth_error: AuthenticationError | None = None
+    for name in names:
+        state = states.get(name, {})
+        log_ids[name] = ctx.store.start_sync_log(
+            integration=integration, resource=name, run_id=run_id, cursor_before=_cursor_text(state)
+        )
+        if auth_error is not None:
+            outcome = ResourceOutcome(name, cursor_before=state)
+            _fail(outcome, auth_error)
+            result.resources.append(outcome)
+            continue
+        reader = ResourceReader(
+            name,
+            ctx.catalog.compiled_for(integration.provider, name, integration.venue_id),
+            context,
+            spool,
+            id_key=getattr(connector, "id_key", "id"),
+            on_page=ctx.on_page,
+        )
+        try:
+            outcome = reader.read(connector, state, full_refresh=full_refresh)
+            outcome.status = "extracted"
+        except ConnectorError as exc:
+            outcome = getattr(exc, "outcome", None) or ResourceOutcome(name, cursor_before=state)
+            _fail(outcome, exc)
+            spool.discard(name)
+            if isinstance(exc, AuthenticationError):
+                auth_error = exc
+                ctx.store.set_integration_status(integration.id, "needs_reconnect", str(exc))
+        result.resources.append(outcome)
+
+
+def _fail(outcome: ResourceOutcome, exc: Exception) -> None:
+    outcome.status = "failed"
+    outcome.error_class = type(exc).__name__
+    outcome.error_message = str(exc)
+    outcome.cursor_after = None
+
+
+def _load(loaders: IntegrationLoaders, spool: Spool, result: SyncResult) -> None:
+    states = {o.resource: o.cursor_after for o in result.resources if o.status == "extracted"}
+    with loaders.warehouse.write_lock():
+        loaders.load(spool, states)
+    for outcome in result.resources:
+        if outcome.status == "extracted":
+            outcome.status = "success"
+            _check_completeness(outcome)
+
+
+def _check_completeness(outcome: ResourceOutcome) -> None:
+    if outcome.expected_total is not None and outcome.rows_extracted < outcome.expected_total:
+        outcome.notes.append(
+            f"completeness: read {outcome.rows_extracted} of the {outcome.expected_total} "
+            "the provider reports"
+        )
+
+
+def _finish_logs(
+    ctx: SyncContext,
+    integration: Any,
+    result: SyncResult,
+    log_ids: dict[str, int],
+    loaders: IntegrationLoaders,
+) -> None:
+    for outcome in result.resources:
+        ctx.store.finish_sync_log(
+            log_ids[outcome.resource],
+            status=outcome.status,
+            rows_extracted=outcome.rows_extracted,
+            rows_loaded=outcome.rows_loaded if outcome.status == "success" else 0,
+            rows_deleted=outcome.rows_deleted if outcome.status == "success" else 0,
+            rows_quarantined=outcome.rows_quarantined,
+            cursor_after=_cursor_text(outcome.cursor_after),
+            error_class=outcome.error_class,
+            error_message=outcome.error_message,
+            details={"notes": outcome.notes, "expected_total": outcome.expected_total},
+        )
+        if ctx.on_resource is not None:
+            ctx.on_resource(outcome)
+    if result.ok and integration.status != "active":
+        ctx.store.set_integration_status(integration.id, "active", None)
+    try:
+        spool_sync_logs(ctx.store, loaders, list(log_ids.values()))
+    except (
+        LoadFailedError
+    ) as exc:  # the store keeps the master copy; the mirror catches up next run
+        log.warning("could not copy sync logs to ops.sync_logs: %s", exc)
+
+
+def _cursor_text(state: dict[str, Any] | None) -> str | None:
+    return None if state is None else orjson.dumps(state, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _spool_dir(ctx: SyncContext) -> Path:
+    path = ctx.dlt_dir / "spool"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from pipelines.landing import RAW_HINTS
+from pipelines.loaders import IntegrationLoaders
+from pipelines.spool import Spool
+from warehouse.destinations import Warehouse
+
+HINTS = {"primary_key": ["venue_id", "id"], "write_disposition": "merge", "columns": {}}
+
+
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Warehouse:
+    if request.param == "duckdb":
+        return Warehouse(f"duckdb:///{tmp_path / 'wh.duckdb'}")
+    return Warehouse(request.getfixturevalue("pg_database"))
+
+
+def _rows(ids: list[str], version: str) -> pa.Table:
+    return pa.table({"venue_id": ["v1"] * len(ids), "id": ids, "version": [version] * len(ids)})
+
+
+def _spool(tmp_path: Path, name: str, ids: list[str], version: str) -> Spool:
+    spool = Spool(tmp_path / name)
+    spool.write("staging", "charges", "stripe_charges", _rows(ids, version), HINTS)
+    raw = pa.table({"venue_id": ["v1"] * len(ids), "id": ids, "record": ["{}"] * len(ids)})
+    spool.write("raw", "charges", "stripe_charges", raw, RAW_HINTS)
+    return spool
+
+
+def _versions(warehouse: Warehouse) -> dict[str, str]:
+    return dict(warehouse.query("select id, version from staging.stripe_charges"))
+
+
+def test_load_commits_rows_and_cursor_together(tmp_path, warehouse):
+    loaders = IntegrationLoaders("int_a", "stripe", warehouse, tmp_path / "dlt")
+    loaders.load(_spool(tmp_path, "s1", ["ch_1", "ch_2"], "a"), {"charges": {"created": 10}})
+    loaders.load(_spool(tmp_path, "s2", ["ch_2", "ch_3"], "b"), {"charges": {"created": 20}})
+    assert _versions(warehouse) == {"ch_1": "a", "ch_2": "b", "ch_3": "b"}
+    assert warehouse.query("select count(*) from raw.stripe_charges")[0][0] == 3
+    fresh = IntegrationLoaders("int_a", "stripe", warehouse, tmp_path / "other-dlt-dir")
+    assert fresh.cursor_states() == {"charges": {"created": 20}}, (
+        "state is restored from the warehouse"
+    )
+
+
+def test_a_dead_run_is_finished_before_the_next_one_loads(tmp_path, warehouse):
+    loaders = IntegrationLoaders("int_a", "stripe", warehouse, tmp_path / "dlt")
+    loaders.load(_spool(tmp_path, "s1", ["ch_1"], "a"), {"charges": {"created": 10}})
+    # a run that died after extract and normalize, before load
+    pipe = loaders.pipeline("staging")
+    dead = _spool(tmp_path, "s2", ["ch_2"], "b")
+    pipe.extract(loaders._source("staging", dead, {"charges": {"created": 20}}))
+    pipe.normalize()
+    assert pipe.has_pending_data
+
+    again = IntegrationLoaders("int_a", "stripe", warehouse, tmp_path / "dlt")
+    assert again.finish_pending() == ["staging"]
+    assert again.cursor_states() == {"charges": {"created": 20}}
+    again.load(_spool(tmp_path, "s3", ["ch_3"], "c"), {"charges": {"created": 30}})
+    assert _versions(warehouse) == {"ch_1": "a", "ch_2": "b", "ch_3": "c"}, "nothing skipped"
+
+
+def test_a_resource_without_new_cursor_keeps_its_state(tmp_path, warehouse):
+    loaders = IntegrationLoaders("int_a", "stripe", warehouse, tmp_path / "dlt")
+    loaders.load(_spool(tmp_path, "s1", ["ch_1"], "a"), {"charges": {"created": 10}})
+    loaders.load(_spool(tmp_path, "s2", ["ch_1"], "b"), {"charges": None})
+    assert loaders.cursor_states() == {"charges": {"created": 10}}
+    assert _versions(warehouse) == {"ch_1": "b"}
