@@ -41,4 +41,4 @@ class FatalAPIError(ConnectorError):
 
 
 class SignatureError(ConnectorError):
-    """A webhook's signature is missing, malformed, stale or wrong: answer 400, store nothing."""
+    """A webhook's signature (or body) is missing, malformed, stale or wrong: answer 400, store nothing."""

@@ -1,0 +1,1 @@
+"""Stripe: connector (client), webhooks, and the local sandbox."""

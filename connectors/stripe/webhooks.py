@@ -1,0 +1,103 @@
+"""Stripe webhooks: verify the `Stripe-Signature` header, parse the event body."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import orjson
+
+from connectors.common.times import iso_utc
+from connectors.common.webhooks import WebhookEvent, constant_time_equal, hmac_sha256_hex
+from connectors.errors import SignatureError
+from connectors.stripe.resources import RESOURCE_BY_OBJECT, is_deletion
+
+DEFAULT_TOLERANCE = 300
+
+
+def _header_parts(signature_header: str) -> tuple[int, list[str]]:
+    timestamp: int | None = None
+    signatures: list[str] = []
+    for item in signature_header.split(","):
+        key, sep, value = item.strip().partition("=")
+        if not sep:
+            continue
+        if key == "t":
+            try:
+                timestamp = int(value)
+            except ValueError:
+                raise SignatureError(
+                    "Stripe-Signature has a non-numeric timestamp", provider="stripe"
+                ) from None
+        elif key == "v1" and value:
+            signatures.append(value)
+    if timestamp is None:
+        raise SignatureError("Stripe-Signature has no timestamp (t=...)", provider="stripe")
+    if not signatures:
+        raise SignatureError("Stripe-Signature has no v1 signature", provider="stripe")
+    return timestamp, signatures
+
+
+def verify(
+    payload: bytes,
+    signature_header: str | None,
+    secret: str,
+    *,
+    tolerance: int = DEFAULT_TOLERANCE,
+    now: float | None = None,
+) -> None:
+    """Raise SignatureError unless some v1 signature in the header signs `t.payload` with `secret`
+    and `t` is within `tolerance` seconds of `now`. Answer 400 and store nothing on failure.
+    """
+    if not signature_header:
+        raise SignatureError("missing Stripe-Signature header", provider="stripe")
+    if not secret:
+        raise SignatureError(
+            "no Stripe webhook secret configured: set credential webhook_secret (whsec_...)",
+            provider="stripe",
+        )
+    timestamp, signatures = _header_parts(signature_header)
+    expected = hmac_sha256_hex(secret, str(timestamp).encode() + b"." + payload)
+    # Compare against every candidate, without stopping at the first match.
+    matched = [constant_time_equal(expected, candidate) for candidate in signatures]
+    if not any(matched):
+        raise SignatureError(
+            "no v1 signature in Stripe-Signature matches the payload: check the webhook secret",
+            provider="stripe",
+        )
+    current = time.time() if now is None else now
+    if abs(current - timestamp) > tolerance:
+        raise SignatureError(
+            f"Stripe-Signature timestamp is {int(current - timestamp)}s off, "
+            f"more than the {tolerance}s tolerance (replayed or clock skew)",
+            provider="stripe",
+        )
+
+
+def parse(payload: bytes) -> WebhookEvent:
+    """The event in a (verified) Stripe webhook body."""
+    try:
+        body: Any = orjson.loads(payload)
+    except orjson.JSONDecodeError as exc:
+        raise SignatureError(f"Stripe webhook body is not JSON: {exc}", provider="stripe") from None
+    if not isinstance(body, dict) or body.get("object") != "event":
+        raise SignatureError("Stripe webhook body is not an event object", provider="stripe")
+    try:
+        event_id, event_type, created = body["id"], body["type"], int(body["created"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SignatureError(f"Stripe event lacks {exc}", provider="stripe") from None
+    obj = (body.get("data") or {}).get("object")
+    if not isinstance(obj, dict):
+        obj = None
+    return WebhookEvent(
+        provider="stripe",
+        event_id=event_id,
+        type=event_type,
+        occurred_at=iso_utc(created),
+        resource=RESOURCE_BY_OBJECT.get(obj.get("object", "")) if obj else None,
+        object_id=obj.get("id") if obj else None,
+        object=obj,
+        deleted=bool(obj) and is_deletion(event_type, obj),
+        account=body.get("account"),
+        raw=body,
+    )
