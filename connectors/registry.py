@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
@@ -91,3 +92,27 @@ def mask(value: str) -> str:
     if len(value) <= 8:
         return "****"
     return f"{value[:3]}...{value[-4:]}" if len(value) > 16 else "****" + value[-2:]
+
+
+def validate_base_url(url: str) -> str:
+    """An http(s) URL with a host and no user, query or fragment; returned without a trailing /."""
+    shown = "<hidden>" if "@" in url else url  # a user:password part is a secret
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError on a non-numeric port
+    except ValueError as exc:
+        raise CredentialError(f"base URL {shown!r} is not a URL ({exc})") from None
+    problem = None
+    if parts.scheme not in ("http", "https"):
+        problem = "it must start with http:// or https://"
+    elif not parts.hostname:
+        problem = "it has no host"
+    elif parts.username or parts.password:
+        problem = "it must not carry a user or password: pass secrets as --credential"
+    elif parts.query or parts.fragment:
+        problem = "it must not have a query string or fragment"
+    if problem:
+        raise CredentialError(
+            f"base URL {shown!r} is not valid: {problem} (e.g. http://127.0.0.1:8111)"
+        )
+    return url.strip().rstrip("/")

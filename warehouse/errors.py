@@ -14,6 +14,14 @@ class NotFoundError(StoreError):
 class SecretKeyMismatchError(StoreError):
     """The configured secret key is not the one the store was created with."""
 
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(
+            "the secret key does not match the one this store was created with"
+            + (f" ({detail})" if detail else "")
+            + ": set INTSYNC_SECRET_KEY to the original key (or restore $INTSYNC_HOME/secret.key), "
+            "or, holding the original key, run `intsync integrations rotate-key` to change it"
+        )
+
 
 class ConcurrentUpdateError(StoreError):
     """Someone else changed the row first (compare-and-swap lost): read again and retry."""

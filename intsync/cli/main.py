@@ -10,7 +10,9 @@ from intsync import __version__
 from intsync.cli.context import AppContext, configure_logging
 
 # module name -> attribute holding the click command or group
-COMMANDS: list[tuple[str, str]] = []
+COMMANDS: list[tuple[str, str]] = [
+    ("integrations", "integrations"),
+]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

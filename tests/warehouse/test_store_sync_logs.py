@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from warehouse.store import NotFoundError
+
+
+@pytest.fixture
+def integration(store):
+    return store.add_integration(
+        tenant_id="t1", venue_id="v1", provider="stripe", credentials={"api_key": "sk_test_x"}
+    )
+
+
+def test_a_log_records_the_run_from_start_to_finish(store, integration):
+    log_id = store.start_sync_log(
+        integration=integration, resource="charges", run_id="run-1", cursor_before="100"
+    )
+    running = store.list_sync_logs(venue_id="v1")[0]
+    assert (running.id, running.status, running.finished_at) == (log_id, "running", None)
+    store.finish_sync_log(
+        log_id,
+        status="success",
+        rows_extracted=10,
+        rows_loaded=9,
+        rows_deleted=1,
+        rows_quarantined=1,
+        cursor_after="200",
+        details={"notes": ["cursor older than 30 days"], "expected_total": 10},
+    )
+    log = store.get_sync_log(log_id)
+    assert (log.tenant_id, log.venue_id, log.provider, log.integration_id) == (
+        "t1",
+        "v1",
+        "stripe",
+        integration.id,
+    )
+    assert (log.rows_extracted, log.rows_loaded, log.rows_deleted, log.rows_quarantined) == (
+        10,
+        9,
+        1,
+        1,
+    )
+    assert (log.cursor_before, log.cursor_after) == ("100", "200")
+    assert log.details == {"notes": ["cursor older than 30 days"], "expected_total": 10}
+    assert log.started_at.tzinfo == UTC and log.finished_at >= log.started_at
+    as_json = json.loads(json.dumps(log.to_dict()))
+    assert as_json["started_at"].endswith("+00:00")
+    assert as_json["status"] == "success" and as_json["duration_s"] >= 0
+
+
+def test_failure_keeps_error_class_and_a_bounded_message(store, integration):
+    log_id = store.start_sync_log(
+        integration=integration, resource="customers", run_id="run-1", cursor_before=None
+    )
+    store.finish_sync_log(
+        log_id, status="failed", error_class="AuthenticationError", error_message="x" * 10_000
+    )
+    log = store.get_sync_log(log_id)
+    assert log.error_class == "AuthenticationError"
+    assert len(log.error_message) == 4000 and log.error_message.endswith("...")
+
+
+def test_logs_come_newest_first_and_page_back(store, integration):
+    ids = [
+        store.start_sync_log(
+            integration=integration, resource=f"r{n}", run_id="run", cursor_before=None
+        )
+        for n in range(5)
+    ]
+    first = store.list_sync_logs(venue_id="v1", limit=2)
+    assert [log.id for log in first] == ids[:-3:-1]
+    second = store.list_sync_logs(venue_id="v1", limit=2, before_id=first[-1].id)
+    assert [log.id for log in second] == [ids[2], ids[1]]
+
+
+def test_filters_by_venue_tenant_integration_and_since(store, integration):
+    other = store.add_integration(
+        tenant_id="t2", venue_id="v2", provider="square", credentials={"access_token": "EAAA"}
+    )
+    mine = store.start_sync_log(
+        integration=integration, resource="charges", run_id="a", cursor_before=None
+    )
+    theirs = store.start_sync_log(
+        integration=other, resource="payments", run_id="b", cursor_before=None
+    )
+    assert [log.id for log in store.list_sync_logs(venue_id="v1")] == [mine]
+    assert [log.id for log in store.list_sync_logs(tenant_id="t2")] == [theirs]
+    assert [log.id for log in store.list_sync_logs(integration_id=other.id)] == [theirs]
+    assert len(store.list_sync_logs()) == 2
+    # `since` compares instants, whatever timezone the caller's datetime is in.
+    ahead = datetime.now(timezone(timedelta(hours=-5))) + timedelta(minutes=1)
+    behind = datetime.now(timezone(timedelta(hours=9))) - timedelta(minutes=1)
+    assert store.list_sync_logs(since=ahead) == []
+    assert len(store.list_sync_logs(since=behind)) == 2
+
+
+def test_naive_datetimes_are_refused(store):
+    with pytest.raises(Exception, match="naive datetime"):
+        store.list_sync_logs(since=datetime(2024, 1, 1))
+
+
+def test_finishing_an_unknown_log_raises(store):
+    with pytest.raises(NotFoundError, match="no sync log 999"):
+        store.finish_sync_log(999, status="success")

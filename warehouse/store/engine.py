@@ -1,0 +1,80 @@
+"""Engines for the operational store: SQLite (WAL, busy timeout) or PostgreSQL, from one URL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+
+from warehouse.errors import StoreError
+
+BUSY_TIMEOUT_S = 30
+# Execution option asking for a write transaction: BEGIN IMMEDIATE on SQLite, so that two
+# writers queue on the busy timeout instead of failing when a read lock cannot be upgraded.
+WRITE = "intsync_write"
+
+
+def make_engine(database_url: str) -> Engine:
+    """An engine for `sqlite:///path` or `postgresql://...`, set up for concurrent use."""
+    url = _normalise(database_url)
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:":
+            raise StoreError(
+                f"{database_url!r}: the store needs a file, e.g. sqlite:///path/to/intsync.db"
+            )
+        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
+        _configure_sqlite(engine)
+        return engine
+    if url.get_backend_name() == "postgresql":
+        return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+    shown = url.render_as_string(hide_password=True)
+    raise StoreError(
+        f"{shown!r} is not a supported store: use sqlite:///path or postgresql://host/db"
+    )
+
+
+def _normalise(database_url: str) -> URL:
+    # SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3; intsync installs psycopg2.
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql://" + database_url.removeprefix("postgres://")
+    url = make_url(database_url)
+    return url.set(drivername="postgresql+psycopg2") if url.drivername == "postgresql" else url
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from pysqlite; the "begin" hook below issues BEGIN.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get(WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction that will write: committed on success, else rolled back."""
+    with engine.connect() as conn:
+        conn.execution_options(**{WRITE: True})
+        with conn.begin():
+            yield conn
+
+
+@contextmanager
+def read_transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection in a read-only transaction (a consistent snapshot)."""
+    with engine.connect() as conn, conn.begin():
+        yield conn

@@ -1,0 +1,30 @@
+"""The operational store: every concern's methods on one object, opened from a URL and a key."""
+
+from __future__ import annotations
+
+from warehouse.crypto import Cipher
+from warehouse.store.engine import make_engine
+from warehouse.store.integrations import IntegrationsMixin
+from warehouse.store.keys import KeysMixin
+from warehouse.store.opening import prepare
+from warehouse.store.sync_logs import SyncLogsMixin
+
+
+class Store(IntegrationsMixin, SyncLogsMixin, KeysMixin):
+    """Integrations, sync logs, webhook inbox, dead letters, OAuth tokens, breakers, nonces."""
+
+
+def open_store(database_url: str, secret_key: str, *, schema_version: int | None = None) -> Store:
+    """Open (creating or migrating as needed) the store at `database_url`.
+
+    Raises SecretKeyMismatchError, without changing anything, when `secret_key` is not the key
+    the store was created with. `schema_version` stops migrating at that version (for tests).
+    """
+    cipher = Cipher(secret_key)
+    engine = make_engine(database_url)
+    try:
+        prepare(engine, cipher, target=schema_version)
+    except BaseException:
+        engine.dispose()
+        raise
+    return Store(engine, cipher)

@@ -1,0 +1,118 @@
+"""Sync logs: one row per integration, resource and run, opened when it starts, closed when done."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from warehouse.errors import NotFoundError
+from warehouse.store.base import StoreBase
+from warehouse.store.models import Integration, SyncLog
+from warehouse.store.schema import sync_logs
+from warehouse.store.types import utcnow
+
+RUNNING = "running"
+# Long provider errors are cut here; the full text belongs in the run's own log.
+MAX_ERROR_CHARS = 4000
+
+
+class SyncLogsMixin(StoreBase):
+    """Writing and reading sync history."""
+
+    def start_sync_log(
+        self, *, integration: Integration, resource: str, run_id: str, cursor_before: str | None
+    ) -> int:
+        """Open a `running` log row for one resource of one run; its id."""
+        with self._write() as conn:
+            result = conn.execute(
+                insert(sync_logs).values(
+                    run_id=run_id,
+                    integration_id=integration.id,
+                    tenant_id=integration.tenant_id,
+                    venue_id=integration.venue_id,
+                    provider=integration.provider,
+                    resource=resource,
+                    status=RUNNING,
+                    started_at=utcnow(),
+                    rows_extracted=0,
+                    rows_loaded=0,
+                    rows_deleted=0,
+                    rows_quarantined=0,
+                    cursor_before=cursor_before,
+                )
+            )
+            return int(result.inserted_primary_key[0])
+
+    def finish_sync_log(
+        self,
+        log_id: int,
+        *,
+        status: str,
+        rows_extracted: int = 0,
+        rows_loaded: int = 0,
+        rows_deleted: int = 0,
+        rows_quarantined: int = 0,
+        cursor_after: str | None = None,
+        error_class: str | None = None,
+        error_message: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """Close the log row with its outcome and counts (error text is cut to 4000 chars)."""
+        if error_message is not None and len(error_message) > MAX_ERROR_CHARS:
+            error_message = error_message[: MAX_ERROR_CHARS - 3] + "..."
+        with self._write() as conn:
+            result = conn.execute(
+                update(sync_logs)
+                .where(sync_logs.c.id == log_id)
+                .values(
+                    status=status,
+                    finished_at=utcnow(),
+                    rows_extracted=rows_extracted,
+                    rows_loaded=rows_loaded,
+                    rows_deleted=rows_deleted,
+                    rows_quarantined=rows_quarantined,
+                    cursor_after=cursor_after,
+                    error_class=error_class,
+                    error_message=error_message,
+                    details=details,
+                )
+            )
+            if result.rowcount == 0:
+                raise NotFoundError(
+                    f"no sync log {log_id} to finish: was it started in this store?"
+                )
+
+    def get_sync_log(self, log_id: int) -> SyncLog:
+        """One log row by id; NotFoundError when there is none."""
+        with self._read() as conn:
+            row = conn.execute(select(sync_logs).where(sync_logs.c.id == log_id)).mappings().first()
+        if row is None:
+            raise NotFoundError(f"no sync log {log_id}")
+        return SyncLog(**row)
+
+    def list_sync_logs(
+        self,
+        *,
+        venue_id: str | None = None,
+        tenant_id: str | None = None,
+        integration_id: str | None = None,
+        since: datetime | None = None,
+        limit: int = 100,
+        before_id: int | None = None,
+    ) -> list[SyncLog]:
+        """Newest first; `before_id` pages back from a previous page's last id."""
+        query = select(sync_logs).order_by(sync_logs.c.id.desc()).limit(max(0, limit))
+        if venue_id is not None:
+            query = query.where(sync_logs.c.venue_id == venue_id)
+        if tenant_id is not None:
+            query = query.where(sync_logs.c.tenant_id == tenant_id)
+        if integration_id is not None:
+            query = query.where(sync_logs.c.integration_id == integration_id)
+        if since is not None:
+            query = query.where(sync_logs.c.started_at >= since)
+        if before_id is not None:
+            query = query.where(sync_logs.c.id < before_id)
+        with self._read() as conn:
+            return [SyncLog(**row) for row in conn.execute(query).mappings()]
