@@ -1,0 +1,171 @@
+"""Objects of one resource, kept sorted by creation time with an id index, served newest first.
+
+Each object is stored serialized (orjson bytes), so a page is a join of stored blobs and 200,000
+objects cost their JSON size in memory rather than a tree of Python objects. Order is
+(created, id) ascending inside; readers walk it backwards, so ties on `created` come out by id
+descending, the same way every time.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+Attrs = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class CreatedRange:
+    """Bounds on `created` (unix seconds), each optional and inclusive as given."""
+
+    gte: int | None = None
+    lte: int | None = None
+
+    @classmethod
+    def of(
+        cls,
+        gt: int | None = None,
+        gte: int | None = None,
+        lt: int | None = None,
+        lte: int | None = None,
+        eq: int | None = None,
+    ) -> CreatedRange:
+        """Fold gt/gte/lt/lte/exact bounds into one inclusive range."""
+        lows = [v for v in (gte, None if gt is None else gt + 1, eq) if v is not None]
+        highs = [v for v in (lte, None if lt is None else lt - 1, eq) if v is not None]
+        return cls(max(lows) if lows else None, min(highs) if highs else None)
+
+
+class UnknownCursor(KeyError):
+    """A paging cursor names an object that this collection does not hold."""
+
+
+class Collection:
+    """Sorted, indexed storage for one resource's objects."""
+
+    def __init__(self, attr_names: Iterable[str] = ()) -> None:
+        self.attr_names = tuple(attr_names)
+        self._keys: list[tuple[int, str]] = []
+        self._blobs: dict[str, bytes] = {}
+        self._created: dict[str, int] = {}
+        self._attrs: dict[str, dict[str, Any]] = {}
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, object_id: object) -> bool:
+        return object_id in self._blobs
+
+    def load(self, objects: Iterable[dict[str, Any]]) -> None:
+        """Add many new objects at once (one sort at the end): the fast path for seeding."""
+        for obj in objects:
+            oid = obj["id"]
+            self._blobs[oid] = orjson.dumps(obj)
+            self._created[oid] = obj["created"]
+            self._keys.append((obj["created"], oid))
+            if self.attr_names:
+                self._attrs[oid] = {name: obj.get(name) for name in self.attr_names}
+        self._keys.sort()
+
+    def put(self, obj: dict[str, Any]) -> None:
+        """Insert or replace one object (keyed by its `id`, ordered by its `created`)."""
+        oid, created = obj["id"], obj["created"]
+        old = self._created.get(oid)
+        if old is not None and old != created:
+            self._remove_key(old, oid)
+        if old is None or old != created:
+            insort(self._keys, (created, oid))
+        self._blobs[oid] = orjson.dumps(obj)
+        self._created[oid] = created
+        if self.attr_names:
+            self._attrs[oid] = {name: obj.get(name) for name in self.attr_names}
+
+    def get(self, object_id: str) -> dict[str, Any] | None:
+        """A fresh copy of one object, or None."""
+        blob = self._blobs.get(object_id)
+        return None if blob is None else orjson.loads(blob)
+
+    def blob(self, object_id: str) -> bytes | None:
+        """One object's stored JSON."""
+        return self._blobs.get(object_id)
+
+    def delete(self, object_id: str) -> dict[str, Any] | None:
+        """Remove one object; returns it as it was, or None when absent."""
+        blob = self._blobs.pop(object_id, None)
+        if blob is None:
+            return None
+        self._remove_key(self._created.pop(object_id), object_id)
+        self._attrs.pop(object_id, None)
+        return orjson.loads(blob)
+
+    def ids(self) -> Iterator[str]:
+        """Every id, newest first."""
+        return (oid for _, oid in reversed(self._keys))
+
+    def dump(self) -> bytes:
+        """All objects as one JSON array, newest first."""
+        return b"[" + b",".join(self._blobs[oid] for oid in self.ids()) + b"]"
+
+    def page(
+        self,
+        limit: int,
+        *,
+        starting_after: str | None = None,
+        ending_before: str | None = None,
+        created: CreatedRange | None = None,
+        where: Callable[[Attrs], bool] | None = None,
+    ) -> tuple[list[bytes], bool]:
+        """Up to `limit` blobs newest first and whether more lie beyond, Stripe-style cursors."""
+        lo, hi = self._bounds(created)
+        if ending_before is not None:
+            start = self._index(ending_before) + 1
+            picked = self._walk(range(max(start, lo), hi), limit + 1, where)
+            more = len(picked) > limit
+            picked = picked[:limit]
+            picked.reverse()
+        else:
+            end = hi if starting_after is None else min(hi, self._index(starting_after))
+            picked = self._walk(range(end - 1, lo - 1, -1), limit + 1, where)
+            more = len(picked) > limit
+            picked = picked[:limit]
+        return [self._blobs[oid] for oid in picked], more
+
+    def _walk(
+        self, positions: range, want: int, where: Callable[[Attrs], bool] | None
+    ) -> list[str]:
+        keys = self._keys
+        if where is None:
+            if positions.step > 0:
+                stop = min(positions.stop, positions.start + want)
+                return [keys[i][1] for i in range(positions.start, stop)]
+            stop = max(positions.stop, positions.start - want)
+            return [keys[i][1] for i in range(positions.start, stop, -1)]
+        found: list[str] = []
+        for i in positions:
+            oid = keys[i][1]
+            if where(self._attrs.get(oid, {})):
+                found.append(oid)
+                if len(found) >= want:
+                    break
+        return found
+
+    def _bounds(self, created: CreatedRange | None) -> tuple[int, int]:
+        if created is None:
+            return 0, len(self._keys)
+        lo = 0 if created.gte is None else bisect_left(self._keys, (created.gte,))
+        hi = len(self._keys) if created.lte is None else bisect_left(self._keys, (created.lte + 1,))
+        return lo, max(lo, hi)
+
+    def _index(self, object_id: str) -> int:
+        created = self._created.get(object_id)
+        if created is None:
+            raise UnknownCursor(object_id)
+        return bisect_left(self._keys, (created, object_id))
+
+    def _remove_key(self, created: int, object_id: str) -> None:
+        i = bisect_left(self._keys, (created, object_id))
+        del self._keys[i]

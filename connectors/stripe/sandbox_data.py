@@ -1,0 +1,106 @@
+"""Deterministic Stripe objects for the sandbox: a seed and counts give the same account every time.
+
+Objects are built from Stripe's fixture templates (`sandbox_templates`) with varied ids, amounts,
+currencies (JPY among them, zero-decimal), customers, statuses and `created` times spread over
+the two years before the seed's anchor. Links hold: charges point at seeded customers and payment
+intents, refunds and disputes at charges (whose `amount_refunded` / `disputed` agree), prices at
+products, invoices and subscriptions at customers and prices.
+
+Events: seeded objects created in the 30 days before the anchor get a backdated creation event
+(`customer.created`, `charge.succeeded`, ...) at their own `created` time; older ones get none,
+as Stripe would have dropped them by now. Changes made after seeding record events at the
+current time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from connectors.sandbox.seeding import SeedSpec, rng_for, spread_times
+from connectors.stripe.sandbox_billing import (
+    build_balance_transactions,
+    build_invoices,
+    build_payouts,
+    build_subscriptions,
+)
+from connectors.stripe.sandbox_catalog import build_customers, build_prices, build_products
+from connectors.stripe.sandbox_charges import (
+    build_charges,
+    build_disputes,
+    build_payment_intents,
+    build_refunds,
+    plan_refunds_and_disputes,
+)
+from connectors.stripe.sandbox_events import event_type, make_event
+from connectors.stripe.sandbox_resources import EVENTS_RETENTION_SECONDS, RESOURCES
+from connectors.stripe.sandbox_values import Obj, Plan, SeedContext, make_id
+
+DEFAULT_COUNTS: dict[str, int] = {
+    "customers": 50,
+    "products": 8,
+    "prices": 16,
+    "charges": 200,
+    "payment_intents": 100,
+    "refunds": 20,
+    "disputes": 4,
+    "invoices": 40,
+    "subscriptions": 20,
+    "payouts": 24,
+    "balance_transactions": 200,
+}
+SEEDED = tuple(DEFAULT_COUNTS)
+
+_BUILDERS: dict[str, Callable[[SeedContext], list[Obj]]] = {
+    "customers": build_customers,
+    "products": build_products,
+    "prices": build_prices,
+    "charges": build_charges,
+    "payment_intents": build_payment_intents,
+    "refunds": build_refunds,
+    "disputes": build_disputes,
+    "invoices": build_invoices,
+    "subscriptions": build_subscriptions,
+    "payouts": build_payouts,
+    "balance_transactions": build_balance_transactions,
+}
+
+
+def effective_counts(spec: SeedSpec) -> dict[str, int]:
+    """The spec's counts over the defaults; unknown resources raise ValueError."""
+    unknown = sorted(set(spec.counts) - set(SEEDED))
+    if unknown:
+        raise ValueError(
+            f"cannot seed Stripe resource {unknown[0]!r}: expected one of {', '.join(SEEDED)}"
+        )
+    return {name: max(0, int(spec.counts.get(name, DEFAULT_COUNTS[name]))) for name in SEEDED}
+
+
+def seed_account(spec: SeedSpec) -> tuple[dict[str, list[Obj]], list[Obj]]:
+    """Objects per resource (oldest first) and the backdated events of one account."""
+    counts = effective_counts(spec)
+    anchor = spec.anchor()
+    plans = {}
+    for name in SEEDED:
+        rng = rng_for(spec.seed, name, "plan")
+        times = spread_times(rng, counts[name], anchor - 60, spec.span_days)
+        plans[name] = Plan([make_id(rng, name) for _ in times], times)
+    ctx = SeedContext(spec.seed, anchor, plans)
+    plan_refunds_and_disputes(ctx)
+    for name in SEEDED:
+        ctx.objects[name] = _BUILDERS[name](ctx)
+    return ctx.objects, _creation_events(ctx)
+
+
+def _creation_events(ctx: SeedContext) -> list[Obj]:
+    rng = rng_for(ctx.seed, "events", "plan")
+    since = ctx.anchor - EVENTS_RETENTION_SECONDS
+    events = []
+    for name in SEEDED:
+        if RESOURCES[name].event_prefix is None:
+            continue
+        for obj in ctx.objects[name]:
+            if obj["created"] >= since:
+                kind = event_type(name, "created", obj)
+                if kind is not None:
+                    events.append(make_event(make_id(rng, "events"), kind, obj, obj["created"]))
+    return events
