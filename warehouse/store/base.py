@@ -5,7 +5,8 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, Table
+from sqlalchemy.dialects import postgresql, sqlite
 
 from warehouse.crypto import Cipher
 from warehouse.store.engine import read_transaction, write_transaction
@@ -28,6 +29,10 @@ class StoreBase:
 
     def _write(self) -> AbstractContextManager[Connection]:
         return write_transaction(self.engine)
+
+    def _insert(self, table: Table) -> Any:
+        """The dialect's INSERT, which has on_conflict_do_nothing / on_conflict_do_update."""
+        return (postgresql if self.dialect == "postgresql" else sqlite).insert(table)
 
     def close(self) -> None:
         """Close the store's pooled connections."""

@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 from warehouse.crypto import Cipher
+from warehouse.store.breakers import BreakersMixin
+from warehouse.store.dead_letters import DeadLettersMixin
 from warehouse.store.engine import make_engine
+from warehouse.store.inbox import InboxMixin
 from warehouse.store.integrations import IntegrationsMixin
 from warehouse.store.keys import KeysMixin
+from warehouse.store.nonces import NoncesMixin
+from warehouse.store.oauth import OAuthMixin
 from warehouse.store.opening import prepare
 from warehouse.store.sync_logs import SyncLogsMixin
 
 
-class Store(IntegrationsMixin, SyncLogsMixin, KeysMixin):
+class Store(
+    IntegrationsMixin,
+    SyncLogsMixin,
+    InboxMixin,
+    DeadLettersMixin,
+    OAuthMixin,
+    BreakersMixin,
+    NoncesMixin,
+    KeysMixin,
+):
     """Integrations, sync logs, webhook inbox, dead letters, OAuth tokens, breakers, nonces."""
 
 
