@@ -5,8 +5,9 @@ import threading
 import pytest
 import sqlalchemy as sa
 
+from tests.conftest import PG_ADMIN_URL
 from tests.warehouse.conftest import KEY, OTHER_KEY
-from warehouse.store import MigrationError, SecretKeyMismatchError, open_store
+from warehouse.store import MigrationError, SecretKeyMismatchError, StoreError, open_store
 from warehouse.store.migrations import LATEST
 from warehouse.store.schema import metadata
 
@@ -96,3 +97,9 @@ def test_two_processes_creating_one_store_at_once_both_succeed(store_url):
     assert errors == []
     with open_store(store_url, KEY) as store:
         assert _version(store) == LATEST
+
+
+def test_an_unreachable_database_is_a_store_error_naming_it(pg_database):
+    missing = PG_ADMIN_URL.rsplit("/", 1)[0] + "/intsync_no_such_database"
+    with pytest.raises(StoreError, match="cannot open the store at .*intsync_no_such_database"):
+        open_store(missing, KEY)

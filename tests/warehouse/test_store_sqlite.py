@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from tests.warehouse.conftest import KEY
-from warehouse.store import open_store
+from warehouse.store import StoreError, open_store
 
 
 @pytest.fixture
@@ -55,5 +55,5 @@ def test_concurrent_writers_do_not_fail_with_database_is_locked(sqlite_url):
 
 
 def test_a_store_must_be_a_file(tmp_path):
-    with pytest.raises(Exception, match="the store needs a file"):
+    with pytest.raises(StoreError, match="the store needs a file"):
         open_store("sqlite:///:memory:", KEY)

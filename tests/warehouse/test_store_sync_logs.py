@@ -4,6 +4,7 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+import sqlalchemy as sa
 
 from warehouse.store import NotFoundError
 
@@ -99,7 +100,7 @@ def test_filters_by_venue_tenant_integration_and_since(store, integration):
 
 
 def test_naive_datetimes_are_refused(store):
-    with pytest.raises(Exception, match="naive datetime"):
+    with pytest.raises(sa.exc.StatementError, match="naive datetime"):
         store.list_sync_logs(since=datetime(2024, 1, 1))
 
 

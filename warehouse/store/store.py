@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import OperationalError
+
 from warehouse.crypto import Cipher
+from warehouse.errors import StoreError
 from warehouse.store.breakers import BreakersMixin
 from warehouse.store.dead_letters import DeadLettersMixin
 from warehouse.store.engine import make_engine
@@ -38,6 +41,13 @@ def open_store(database_url: str, secret_key: str, *, schema_version: int | None
     engine = make_engine(database_url)
     try:
         prepare(engine, cipher, target=schema_version)
+    except OperationalError as exc:
+        engine.dispose()
+        shown = engine.url.render_as_string(hide_password=True)
+        raise StoreError(
+            f"cannot open the store at {shown}: {str(exc.orig).strip()} "
+            "(check INTSYNC_DATABASE_URL and that the database exists and is reachable)"
+        ) from exc
     except BaseException:
         engine.dispose()
         raise
