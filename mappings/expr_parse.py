@@ -1,0 +1,159 @@
+"""The expression language's tokens and tree (parsed by mappings.expr_grammar).
+
+Only literals, record paths, `$context` names, operators and a fixed set of functions exist:
+nothing reaches Python's eval, attributes, imports or arbitrary calls."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from mappings.paths import SourcePath, parse_path
+
+CONTEXT_NAMES = ("tenant_id", "venue_id", "integration_id", "provider", "synced_at")
+FUNCTIONS: dict[str, tuple[int, int | None]] = {  # name -> (min args, max args or None)
+    "coalesce": (1, None),
+    "concat": (1, None),
+    "lower": (1, 1),
+    "upper": (1, 1),
+    "trim": (1, 1),
+    "length": (1, 1),
+    "round": (1, 2),
+    "abs": (1, 1),
+    "if": (3, 3),
+}
+KEYWORDS = {"and", "or", "not", "in", "is", "null", "true", "false"}
+COMPARISONS = ("==", "!=", "<=", ">=", "<", ">")
+_TOKEN = re.compile(
+    r"""\s*(?:
+      (?P<number>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
+    | (?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
+    | (?P<context>\$[A-Za-z_]\w*)
+    | (?P<path>[A-Za-z_][\w\-]*(?:\.[A-Za-z_0-9][\w\-]*|\[-?\d+\]|\["[^"]*"\]|\['[^']*'\])*)
+    | (?P<op>==|!=|<=|>=|[<>+\-*/%(),\[\]])
+    )""",
+    re.VERBOSE,
+)
+
+
+class ExprError(ValueError):
+    """An expression that does not parse; `offset` is where, within the expression text."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.offset = offset
+
+
+@dataclass(frozen=True)
+class Node:
+    offset: int
+
+
+@dataclass(frozen=True)
+class Lit(Node):
+    value: Any
+
+
+@dataclass(frozen=True)
+class PathRef(Node):
+    path: SourcePath
+
+
+@dataclass(frozen=True)
+class Ctx(Node):
+    name: str
+
+
+@dataclass(frozen=True)
+class Unary(Node):
+    op: str  # "-" or "not"
+    operand: Node
+
+
+@dataclass(frozen=True)
+class Binary(Node):
+    op: str  # comparisons, arithmetic, "and", "or"
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class IsNull(Node):
+    operand: Node
+    negate: bool
+
+
+@dataclass(frozen=True)
+class In(Node):
+    operand: Node
+    options: tuple[Any, ...]
+    negate: bool
+
+
+@dataclass(frozen=True)
+class Call(Node):
+    name: str
+    args: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    offset: int
+
+
+def tokenize(source: str) -> list[Token]:
+    """Split an expression into tokens; unknown characters are an ExprError at their offset."""
+    tokens: list[Token] = []
+    pos = 0
+    while pos < len(source):
+        if source[pos:].strip() == "":
+            break
+        match = _TOKEN.match(source, pos)
+        if match is None or match.lastgroup is None:
+            bad = len(source) - len(source[pos:].lstrip())
+            raise ExprError(f"unexpected character '{source[bad]}'", bad)
+        kind = match.lastgroup
+        text = match.group(kind)
+        start = match.start(kind)
+        if kind == "path" and text in KEYWORDS:
+            kind = text
+        tokens.append(Token(kind, text, start))
+        pos = match.end()
+    tokens.append(Token("end", "", len(source)))
+    return tokens
+
+
+def unquote(text: str) -> str:
+    """The value of a quoted string token: backslash escapes \\n, \\t and any \\<char>."""
+    return re.sub(
+        r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), text[1:-1]
+    )
+
+
+def path_node(token: Token) -> PathRef:
+    """A path token as a node (its syntax was checked by the tokenizer's pattern)."""
+    parsed = parse_path(token.text)
+    if isinstance(parsed, str):
+        raise ExprError(parsed, token.offset)
+    return PathRef(token.offset, parsed)
+
+
+def walk(node: Node) -> list[Node]:
+    """Every node of a tree, parents first."""
+    found = [node]
+    for child in _children(node):
+        found.extend(walk(child))
+    return found
+
+
+def _children(node: Node) -> tuple[Node, ...]:
+    if isinstance(node, Unary | IsNull | In):
+        return (node.operand,)
+    if isinstance(node, Binary):
+        return (node.left, node.right)
+    if isinstance(node, Call):
+        return node.args
+    return ()

@@ -1,0 +1,113 @@
+"""Source paths (`billing_details.email`, `lines.data[0].amount`) and column-wise extraction."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+Segment = str | int
+_TOKEN = re.compile(
+    r"""(?P<name>[A-Za-z0-9_\-@]+)|\[(?P<index>-?\d+)\]|\[(?P<quoted>"[^"]*"|'[^']*')\]|(?P<dot>\.)"""
+)
+
+
+@dataclass(frozen=True)
+class SourcePath:
+    """A path into a provider record: dict keys and list indexes, read left to right."""
+
+    text: str
+    segments: tuple[Segment, ...]
+
+    @property
+    def root(self) -> str:
+        """The top-level key the path starts at."""
+        return str(self.segments[0])
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def parse_path(text: str) -> SourcePath | str:
+    """Parse `a.b[0]["c.d"]`; returns an error message (str) when the path is malformed."""
+    segments: list[Segment] = []
+    pos, expect_name = 0, True
+    if not text:
+        return "the path is empty"
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if match is None:
+            return f"unexpected '{text[pos]}' at position {pos + 1} of path '{text}'"
+        if match.group("dot"):
+            if expect_name:
+                return f"path '{text}' has an empty part at position {pos + 1}"
+            expect_name = True
+        elif match.group("name") is not None:
+            if not expect_name:
+                return f"path '{text}' needs a '.' before '{match.group('name')}'"
+            segments.append(match.group("name"))
+            expect_name = False
+        elif match.group("index") is not None:
+            if not segments:
+                return f"path '{text}' must start with a key, not an index"
+            segments.append(int(match.group("index")))
+            expect_name = False
+        else:
+            segments.append(match.group("quoted")[1:-1])
+            expect_name = False
+        pos = match.end()
+    if expect_name:
+        return f"path '{text}' ends with '.'"
+    return SourcePath(text, tuple(segments))
+
+
+class Extractor:
+    """Pulls one column per path out of a page of records, sharing work between paths
+    with a common prefix (`billing_details.email` and `billing_details.name`)."""
+
+    __slots__ = ("_cache",)
+
+    def __init__(self, records: list[Any]) -> None:
+        self._cache: dict[tuple[Segment, ...], list[Any]] = {(): records}
+
+    def column(self, segments: tuple[Segment, ...]) -> list[Any]:
+        """Values at `segments` for every record; None where the path does not exist."""
+        found = self._cache.get(segments)
+        if found is None:
+            found = _step(self.column(segments[:-1]), segments[-1])
+            self._cache[segments] = found
+        return found
+
+
+def _step(values: list[Any], key: Segment, _dict: type = dict, _list: type = list) -> list[Any]:
+    if key.__class__ is int:
+        if key >= 0:
+            return [
+                v[key] if v.__class__ is _list and len(v) > key else None  # type: ignore[index]
+                for v in values
+            ]
+        return [v[key] if v.__class__ is _list and len(v) >= -key else None for v in values]  # type: ignore[index]
+    return [v.get(key) if v.__class__ is _dict else None for v in values]
+
+
+def get_one(record: Any, segments: tuple[Segment, ...]) -> Any:
+    """The value at `segments` in one record (for the per-record paths: expressions, previews)."""
+    value = record
+    for key in segments:
+        if key.__class__ is int:
+            if value.__class__ is not list or not -len(value) <= key < len(value):  # type: ignore[operator]
+                return None
+            value = value[key]  # type: ignore[index]
+        elif value.__class__ is dict:
+            value = value.get(key)
+        else:
+            return None
+    return value
+
+
+def coalesce(columns: list[list[Any]]) -> list[Any]:
+    """First non-null value per row across several columns."""
+    result = columns[0]
+    for other in columns[1:]:
+        result = [a if a is not None else b for a, b in zip(result, other, strict=True)]
+    return result

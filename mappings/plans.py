@@ -1,0 +1,113 @@
+"""A field compiled once into a plan that computes its whole column for a page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from mappings.arrowcast import Errors, to_arrow
+from mappings.expr_eval import Page, compile_expression
+from mappings.model import FieldSpec
+from mappings.paths import coalesce
+from mappings.texts import as_list
+from mappings.transforms import TRANSFORMS, Options, Values
+
+_MISSING = object()
+
+
+class FieldPlan:
+    """Everything about one column decided at compile time; `run` only moves data."""
+
+    def __init__(self, spec: FieldSpec, salt: bytes) -> None:
+        self.name = spec.name
+        self.type = spec.type
+        self.arrow_type = spec.type.arrow
+        self.nullable = spec.nullable
+        self._paths = [p.segments for p in spec.paths]
+        self._context = spec.context
+        self._const = spec.const if spec.has_const else _MISSING
+        self._expr = compile_expression(spec.expr) if spec.expr is not None else None
+        self._steps = [TRANSFORMS[name] for name in spec.transforms]
+        self._currency_path = spec.currency_path.segments if spec.currency_path else None
+        self._currency = spec.currency
+        self._options = Options(salt=salt, exponents=spec.exponents, target=spec.type)
+        self._map = spec.value_map
+        self._default = None if spec.default is None else pa.scalar(spec.default, self.arrow_type)
+        self.roots = {str(s[0]) for s in self._paths}
+        if self._currency_path:
+            self.roots.add(str(self._currency_path[0]))
+
+    def raw(self, page: Page) -> tuple[list[Any], Errors]:
+        """The source values before transforms (what a quarantine row shows)."""
+        if self._paths:
+            columns = [page.extractor.column(s) for s in self._paths]
+            return (columns[0] if len(columns) == 1 else coalesce(columns)), {}
+        if self._expr is not None:
+            return self._expr(page)
+        value = page.context.get(self._context) if self._context else self._const
+        return [value] * page.size, {}
+
+    def run(self, page: Page) -> tuple[pa.Array, Errors, list[Any]]:
+        """The column as Arrow, {row: reason} for rows that could not be mapped, raw values."""
+        raw, errors = self.raw(page)
+        values: Values = raw
+        if self._steps:
+            options = self._options
+            if self._currency_path is not None:
+                options = _with_currency(options, page.extractor.column(self._currency_path))
+            elif self._currency is not None:
+                options = _with_currency(options, [self._currency] * page.size)
+            for step in self._steps:
+                values, step_errors = step.run(values, options)
+                _merge(errors, step_errors)
+        if self._map is not None:
+            values, map_errors = _apply_map(as_list(values), self._map, self._default)
+            _merge(errors, map_errors)
+        array, cast_errors = to_arrow(values, self.type)
+        _merge(errors, cast_errors)
+        if self._default is not None and array.null_count:
+            array = pc.fill_null(array, self._default)
+        return array, errors, raw
+
+
+def _with_currency(options: Options, currency: list[Any]) -> Options:
+    return Options(
+        salt=options.salt, currency=currency, exponents=options.exponents, target=options.target
+    )
+
+
+def _merge(errors: Errors, more: Errors) -> None:
+    for row, reason in more.items():
+        errors.setdefault(row, reason)
+
+
+def _apply_map(
+    values: list[Any], table: dict[Any, Any], default: pa.Scalar | None
+) -> tuple[list[Any], Errors]:
+    """Listed values are replaced; others become the default when there is one, else stay."""
+    fallback = default.as_py() if default is not None else _MISSING
+    try:
+        if fallback is _MISSING:
+            return [None if v is None else table.get(v, v) for v in values], {}
+        return [None if v is None else table.get(v, fallback) for v in values], {}
+    except TypeError:  # an object or list cannot be looked up
+        pass
+    out: list[Any] = []
+    errors: Errors = {}
+    for row, value in enumerate(values):
+        try:
+            hit = None if value is None else table.get(value, _MISSING)
+        except TypeError:
+            errors[row] = "an object or list cannot be looked up in map: pick a deeper path"
+            out.append(None)
+            continue
+        out.append(
+            value
+            if hit is _MISSING and fallback is _MISSING
+            else fallback
+            if hit is _MISSING
+            else hit
+        )
+    return out, errors

@@ -1,0 +1,122 @@
+"""Spec files read as located YAML entries, with `extends:` bases and venue overrides merged in
+before validation, so every message still points at the file and line that said it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mappings.errors import ValidationIssue
+from mappings.yamlnodes import Entries, Src, entries, load_yaml
+
+MERGED_BY_NAME = ("fields", "children")
+
+
+@dataclass
+class RawSpec:
+    """Top-level entries of a spec, with `fields` and `children` merged entry by entry."""
+
+    file: str
+    root: Src
+    top: Entries
+    fields: Entries = field(default_factory=dict)
+    children: Entries = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+
+    def overlay(self, other: RawSpec) -> RawSpec:
+        """`other` on top of this: its keys replace, its fields and children merge by name,
+        and a field or child set to null (`email: ~`) is removed."""
+        merged = RawSpec(
+            file=other.file,
+            root=other.root,
+            top={**self.top, **other.top},
+            fields=_merge(self.fields, other.fields),
+            children=_merge(self.children, other.children),
+            files=self.files + other.files,
+        )
+        merged.top.pop("extends", None)
+        return merged
+
+
+def _merge(base: Entries, extra: Entries) -> Entries:
+    result = dict(base)
+    for name, (key, value) in extra.items():
+        if value.is_null:
+            result.pop(name, None)
+        else:
+            result[name] = (key, value)
+    return result
+
+
+def shown_path(path: Path, base: Path | None = None) -> str:
+    """The path as it goes into messages: relative to `base` (or the working directory) when
+    inside it, as given otherwise."""
+    for anchor in (base, Path.cwd()):
+        if anchor is None or not path.is_absolute():
+            continue
+        try:
+            return str(path.relative_to(anchor))
+        except ValueError:
+            continue
+    return str(path)
+
+
+def read_raw(
+    path: Path, shown: str, issues: list[ValidationIssue], _seen: tuple[Path, ...] = ()
+) -> RawSpec | None:
+    """One spec file with its `extends:` chain resolved; problems go to `issues`."""
+    root, problems = load_yaml(path, shown)
+    issues.extend(problems)
+    if root is None:
+        return None
+    if not root.is_mapping:
+        issues.append(
+            root.issue(
+                "a spec is a mapping of keys (provider, resource, table, "
+                "fields, ...), not a list or a single value"
+            )
+        )
+        return None
+    top = entries(root, "key", issues)
+    raw = RawSpec(file=shown, root=root, top=top, files=[shown])
+    for name in MERGED_BY_NAME:
+        if name in top:
+            key, value = top.pop(name)
+            noun = "column" if name == "fields" else "child table"
+            if value.is_mapping:
+                setattr(raw, name, entries(value, noun, issues))
+            else:
+                issues.append(value.issue(f"'{name}' must be a mapping of {noun} names"))
+    if "extends" not in top:
+        return raw
+    base = _read_base(path, shown, top["extends"][1], issues, _seen + (path.resolve(),))
+    return raw if base is None else base.overlay(raw)
+
+
+def _read_base(
+    path: Path, shown: str, target: Src, issues: list[ValidationIssue], seen: tuple[Path, ...]
+) -> RawSpec | None:
+    if not target.is_text:
+        issues.append(
+            target.issue(
+                "'extends' takes the path of another spec file, relative "
+                "to this one, e.g. extends: ../stripe/charges.yaml"
+            )
+        )
+        return None
+    base_path = (path.parent / target.text()).resolve()
+    base_shown = str(Path(shown).parent / target.text())
+    if base_path in seen:
+        issues.append(
+            target.issue(
+                f"'extends: {target.text()}' leads back to this file: "
+                "specs cannot extend each other in a cycle"
+            )
+        )
+        return None
+    if not base_path.is_file():
+        issues.append(
+            target.issue(f"'extends: {target.text()}' names no file ({base_shown} does not exist)")
+        )
+        return None
+    return read_raw(base_path, base_shown, issues, seen)

@@ -1,0 +1,247 @@
+"""Mapping one page: filter, compute every column, set aside records that cannot be mapped,
+then assemble the main and child tables."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import orjson
+import pyarrow as pa
+
+from mappings.assemble import Context, deleted_column
+from mappings.expr_eval import Page
+from mappings.expr_parse import PathRef, walk
+from mappings.model import Spec
+from mappings.page import MappedPage, QuarantinedRow
+from mappings.paths import Extractor
+
+if TYPE_CHECKING:
+    from mappings.compiler import CompiledChild, CompiledMapping
+
+Bad = dict[int, tuple[str, Any, str]]  # row -> (column, value, reason)
+
+
+def run_page(
+    mapping: CompiledMapping,
+    records: list[dict[str, Any]],
+    context: dict[str, Any],
+    deleted_at: list[str | None] | None,
+) -> MappedPage:
+    """The whole of map_page once its arguments are checked."""
+    ctx = Context(context, mapping.provider)
+    quarantined: list[QuarantinedRow] = []
+    filtered = 0
+    if mapping.where is not None and records:
+        records, deleted_at, filtered = _where(mapping, records, deleted_at, ctx, quarantined)
+    size = len(records)
+    page = Page(Extractor(records), size, ctx.plain)
+    bad: Bad = {}
+    arrays, raws = _columns(mapping.plans, page, bad, deleted_at, mapping.primary_key)
+    deleted = deleted_column(deleted_at, size)
+    children = [(child, _child_rows(child, page, bad, ctx)) for child in mapping.children]
+    extra = [_extra(records, mapping.used_roots)] if mapping.keep_json else []
+    head = [ctx.column(name, size) for name in _head(mapping.dataset)]
+    columns = head + arrays + extra + [ctx.column("_synced_at", size), deleted]
+    table = pa.Table.from_arrays(columns, schema=mapping.arrow_schema)
+    key = arrays[[p.name for p in mapping.plans].index(mapping.spec.primary_key[0])]
+    tables = {
+        child.table: _child_table(child, rows, key, deleted, ctx, mapping.dataset)
+        for child, rows in children
+    }
+    if bad:
+        quarantined.extend(_quarantine(mapping, records, raws, bad))
+        keep = pa.array(np.isin(np.arange(size), list(bad), invert=True))
+        table = table.filter(keep)
+        for child, rows in children:
+            tables[child.table] = tables[child.table].filter(
+                pa.array(np.isin(rows[1], list(bad), invert=True))
+            )
+    return MappedPage(table=table, children=tables, quarantined=quarantined, filtered=filtered)
+
+
+def _head(dataset: str) -> list[str]:
+    names = ["tenant_id", "venue_id", "integration_id"]
+    return names + ["provider"] if dataset == "core" else names
+
+
+def _where(
+    mapping: CompiledMapping,
+    records: list[dict[str, Any]],
+    deleted_at: list[str | None] | None,
+    ctx: Context,
+    quarantined: list[QuarantinedRow],
+) -> tuple[list[dict[str, Any]], Any, int]:
+    assert mapping.where is not None
+    values, errors = mapping.where(Page(Extractor(records), len(records), ctx.plain))
+    keep = [
+        row
+        for row, value in enumerate(values)
+        if value is True or (deleted_at is not None and deleted_at[row] is not None)
+    ]
+    for row, reason in errors.items():
+        quarantined.append(
+            QuarantinedRow(
+                mapping.spec.path,
+                mapping.table,
+                _record_id(records[row]),
+                "where",
+                mapping.spec.where_text,
+                reason,
+                records[row],
+            )
+        )
+    filtered = len(records) - len(keep) - len(errors)
+    if len(keep) == len(records):
+        return records, deleted_at, 0
+    kept_deleted = None if deleted_at is None else [deleted_at[row] for row in keep]
+    return [records[row] for row in keep], kept_deleted, filtered
+
+
+def _columns(
+    plans: list[Any],
+    page: Page,
+    bad: Bad,
+    deleted_at: list[str | None] | None,
+    primary_key: list[str],
+) -> tuple[list[pa.Array], dict[str, list[Any]]]:
+    arrays: list[pa.Array] = []
+    raws: dict[str, list[Any]] = {}
+    for plan in plans:
+        array, errors, raw = plan.run(page)
+        for row, reason in errors.items():
+            bad.setdefault(row, (plan.name, raw[row], reason))
+        if array.null_count and (plan.name in primary_key or not plan.nullable):
+            _required(plan.name, array, raw, bad, deleted_at, plan.name in primary_key)
+        arrays.append(array)
+        raws[plan.name] = raw
+    return arrays, raws
+
+
+def _required(
+    name: str,
+    array: pa.Array,
+    raw: list[Any],
+    bad: Bad,
+    deleted_at: list[str | None] | None,
+    is_key: bool,
+) -> None:
+    nulls = np.flatnonzero(array.is_null().to_numpy(zero_copy_only=False))
+    what = "primary key column" if is_key else "column"
+    for row in nulls.tolist():
+        if not is_key and deleted_at is not None and deleted_at[row] is not None:
+            continue
+        bad.setdefault(
+            row,
+            (
+                name,
+                raw[row],
+                f"{what} '{name}' is empty (nullable: false)"
+                if not is_key
+                else f"{what} '{name}' is empty",
+            ),
+        )
+
+
+def _child_rows(
+    child: CompiledChild, page: Page, bad: Bad, ctx: Context
+) -> tuple[list[pa.Array], np.ndarray, list[int]]:
+    elements: list[Any] = []
+    parents: list[int] = []
+    positions: list[int] = []
+    for row, items in enumerate(page.extractor.column(child.path)):
+        if items.__class__ is list and items:
+            for position, item in enumerate(items):
+                elements.append(item if item.__class__ is dict else {"value": item})
+                parents.append(row)
+                positions.append(position)
+    child_page = Page(Extractor(elements), len(elements), ctx.plain)
+    if child.where is not None and elements:
+        values, errors = child.where(child_page)
+        for crow, reason in errors.items():
+            bad.setdefault(parents[crow], (f"{child.name}: where", elements[crow], reason))
+        keep = [crow for crow, value in enumerate(values) if value is True]
+        if len(keep) != len(elements):
+            elements = [elements[c] for c in keep]
+            parents = [parents[c] for c in keep]
+            positions = [positions[c] for c in keep]
+            child_page = Page(Extractor(elements), len(elements), ctx.plain)
+    arrays = []
+    for plan in child.plans:
+        array, errors, raw = plan.run(child_page)
+        for crow, reason in errors.items():
+            bad.setdefault(parents[crow], (f"{child.name}.{plan.name}", raw[crow], reason))
+        arrays.append(array)
+    return arrays, np.asarray(parents, dtype=np.int64), positions
+
+
+def _child_table(
+    child: CompiledChild,
+    rows: tuple[list[pa.Array], np.ndarray, list[int]],
+    key: pa.Array,
+    deleted: pa.Array,
+    ctx: Context,
+    dataset: str,
+) -> pa.Table:
+    arrays, parents, positions = rows
+    size = len(positions)
+    index = pa.array(parents, pa.int64())
+    head = [ctx.column(name, size) for name in _head(dataset)]
+    columns = (
+        head
+        + [key.take(index), pa.array(positions, pa.int64())]
+        + arrays
+        + [ctx.column("_synced_at", size), deleted.take(index)]
+    )
+    return pa.Table.from_arrays(columns, schema=child.arrow_schema)
+
+
+def _extra(records: list[dict[str, Any]], used: frozenset[str]) -> pa.Array:
+    dumps = orjson.dumps
+    out = []
+    for record in records:
+        rest = {k: v for k, v in record.items() if k not in used}
+        out.append(dumps(rest, default=str) if rest else None)
+    return pa.array(out, pa.binary()).cast(pa.string())
+
+
+def _record_id(record: Any) -> str | None:
+    value = record.get("id") if isinstance(record, dict) else None
+    return None if value is None else str(value)
+
+
+def _quarantine(
+    mapping: CompiledMapping, records: list[dict[str, Any]], raws: dict[str, list[Any]], bad: Bad
+) -> list[QuarantinedRow]:
+    key_raw = raws.get(mapping.spec.primary_key[0])
+    rows = []
+    for row in sorted(bad):
+        column, value, reason = bad[row]
+        record_id = key_raw[row] if key_raw is not None else None
+        rows.append(
+            QuarantinedRow(
+                spec_path=mapping.spec.path,
+                table=mapping.table,
+                record_id=None if record_id is None else str(record_id),
+                field=column,
+                value=value,
+                reason=reason,
+                record=records[row],
+            )
+        )
+    return rows
+
+
+def used_roots(spec: Spec) -> frozenset[str]:
+    """Top-level record keys some field, filter or child reads (the rest is 'unmapped')."""
+    roots: set[str] = set()
+    for field in spec.fields:
+        roots.update(p.root for p in field.paths)
+        if field.currency_path is not None:
+            roots.add(field.currency_path.root)
+        if field.expr is not None:
+            roots.update(n.path.root for n in walk(field.expr) if isinstance(n, PathRef))
+    if spec.where is not None:
+        roots.update(n.path.root for n in walk(spec.where) if isinstance(n, PathRef))
+    roots.update(child.path.root for child in spec.children)
+    return frozenset(roots)
