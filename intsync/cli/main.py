@@ -11,6 +11,8 @@ from intsync.cli.context import AppContext, configure_logging
 
 # module name -> attribute holding the click command or group
 COMMANDS: list[tuple[str, str]] = [
+    ("sync", "sync"),
+    ("logs", "logs"),
     ("integrations", "integrations"),
 ]
 
