@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 DAY = 86_400
 _ALPHABET = string.digits + string.ascii_letters
+_TOKEN_TABLE = bytes(ord(_ALPHABET[i % 62]) for i in range(256))
 _SORTED = string.digits + string.ascii_uppercase + string.ascii_lowercase
 
 
@@ -45,12 +46,7 @@ def rng_for(seed: int, *scope: object) -> random.Random:
 
 def random_token(rng: random.Random, length: int) -> str:
     """`length` characters of [0-9A-Za-z], as providers' ids use."""
-    bits = rng.getrandbits(6 * length)
-    chars = []
-    for _ in range(length):
-        chars.append(_ALPHABET[bits % 62])
-        bits //= 62
-    return "".join(chars)
+    return rng.randbytes(length).translate(_TOKEN_TABLE).decode("ascii")
 
 
 def sortable_token(sequence: int, width: int) -> str:

@@ -8,14 +8,7 @@ from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """No access log: a line per request would cost more than serving the page."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
+from connectors.sandbox.wsgi_server import WSGIServer
 
 
 class SandboxServer:
@@ -23,10 +16,7 @@ class SandboxServer:
 
     def __init__(self, app: Callable[..., Any], host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = app
-        self._server: BaseWSGIServer = make_server(
-            host, port, app, threaded=True, request_handler=_QuietHandler
-        )
-        self._server.daemon_threads = True
+        self._server = WSGIServer((host, port), app)
         self._thread: threading.Thread | None = None
 
     @property
@@ -35,7 +25,7 @@ class SandboxServer:
 
     @property
     def port(self) -> int:
-        return self._server.server_port
+        return int(self._server.server_address[1])
 
     @property
     def url(self) -> str:
@@ -63,6 +53,7 @@ class SandboxServer:
             self._server.shutdown()
             self._thread.join(timeout=5)
             self._thread = None
+        self._server.close_connections()
         self._server.server_close()
 
     def __enter__(self) -> SandboxServer:

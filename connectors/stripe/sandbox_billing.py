@@ -178,14 +178,14 @@ def build_balance_transactions(ctx: SeedContext) -> list[Obj]:
         ctx.plans["balance_transactions"],
         TEMPLATES["balance_transactions"],
     )
-    charges = ctx.objects.get("charges", [])
+    charges = ctx.charges
     out = []
     for j, (tid, created) in enumerate(zip(plan.ids, plan.created, strict=True)):
-        charge = charges[j] if j < len(charges) and charges[j]["status"] == "succeeded" else None
+        charge = charges[j] if j < len(charges) and charges[j].status == "succeeded" else None
         if charge is not None:
-            amount, currency, created = charge["amount"], charge["currency"], charge["created"]
+            amount, currency, created = charge.amount, charge.currency, charge.created
             fee = amount * 29 // 1000 + (0 if currency == "jpy" else 30)
-            kind, source, description = "charge", charge["id"], charge["description"]
+            kind, source, description = "charge", charge.id, charge.description
         else:
             currency = rng.choice(CURRENCIES)
             amount = -(amount_for(rng, currency) // 10)

@@ -83,4 +83,5 @@ def build_prices(ctx: SeedContext) -> list[Obj]:
                 "transform_quantity": None,
             }
         )
+    ctx.objects["prices"] = out
     return out

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterator
 
 from connectors.sandbox.seeding import DAY, random_token, rng_for
 from connectors.stripe.sandbox_templates import TEMPLATES
 from connectors.stripe.sandbox_values import (
     BRANDS,
     CURRENCIES,
+    ChargeFacts,
     Obj,
     SeedContext,
     amount_for,
@@ -54,15 +56,14 @@ def refund_amounts(amount: int, divisors: list[int]) -> list[int]:
     return out
 
 
-def build_charges(ctx: SeedContext) -> list[Obj]:
-    """Charges, building their refunds and disputes alongside (kept in ctx.objects)."""
+def build_charges(ctx: SeedContext) -> Iterator[Obj]:
+    """Charges, building their refunds and disputes alongside (left in ctx.objects)."""
     rng, plan, tpl = ctx.rng("charges"), ctx.plans["charges"], TEMPLATES["charges"]
     card_tpl = tpl["payment_method_details"]["card"]
     pis, bts = ctx.plans["payment_intents"], ctx.plans["balance_transactions"]
     first_pi_charge = len(plan) - min(len(plan), len(pis))
     refunds: list[Obj] = []
     disputes: list[Obj] = []
-    out = []
     for i, (cid, created) in enumerate(zip(plan.ids, plan.created, strict=True)):
         status = charge_status(i)
         currency = rng.choice(CURRENCIES)
@@ -110,10 +111,13 @@ def build_charges(ctx: SeedContext) -> list[Obj]:
         if i in ctx.disputed_charges:
             charge["disputed"] = True
             disputes.append(_dispute(ctx, charge, ctx.disputed_charges[i]))
-        out.append(charge)
+        ctx.charges.append(
+            ChargeFacts(cid, created, amount, currency, customer, status,
+                        charge["payment_method"], charge["description"])
+        )  # fmt: skip
+        yield charge
     ctx.objects["refunds"] = sorted(refunds, key=lambda r: (r["created"], r["id"]))
     ctx.objects["disputes"] = sorted(disputes, key=lambda d: (d["created"], d["id"]))
-    return out
 
 
 def _attach_refunds(
@@ -175,17 +179,17 @@ def build_payment_intents(ctx: SeedContext) -> list[Obj]:
         ctx.plans["payment_intents"],
         TEMPLATES["payment_intents"],
     )
-    charges = ctx.objects["charges"]
+    charges = ctx.charges
     first = len(charges) - min(len(charges), len(plan))
     out = []
     for j, (pid, created) in enumerate(zip(plan.ids, plan.created, strict=True)):
         charge = charges[first + j] if first + j < len(charges) else None
         if charge is not None:
-            currency, amount, customer = charge["currency"], charge["amount"], charge["customer"]
+            currency, amount, customer = charge.currency, charge.amount, charge.customer
             status = {"succeeded": "succeeded", "failed": "requires_payment_method"}.get(
-                charge["status"], "processing"
+                charge.status, "processing"
             )
-            created = charge["created"]
+            created = charge.created
         else:
             currency = rng.choice(CURRENCIES)
             amount, customer = amount_for(rng, currency), ctx.pick(rng, "customers", 0.5)
@@ -200,8 +204,8 @@ def build_payment_intents(ctx: SeedContext) -> list[Obj]:
                 "currency": currency,
                 "customer": customer,
                 "status": status,
-                "latest_charge": charge["id"] if charge else None,
-                "payment_method": charge["payment_method"] if charge else None,
+                "latest_charge": charge.id if charge else None,
+                "payment_method": charge.payment_method if charge else None,
                 "client_secret": f"{pid}_secret_{random_token(rng, 25)}",
                 "canceled_at": created + 3600 if status == "canceled" else None,
                 "cancellation_reason": "abandoned" if status == "canceled" else None,

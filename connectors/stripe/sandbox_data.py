@@ -14,7 +14,8 @@ current time.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import random
+from collections.abc import Callable, Iterable, Iterator
 
 from connectors.sandbox.seeding import SeedSpec, rng_for, spread_times
 from connectors.stripe.sandbox_billing import (
@@ -32,7 +33,7 @@ from connectors.stripe.sandbox_charges import (
     plan_refunds_and_disputes,
 )
 from connectors.stripe.sandbox_events import event_type, make_event
-from connectors.stripe.sandbox_resources import EVENTS_RETENTION_SECONDS, RESOURCES
+from connectors.stripe.sandbox_resources import EVENTS_RETENTION_SECONDS
 from connectors.stripe.sandbox_values import Obj, Plan, SeedContext, make_id
 
 DEFAULT_COUNTS: dict[str, int] = {
@@ -50,7 +51,7 @@ DEFAULT_COUNTS: dict[str, int] = {
 }
 SEEDED = tuple(DEFAULT_COUNTS)
 
-_BUILDERS: dict[str, Callable[[SeedContext], list[Obj]]] = {
+_BUILDERS: dict[str, Callable[[SeedContext], Iterable[Obj]]] = {
     "customers": build_customers,
     "products": build_products,
     "prices": build_prices,
@@ -75,8 +76,13 @@ def effective_counts(spec: SeedSpec) -> dict[str, int]:
     return {name: max(0, int(spec.counts.get(name, DEFAULT_COUNTS[name]))) for name in SEEDED}
 
 
-def seed_account(spec: SeedSpec) -> tuple[dict[str, list[Obj]], list[Obj]]:
-    """Objects per resource (oldest first) and the backdated events of one account."""
+def seed_account(spec: SeedSpec) -> Iterator[tuple[str, Iterable[Obj]]]:
+    """(resource, objects) for one account in seeding order, then ("events", backdated events).
+
+    Objects stream out so that 200,000 charges never sit in memory as dicts: consume each
+    resource's objects before moving on to the next one (later builders read what earlier ones
+    left in the context).
+    """
     counts = effective_counts(spec)
     anchor = spec.anchor()
     plans = {}
@@ -86,21 +92,29 @@ def seed_account(spec: SeedSpec) -> tuple[dict[str, list[Obj]], list[Obj]]:
         plans[name] = Plan([make_id(rng, name) for _ in times], times)
     ctx = SeedContext(spec.seed, anchor, plans)
     plan_refunds_and_disputes(ctx)
+    events: list[Obj] = []
+    event_rng = rng_for(ctx.seed, "events", "plan")
     for name in SEEDED:
-        ctx.objects[name] = _BUILDERS[name](ctx)
-    return ctx.objects, _creation_events(ctx)
+        yield name, _noting_events(ctx, name, _BUILDERS[name](ctx), events, event_rng)
+    yield "events", events
 
 
-def _creation_events(ctx: SeedContext) -> list[Obj]:
-    rng = rng_for(ctx.seed, "events", "plan")
+def seed_objects(spec: SeedSpec) -> dict[str, list[Obj]]:
+    """Every seeded object and event as lists (for small seeds and tests)."""
+    return {name: list(objects) for name, objects in seed_account(spec)}
+
+
+def _noting_events(
+    ctx: SeedContext,
+    resource: str,
+    objects: Iterable[Obj],
+    events: list[Obj],
+    rng: random.Random,
+) -> Iterator[Obj]:
     since = ctx.anchor - EVENTS_RETENTION_SECONDS
-    events = []
-    for name in SEEDED:
-        if RESOURCES[name].event_prefix is None:
-            continue
-        for obj in ctx.objects[name]:
-            if obj["created"] >= since:
-                kind = event_type(name, "created", obj)
-                if kind is not None:
-                    events.append(make_event(make_id(rng, "events"), kind, obj, obj["created"]))
-    return events
+    for obj in objects:
+        if obj["created"] >= since:
+            kind = event_type(resource, "created", obj)
+            if kind is not None:
+                events.append(make_event(make_id(rng, "events"), kind, obj, obj["created"]))
+        yield obj

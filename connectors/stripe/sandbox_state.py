@@ -32,10 +32,8 @@ class StripeAccount:
             name: Collection(("id", *info.filters)) for name, info in RESOURCES.items()
         }
         self.deleted: dict[str, set[str]] = {name: set() for name in RESOURCES}
-        objects, events = seed_account(spec)
-        for name, items in objects.items():
-            self.collections[name].load(items)
-        self.collections["events"].load(events)
+        for name, objects in seed_account(spec):
+            self.collections[name].load(objects)
         self.idempotency: dict[str, tuple[bytes, int, bytes]] = {}
         self.delivered: dict[str, set[str]] = {}
         self.clock: Callable[[], float] = time.time

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from connectors.sandbox.seeding import random_token, rng_for, sortable_token
 from connectors.stripe.sandbox_resources import RESOURCES, ZERO_DECIMAL
@@ -51,6 +51,19 @@ class Plan:
         return len(self.ids)
 
 
+class ChargeFacts(NamedTuple):
+    """The few fields of a seeded charge that other resources copy."""
+
+    id: str
+    created: int
+    amount: int
+    currency: str
+    customer: str | None
+    status: str
+    payment_method: str
+    description: str
+
+
 @dataclass
 class SeedContext:
     """What the resource builders of one account share."""
@@ -59,6 +72,8 @@ class SeedContext:
     anchor: int
     plans: dict[str, Plan]
     objects: dict[str, list[Obj]] = field(default_factory=dict)
+    # per charge in plan order: what payment intents and balance transactions copy
+    charges: list[ChargeFacts] = field(default_factory=list)
     # charge index -> refunds planned against it (amount, refund index); filled by the charge plan
     refunds_by_charge: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     disputed_charges: dict[int, int] = field(default_factory=dict)
