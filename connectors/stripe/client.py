@@ -3,27 +3,30 @@
 Requests go through the official SDK's client and transport (auth, API version, `Stripe-Account`,
 connection pooling), but each page body is parsed once with orjson: no `StripeObject` per record.
 
-State of one resource after a read (JSON, unix seconds):
-    created_cursor     largest `created` seen in the resource's list; the next read lists
-                       `created[gte]` it (objects of that same second come again, harmlessly)
-    events_cursor      `created` of the newest event of the resource's types that existed when the
-                       read began; the next read takes events `created[gte]` it (None: no event yet)
-    events_checked_at  our clock when that read began; when both this and events_cursor are older
-                       than Stripe's 30-day event retention, the next read is a full re-read
+State of one resource after a read (JSON; times in unix seconds):
+    created_cursor       largest `created` in the resource's list; the next read lists
+                         `created[gte]` it
+    created_cursor_ids   ids listed at exactly created_cursor, skipped when listed again
+    events_cursor        `created` of the newest event of the resource's types when the read
+                         began; the next read takes events `created[gte]` it (None: none yet)
+    events_cursor_ids    ids of the events at exactly events_cursor that the read covered
+                         (empty when it could not tell them all: they are then read again)
+    events_checked_at    our clock when the read began; when both this and events_cursor are
+                         older than Stripe's 30-day event retention, the next read is a full one
 Order within a read (the pipeline keeps the first occurrence of an id): the list (current state),
-then events newest first. An object changed while the read runs may be shadowed by its listed state
-here; its event is newer than the saved events_cursor, so the next read takes it.
+then events newest first. An object changed while a read runs may be shadowed here by its listed
+state; its event is newer than the saved events_cursor, so the next read takes it.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from connectors.base import Page
+from connectors.common.cursors import Boundary
 from connectors.common.paging import Fetched, chain_pages, paginate, with_final_state
 from connectors.common.rate import RateBudget
 from connectors.common.retry import RetryPolicy
@@ -42,11 +45,8 @@ from connectors.stripe.transport import StripeTransport
 STALE_AFTER = EVENT_RETENTION_SECONDS - 3600
 
 
-@dataclass
-class _Seen:
-    """What one read has seen so far: the largest `created` in the list."""
-
-    created_max: int | None = None
+# Events the boundary probe asks for: enough to hold every event of the newest second, usually.
+PROBE_EVENTS = 10
 
 
 class StripeConnector:
@@ -117,25 +117,37 @@ class StripeConnector:
         started = int(self._clock())
         notes: list[str] = []
         full = full_refresh or self._needs_full_read(res, state, started, notes)
-        newest_event = self._newest_event_created(res) if res.event_types else None
-        seen = _Seen(None if full else state.get("created_cursor"))
+        old_events = Boundary.restore(state.get("events_cursor"), state.get("events_cursor_ids"))
         if full:
-            sources = [lambda: paginate(self._list_fetcher(res, {}, seen, started), what=res.name)]
-        else:
-            created = {"created": {"gte": seen.created_max}} if seen.created_max else {}
-            sources = [
-                lambda: paginate(self._list_fetcher(res, created, seen, started), what=res.name)
-            ]
-            if res.event_types:
-                since = state.get("events_cursor")
-                sources.append(lambda: paginate(self._event_fetcher(res, since), what="events"))
+            old_events = Boundary()
+        new_events = self._events_boundary(res) if res.event_types else Boundary()
+        if new_events.value is None:
+            new_events = old_events
+        old_created = Boundary()
+        if not full:
+            old_created = Boundary.restore(
+                state.get("created_cursor"), state.get("created_cursor_ids")
+            )
+        new_created = Boundary(old_created.value, set(old_created.ids))
+        filters = {"created": {"gte": old_created.value}} if old_created.value else {}
+        sources = [
+            lambda: paginate(
+                self._list_fetcher(res, filters, old_created, new_created, started), what=res.name
+            )
+        ]
+        if res.event_types and not full:
+            sources.append(
+                lambda: paginate(self._event_fetcher(res, old_events), what=f"{res.name} events")
+            )
 
         def final_state() -> dict[str, Any]:
-            out: dict[str, Any] = {"created_cursor": seen.created_max}
+            out: dict[str, Any] = {
+                "created_cursor": new_created.value,
+                "created_cursor_ids": new_created.saved_ids(),
+            }
             if res.event_types:
-                old = None if full else state.get("events_cursor")
-                candidates = [c for c in (old, newest_event) if c is not None]
-                out["events_cursor"] = max(candidates) if candidates else None
+                out["events_cursor"] = new_events.value
+                out["events_cursor_ids"] = new_events.saved_ids()
                 out["events_checked_at"] = started
             return out
 
@@ -162,28 +174,36 @@ class StripeConnector:
         return False
 
     def _list_fetcher(
-        self, res: StripeResource, filters: dict[str, Any], seen: _Seen, now: int
+        self,
+        res: StripeResource,
+        filters: dict[str, Any],
+        taken: Boundary,
+        seen: Boundary,
+        now: int,
     ) -> Callable[[str | None], Fetched[str]]:
         def fetch(cursor: str | None) -> Fetched[str]:
             params: dict[str, Any] = {"limit": PAGE_SIZE, **dict(res.list_params), **filters}
             if cursor:
                 params["starting_after"] = cursor
-            records, next_cursor = self._http.list_page(res.path, params, what=res.name)
-            created = [r["created"] for r in records if isinstance(r.get("created"), int)]
-            if created and (seen.created_max is None or max(created) > seen.created_max):
-                seen.created_max = max(created)
+            listed, next_cursor = self._http.list_page(res.path, params, what=res.name)
+            records: list[dict[str, Any]] = []
+            for record in listed:
+                created = record.get("created")
+                if not taken.taken(created, record["id"]):
+                    records.append(record)
+                seen.see(created, record["id"])
             gone = [iso_utc(now) if is_deletion(None, r) else None for r in records]
             return Fetched(records, next_cursor, gone if any(gone) else None)
 
         return fetch
 
     def _event_fetcher(
-        self, res: StripeResource, since: int | None
+        self, res: StripeResource, taken: Boundary
     ) -> Callable[[str | None], Fetched[str]]:
         def fetch(cursor: str | None) -> Fetched[str]:
             params: dict[str, Any] = {"limit": PAGE_SIZE, "types": list(res.event_types)}
-            if since is not None:
-                params["created"] = {"gte": since}
+            if taken.value is not None:
+                params["created"] = {"gte": taken.value}
             if cursor:
                 params["starting_after"] = cursor
             events, next_cursor = self._http.list_page(
@@ -193,6 +213,8 @@ class StripeConnector:
             gone: list[str | None] = []
             for event in events:
                 obj = (event.get("data") or {}).get("object")
+                if taken.taken(event.get("created"), event.get("id", "")):
+                    continue
                 if isinstance(obj, dict) and obj.get("object") == res.object:
                     records.append(obj)
                     deleted = is_deletion(event.get("type"), obj)
@@ -201,7 +223,18 @@ class StripeConnector:
 
         return fetch
 
-    def _newest_event_created(self, res: StripeResource) -> int | None:
-        params = {"limit": 1, "types": list(res.event_types)}
-        events, _ = self._http.list_page("/v1/events", params, what=f"{res.name} events")
-        return int(events[0]["created"]) if events else None
+    def _events_boundary(self, res: StripeResource) -> Boundary:
+        """The newest second of this resource's events now, and every event id in it.
+
+        When the probe cannot see all of that second's events, the ids stay empty: they are
+        read again next time (harmless, newest first), never some skipped and some not.
+        """
+        params = {"limit": PROBE_EVENTS, "types": list(res.event_types)}
+        body = self._http.get("/v1/events", params, what=f"{res.name} events")
+        events = body.get("data") or []
+        if not events:
+            return Boundary()
+        top = int(events[0]["created"])
+        at_top = [e["id"] for e in events if int(e["created"]) == top]
+        complete = len(at_top) < len(events) or not body.get("has_more")
+        return Boundary(top, set(at_top) if complete else set())
