@@ -94,6 +94,9 @@ class SandboxApp:
     def reset_state(self) -> None:
         """Back to the seeded state."""
 
+    def prepare(self) -> None:
+        """Do the seeding now (the CLI calls this before announcing the sandbox ready)."""
+
     # ---- WSGI --------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable:
         request = SandboxRequest(environ)

@@ -24,14 +24,17 @@ from connectors.sandbox.app import Denied, SandboxApp
 from connectors.sandbox.errors import NotFound, SandboxUsageError
 from connectors.sandbox.faults import Faults
 from connectors.sandbox.http import Response, SandboxRequest, json_response
+from connectors.sandbox.registry import SandboxOptions
 from connectors.sandbox.seeding import SeedSpec
 from connectors.stripe.sandbox_admin import StripeAdmin
 from connectors.stripe.sandbox_api import ApiError, coerce, decode_nested, parse_list_query
+from connectors.stripe.sandbox_data import SEEDED
 from connectors.stripe.sandbox_resources import RESOURCES, resource_for_id
 from connectors.stripe.sandbox_state import StripeAccount
 from connectors.stripe.sandbox_writes import check_fields
 
-DEFAULT_KEY = "sk_test_sandbox"
+DEFAULT_KEY = "sk_test_sandbox_1"
+SEEDABLE = SEEDED
 _NO_KEY = (
     "You did not provide an API key. You need to provide your API key in the Authorization "
     "header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See "
@@ -84,6 +87,11 @@ class StripeSandbox(StripeAdmin, SandboxApp):
 
     def reset_state(self) -> None:
         self._accounts.clear()
+
+    def prepare(self) -> None:
+        """Seed every configured account now rather than on first use."""
+        for key in list(self.specs):
+            self.account(key)
 
     def info(self) -> dict[str, Any]:
         keys = [k for k in self.specs if not k.startswith("acct_")]
@@ -233,6 +241,24 @@ class StripeSandbox(StripeAdmin, SandboxApp):
 _SUBLISTS = {("invoices", "lines"), ("charges", "refunds")}
 
 
+def build_sandbox(options: SandboxOptions) -> StripeSandbox:
+    """A Stripe sandbox from command-line options: `credentials` as API keys, or `accounts`
+    keys `sk_test_sandbox_1..N`; account i is seeded with `seed + i`."""
+    keys = list(options.credentials) or [
+        f"sk_test_sandbox_{i + 1}" for i in range(options.accounts)
+    ]
+    for key in keys:
+        if not key.startswith(("sk_test_", "rk_test_", "acct_")):
+            raise SandboxUsageError(
+                f"Stripe sandbox key {mask_key(key)!r} must start with sk_test_, rk_test_ or acct_"
+            )
+    specs = {
+        key: SeedSpec(seed=options.seed + i, counts=dict(options.counts), now=options.now)
+        for i, key in enumerate(keys)
+    }
+    return StripeSandbox(specs)
+
+
 def _ids() -> list[tuple[str, str]]:
     return [("Request-Id", "req_" + secrets.token_hex(7)), ("Stripe-Version", "2026-10-28.endive")]
 
@@ -269,4 +295,11 @@ def _unrecognized(request: SandboxRequest) -> ApiError:
     )
 
 
-__all__ = ["DEFAULT_KEY", "StripeSandbox", "mask_key", "resource_for_id", "SandboxUsageError"]
+__all__ = [
+    "DEFAULT_KEY",
+    "SEEDABLE",
+    "StripeSandbox",
+    "build_sandbox",
+    "mask_key",
+    "resource_for_id",
+]

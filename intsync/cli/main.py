@@ -14,6 +14,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("sync", "sync"),
     ("logs", "logs"),
     ("integrations", "integrations"),
+    ("sandbox", "sandbox"),
 ]
 
 
