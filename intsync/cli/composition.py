@@ -5,28 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from intsync.cli.context import AppContext, BadUsage
-from pipelines.specs import MappingCatalog
+from pipelines.context import build_sync_context
 from pipelines.sync import SyncContext
-from warehouse.destinations import Warehouse
 
 
 def sync_context(app: AppContext, **callbacks: Any) -> SyncContext:
     """A SyncContext for the configured warehouse and the shipped (validated) mappings."""
     from mappings import SpecValidationError
 
-    settings = app.settings
     try:
-        catalog = MappingCatalog(hash_salt=settings.hash_salt)
+        return build_sync_context(app.settings, store=app.store, **callbacks)
     except SpecValidationError as exc:
         lines = "\n".join(str(issue) for issue in exc.errors)
         raise BadUsage(f"the mapping specs are invalid; nothing was synced:\n{lines}") from exc
-    return SyncContext(
-        store=app.store,
-        warehouse=Warehouse(settings.warehouse_url),
-        catalog=catalog,
-        dlt_dir=settings.dlt_dir,
-        **callbacks,
-    )
 
 
 def select_integrations(

@@ -1,0 +1,149 @@
+"""`sync-integration`: one integration's resources, each an extract-and-load task that retries
+on its own (retriable failures only), under its account's concurrency limit and the breakers."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from prefect import flow, task
+from prefect.runtime import flow_run
+
+from flows import events
+from flows.limits import account_slot
+from flows.retrying import ResourceFailedError, retry_options
+from flows.runtime import sync_context
+from pipelines.context import is_provider_fault, resources_to_sync
+from pipelines.sync import sync_integration
+from warehouse.breakers import BreakerOpenError, integration_breaker, provider_breaker
+
+PRIORITIES = ("critical", "high", "normal", "low")
+# The classes after which the remaining resources of the run are not even tried.
+_STOP_RUN = frozenset({"AuthenticationError", "BreakerOpenError", "ConfigurationError"})
+
+
+class SyncFailedError(Exception):
+    """Some resources of a sync failed; their reasons are in the message and the sync logs."""
+
+    retriable = False
+
+
+@task(name="sync-resource", task_run_name="{resource}")
+def sync_resource(
+    integration_id: str, resource: str, full_refresh: bool = False, run_id: str | None = None
+) -> dict[str, Any]:
+    """Extract and load one resource; raises ResourceFailedError (retriable or not) on failure."""
+    ctx = sync_context()
+    integration = ctx.store.get_integration(integration_id)
+    breakers = (
+        provider_breaker(ctx.store, integration.provider),
+        integration_breaker(ctx.store, integration.id),
+    )
+    for breaker in breakers:
+        breaker.check()
+    with account_slot(integration):
+        result = sync_integration(
+            integration, ctx, resources=[resource], full_refresh=full_refresh, run_id=run_id
+        )
+    if not result.resources:
+        raise ResourceFailedError(resource, "NoMappingError", result.error)
+    outcome = result.resources[0]
+    _record(breakers, outcome.status == "success", outcome.error_class)
+    if outcome.status != "success":
+        raise ResourceFailedError(resource, outcome.error_class, outcome.error_message)
+    return asdict(outcome)
+
+
+def _record(breakers: tuple[Any, Any], ok: bool, error_class: str | None) -> None:
+    provider, account = breakers
+    if ok:
+        provider.record_success()
+        account.record_success()
+    elif is_provider_fault(error_class):
+        account.record_failure()
+        if error_class not in ("AuthenticationError", "ConfigurationError"):
+            provider.record_failure()
+
+
+@flow(name="sync-integration", flow_run_name="sync-{integration_id}")
+def sync_integration_flow(
+    integration_id: str,
+    resources: list[str] | None = None,
+    full_refresh: bool = False,
+    priority: str = "high",
+) -> dict[str, Any]:
+    """Sync one integration: each resource a retried task; events before and after; exhausted
+    retries dead-lettered. Fails (after recording everything) when any resource failed."""
+    ctx = sync_context()
+    integration = ctx.store.get_integration(integration_id)
+    run_id = (flow_run.get_id() or "").replace("-", "") or None
+    names = resources_to_sync(integration, ctx, resources)
+    events.sync_started(integration, run_id or "", names, priority=priority)
+    result = run_resources(integration, names, full_refresh, run_id)
+    events.sync_finished(integration, result)
+    if result["status"] != "success":
+        raise SyncFailedError(f"sync of {integration_id} failed: {result['error']}")
+    return result
+
+
+def run_resources(
+    integration: Any, names: list[str], full_refresh: bool, run_id: str | None
+) -> dict[str, Any]:
+    """Run the resource tasks in turn; dead-letter those that exhausted their retries."""
+    options = retry_options()
+    step = sync_resource.with_options(**options)
+    outcomes: list[dict[str, Any]] = []
+    stop: ResourceFailedError | BreakerOpenError | None = None
+    for name in names:
+        if stop is not None:
+            outcomes.append(_failed(name, type(stop).__name__, f"not tried: {stop}"))
+            continue
+        state = step(integration.id, name, full_refresh, run_id, return_state=True)
+        if not state.is_failed():
+            outcomes.append(state.result())
+            continue
+        exc = state.result(raise_on_failure=False)
+        error_class = getattr(exc, "error_class", None) or type(exc).__name__
+        outcomes.append(_failed(name, error_class, str(exc)))
+        if getattr(exc, "retriable", False):
+            _dead_letter(integration, name, full_refresh, str(exc), options["retries"] + 1)
+        if error_class in _STOP_RUN:
+            stop = exc
+    failed = [o for o in outcomes if o["status"] != "success"]
+    return {
+        "integration_id": integration.id,
+        "venue_id": integration.venue_id,
+        "provider": integration.provider,
+        "run_id": run_id,
+        "status": "failed" if failed else "success",
+        "error": failed[0]["error_message"] if failed else None,
+        "resources": outcomes,
+    }
+
+
+def _failed(resource: str, error_class: str, message: str) -> dict[str, Any]:
+    return {
+        "resource": resource,
+        "status": "failed",
+        "rows_extracted": 0,
+        "rows_loaded": 0,
+        "rows_deleted": 0,
+        "error_class": error_class,
+        "error_message": message,
+    }
+
+
+def _dead_letter(
+    integration: Any, resource: str, full_refresh: bool, reason: str, attempts: int
+) -> None:
+    sync_context().store.add_dead_letter(
+        kind="sync",
+        integration_id=integration.id,
+        payload={
+            "integration_id": integration.id,
+            "resources": [resource],
+            "full_refresh": full_refresh,
+        },
+        reason=reason,
+        attempts=attempts,
+    )

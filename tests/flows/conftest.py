@@ -1,0 +1,104 @@
+"""Flows against a served Stripe sandbox, a SQLite store and a DuckDB warehouse; orchestration
+tests share one session-scoped Prefect test harness."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connectors.common.rate import forget_budgets
+from connectors.common.retry import NO_RETRY
+from connectors.sandbox import SandboxServer, SeedSpec
+from connectors.stripe.client import StripeConnector
+from connectors.stripe.sandbox import StripeSandbox
+from flows.runtime import use_context
+from pipelines.specs import MappingCatalog
+from pipelines.sync import SyncContext
+from warehouse.destinations import Warehouse
+from warehouse.store import open_store
+
+KEY = "sk_test_flows_0001"
+COUNTS = {"customers": 12, "charges": 30, "refunds": 3}
+RESOURCES = ["customers", "charges"]
+SPECS = Path(__file__).parent / "specs"
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[None]:
+    """One Prefect test server for every orchestration test of the session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Three retries a few hundredths of a second apart; breakers open after three failures."""
+    monkeypatch.setenv("INTSYNC_TASK_RETRIES", "3")
+    monkeypatch.setenv("INTSYNC_RETRY_BASE_SECONDS", "0.02")
+    monkeypatch.setenv("INTSYNC_BREAKER_FAILURES", "3")
+    monkeypatch.setenv("INTSYNC_BREAKER_COOLDOWN_SECONDS", "600")
+    forget_budgets()
+    yield
+    forget_budgets()
+    use_context(None)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[tuple[StripeSandbox, SandboxServer]]:
+    app = StripeSandbox({KEY: SeedSpec(seed=21, counts=COUNTS)})
+    with SandboxServer(app) as server:
+        yield app, server
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Any]:
+    opened = open_store(f"sqlite:///{tmp_path / 'store.db'}", "flows-test-secret-key-0123")
+    yield opened
+    opened.close()
+
+
+def _connector(integration: Any, store: Any) -> StripeConnector:
+    # No connector-level retries: each fault reaches the task, where Prefect's retries act.
+    return StripeConnector(
+        integration.credentials, integration.base_url, retry_policy=NO_RETRY, rate_per_second=1000
+    )
+
+
+@pytest.fixture
+def ctx(tmp_path: Path, store: Any) -> SyncContext:
+    """The context the flows run with in this test (installed for the flows module)."""
+    made = SyncContext(
+        store=store,
+        warehouse=Warehouse(f"duckdb:///{tmp_path / 'warehouse.duckdb'}"),
+        catalog=MappingCatalog(specs_dir=SPECS),
+        dlt_dir=tmp_path / "dlt",
+        connector_factory=_connector,
+    )
+    use_context(made)
+    return made
+
+
+@pytest.fixture
+def integration(store: Any, sandbox: tuple[StripeSandbox, SandboxServer]) -> Any:
+    return store.add_integration(
+        tenant_id="t1",
+        venue_id="v1",
+        provider="stripe",
+        credentials={"api_key": KEY, "webhook_secret": "whsec_flows"},
+        base_url=sandbox[1].url,
+    )
+
+
+def staging_count(ctx: SyncContext, table: str) -> tuple[int, int]:
+    """(rows, distinct ids) of staging.<table>."""
+    import duckdb
+
+    path = ctx.warehouse.url.removeprefix("duckdb:///")
+    with duckdb.connect(path, read_only=True) as conn:
+        rows = conn.execute(f"select count(*), count(distinct id) from staging.{table}").fetchone()
+    return int(rows[0]), int(rows[1])
