@@ -43,8 +43,6 @@ from connectors.stripe.transport import StripeTransport
 
 # A safety margin under the 30 days, for clock skew between us and Stripe.
 STALE_AFTER = EVENT_RETENTION_SECONDS - 3600
-
-
 # Events the boundary probe asks for: enough to hold every event of the newest second, usually.
 PROBE_EVENTS = 10
 
@@ -75,7 +73,6 @@ class StripeConnector:
         )
         self.budget: RateBudget = self._http.budget
         self._clock = clock
-        self._sleep = sleep
 
     # -- the Connector protocol -------------------------------------------------------------
 
