@@ -25,7 +25,7 @@ PROVIDERS: dict[str, ProviderInfo] = {
     "stripe": ProviderInfo(
         "stripe",
         required_any=(("api_key",),),
-        optional=("webhook_secret", "account_id"),
+        optional=("webhook_secret", "account_id", "requests_per_second"),
         secret_keys=("api_key", "webhook_secret"),
     ),
     "square": ProviderInfo(

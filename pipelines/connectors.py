@@ -13,7 +13,25 @@ def build_connector(integration: Any, store: Any) -> Connector:
     if integration.provider == "stripe":
         from connectors.stripe.client import StripeConnector
 
-        return StripeConnector(integration.credentials, integration.base_url)
+        return StripeConnector(
+            integration.credentials,
+            integration.base_url,
+            rate_per_second=_stripe_rate(integration.credentials),
+        )
     raise ConfigurationError(
         f"no connector for provider {integration.provider!r} yet", provider=integration.provider
     )
+
+
+def _stripe_rate(credentials: dict[str, str]) -> float:
+    """Stripe's read limit: 100/s in live mode, 25/s in test mode, unless the account says more."""
+    if credentials.get("requests_per_second"):
+        try:
+            return float(credentials["requests_per_second"])
+        except ValueError:
+            raise ConfigurationError(
+                f"requests_per_second={credentials['requests_per_second']!r} is not a number",
+                provider="stripe",
+            ) from None
+    live = credentials.get("api_key", "").startswith(("sk_live_", "rk_live_"))
+    return 100.0 if live else 25.0

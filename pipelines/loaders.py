@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 LOAD_ORDER = ("raw", "core", "ops", "staging")
 STATE_KEY = "connector_state"
+CHUNK_ROWS = 50_000
 
 
 class IntegrationLoaders:
@@ -108,28 +109,29 @@ class IntegrationLoaders:
     def _source(
         self, dataset: str, spool: Spool, states: Mapping[str, dict[str, Any] | None]
     ) -> Any:
-        by_resource: dict[str, list[SpooledTable]] = {}
-        for spooled in spool.tables(dataset):
-            by_resource.setdefault(spooled.resource, []).append(spooled)
-        for resource, state in states.items():
-            if state is not None:
-                by_resource.setdefault(resource, [])
-        resources = [
-            _spool_resource(resource, tables, spool, states.get(resource))
-            for resource, tables in sorted(by_resource.items())
-        ]
-        return dlt.source(name=self.provider, max_table_nesting=0)(lambda: resources)()
+        """A dlt source with one resource per spooled table (hints set once, not per batch),
+        plus one state-only resource per provider resource whose cursor moves."""
+        resources = [_table_resource(spooled, spool) for spooled in spool.tables(dataset)]
+        resources += [_state_resource(name, state) for name, state in states.items() if state]
+
+        def intsync_source() -> list[Any]:
+            return resources
+
+        return dlt.source(name=self.provider, max_table_nesting=0)(intsync_source)()
 
 
-def _spool_resource(
-    resource: str, tables: list[SpooledTable], spool: Spool, state: dict[str, Any] | None
-) -> Any:
-    def rows() -> Iterator[Any]:
-        if state is not None:
-            dlt.current.resource_state()[STATE_KEY] = state
-        for spooled in tables:
-            hints = dlt.mark.make_hints(table_name=spooled.table, **spooled.hints)
-            for batch in spool.batches(spooled):
-                yield dlt.mark.with_hints(pa.Table.from_batches([batch]), hints)
+def _table_resource(spooled: SpooledTable, spool: Spool) -> Any:
+    def rows() -> Iterator[pa.Table]:
+        yield from spool.chunks(spooled, CHUNK_ROWS)
 
-    return dlt.resource(rows, name=resource)
+    return dlt.resource(
+        rows, name=f"{spooled.resource}__{spooled.table}", table_name=spooled.table, **spooled.hints
+    )
+
+
+def _state_resource(resource: str, state: dict[str, Any]) -> Any:
+    def commit_state() -> Iterator[Any]:
+        dlt.current.resource_state()[STATE_KEY] = state
+        yield from ()
+
+    return dlt.resource(commit_state, name=resource)

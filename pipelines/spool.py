@@ -62,12 +62,12 @@ class Spool:
         return found
 
     @staticmethod
-    def batches(spooled: SpooledTable) -> Iterator[pa.RecordBatch]:
-        """Read a spooled table back, batch by batch, without loading it all at once."""
+    def chunks(spooled: SpooledTable, rows: int) -> Iterator[pa.Table]:
+        """Read a spooled table back in slices of about `rows` rows (memory-mapped)."""
         with pa.memory_map(str(spooled.path)) as source:
-            reader = pa.ipc.open_file(source)
-            for index in range(reader.num_record_batches):
-                yield reader.get_batch(index)
+            table = pa.ipc.open_file(source).read_all()
+            for offset in range(0, table.num_rows, rows):
+                yield table.slice(offset, rows).combine_chunks()
 
     def discard(self, resource: str) -> None:
         """Forget what a failed resource spooled: nothing of it loads."""
