@@ -1,1 +1,7 @@
 """The only layer that writes dlt: connector pages and compiled mappings into the warehouse."""
+
+import os
+
+# dlt warns on every load that Arrow nullability differs from its hints; intsync sets the hints
+# deliberately, so only dlt's errors are worth a person's attention.
+os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")

@@ -13,8 +13,11 @@ from intsync.cli.context import AppContext, configure_logging
 COMMANDS: list[tuple[str, str]] = [
     ("sync", "sync"),
     ("logs", "logs"),
+    ("remap", "remap"),
+    ("demo", "demo"),
     ("integrations", "integrations"),
     ("sandbox", "sandbox"),
+    ("web", "web"),
 ]
 
 
