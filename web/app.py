@@ -1,0 +1,77 @@
+"""The Flask application: `create_app(config)` wires settings, store, launcher and blueprints."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, jsonify
+
+from intsync.config import Settings, load_settings
+from web import errors, requestlog
+from web.metrics import Metrics
+from web.orchestration import ApplyRequester, PrefectLauncher
+from web.state import WebState
+from web.webhook_providers import DEFAULT_TOLERANCES
+
+MAX_BODY_BYTES = 1024 * 1024  # the largest provider deliveries are well under this
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """The intsync web app. Config keys (all optional):
+
+    - `settings`: intsync Settings (default: read from the environment)
+    - `store`: an open operational Store (default: opened from the settings)
+    - `launcher`: callable(deployment, parameters, queue) -> run id (default: Prefect's API)
+    - `MAX_CONTENT_LENGTH`: request body limit in bytes (default 1 MiB)
+    - `webhook_tolerances`: {provider: seconds} for signed timestamps (Stripe 300 by default)
+    - `jwt_audience`, `jwt_issuer`: required `aud` and `iss` of bearer tokens
+      (default INTSYNC_JWT_AUDIENCE or "intsync", INTSYNC_JWT_ISSUER or "auth-service")
+    - `apply_debounce_s`: seconds between apply-run requests per integration (default 5)
+    """
+    config = dict(config or {})
+    settings: Settings = config.get("settings") or load_settings()
+    store = config.get("store") or _open_store(settings)
+    launcher = config.get("launcher") or PrefectLauncher(settings.prefect_api_url)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = int(config.get("MAX_CONTENT_LENGTH", MAX_BODY_BYTES))
+    app.config["JSON_SORT_KEYS"] = False
+    requester = ApplyRequester(launcher, float(config.get("apply_debounce_s", 5.0)))
+    app.extensions["intsync"] = WebState(
+        settings=settings,
+        store=store,
+        launcher=launcher,
+        metrics=Metrics(store),
+        webhook_tolerances={**DEFAULT_TOLERANCES, **config.get("webhook_tolerances", {})},
+        jwt_audience=config.get("jwt_audience")
+        or os.environ.get("INTSYNC_JWT_AUDIENCE")
+        or "intsync",
+        jwt_issuer=config.get("jwt_issuer")
+        or os.environ.get("INTSYNC_JWT_ISSUER")
+        or "auth-service",
+        warehouse_probe=config.get("warehouse_probe"),
+        extra={"apply_requester": requester},
+    )
+    errors.register(app)
+    requestlog.init_app(app)
+    _register_blueprints(app)
+
+    @app.get("/health")
+    def health() -> Response:
+        return jsonify({"status": "ok"})
+
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from web import webhooks
+
+    for module in (webhooks,):
+        app.register_blueprint(module.bp)
+
+
+def _open_store(settings: Settings) -> Any:
+    from warehouse.store import open_store
+
+    return open_store(settings.database_url, settings.secret_key())

@@ -1,0 +1,105 @@
+"""Provider webhooks, one URL per integration: verify, store durably, then acknowledge."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from connectors.errors import SignatureError
+from warehouse.errors import NotFoundError
+from web.errors import ApiError
+from web.state import state
+from web.webhook_providers import VERIFIERS, Delivery, check_mailchimp_url, verify_delivery
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("webhooks", __name__, url_prefix="/api/v1/integrations/webhooks")
+
+
+def _integration(provider: str, integration_id: str) -> Any:
+    if provider not in VERIFIERS:
+        raise ApiError(
+            404,
+            "unknown_provider",
+            f"no webhooks for provider {provider!r}: expected one of {', '.join(VERIFIERS)}",
+        )
+    try:
+        integration = state().store.get_integration(integration_id)
+    except NotFoundError:
+        integration = None
+    if integration is None or integration.provider != provider:
+        state().metrics.webhook(provider, "unknown_integration")
+        raise ApiError(
+            404,
+            "unknown_integration",
+            f"no {provider} integration {integration_id!r}: check the webhook URL",
+        )
+    return integration
+
+
+def _verified(provider: str, integration: Any) -> list[Any]:
+    delivery = Delivery(
+        body=request.get_data(cache=True),
+        headers=request.headers,
+        args=request.args,
+        url=request.url,
+    )
+    tolerance = state().webhook_tolerances.get(provider)
+    try:
+        return verify_delivery(provider, integration.credentials, delivery, tolerance)
+    except SignatureError as exc:
+        state().metrics.webhook(provider, "rejected")
+        log.info("%s webhook for %s refused: %s", provider, integration.id, exc)
+        raise ApiError(400, "invalid_signature", str(exc)) from None
+
+
+@bp.post("/<provider>/<integration_id>")
+def receive(provider: str, integration_id: str) -> tuple[Response, int]:
+    """Verify the delivery, store each event in the inbox, answer 200 once stored."""
+    started = time.perf_counter()
+    integration = _integration(provider, integration_id)
+    events = _verified(provider, integration)
+    store = state().store
+    headers = {key: value for key, value in request.headers.items()}
+    stored = duplicates = 0
+    for event, body in events:
+        fresh = store.add_inbox_event(
+            provider=provider,
+            integration_id=integration.id,
+            tenant_id=integration.tenant_id,
+            venue_id=integration.venue_id,
+            event_id=event.event_id,
+            headers=headers,
+            body=body,
+        )
+        stored, duplicates = stored + fresh, duplicates + (not fresh)
+    elapsed = time.perf_counter() - started
+    outcome = "stored" if stored else "duplicate"
+    state().metrics.webhook(provider, outcome, elapsed)
+    if stored:
+        state().extra["apply_requester"].request(integration.id)
+    return jsonify({"received": len(events), "stored": stored, "duplicates": duplicates}), 200
+
+
+@bp.get("/<provider>/<integration_id>")
+def validate_url(provider: str, integration_id: str) -> tuple[Response, int]:
+    """Mailchimp checks a callback URL with a GET before it sends events: 200 when it is ours."""
+    integration = _integration(provider, integration_id)
+    if provider != "mailchimp":
+        raise ApiError(405, "method_not_allowed", f"{provider} webhooks are POST only")
+    try:
+        check_mailchimp_url(integration.credentials, request.args.get("secret"))
+    except SignatureError as exc:
+        raise ApiError(400, "invalid_signature", str(exc)) from None
+    return jsonify({"ok": True}), 200
+
+
+@bp.post("/<provider>/<integration_id>/verify")
+def verify_only(provider: str, integration_id: str) -> tuple[Response, int]:
+    """Check a delivery's signature and body without storing it (set-up checks, benchmarks)."""
+    integration = _integration(provider, integration_id)
+    events = _verified(provider, integration)
+    return jsonify({"valid": True, "events": [e.event_id for e, _ in events]}), 200
