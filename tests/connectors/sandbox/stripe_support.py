@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import requests
 import stripe
 
 from connectors.sandbox import SandboxServer, SeedSpec
@@ -53,3 +54,39 @@ def client(server: SandboxServer) -> stripe.StripeClient:
 @pytest.fixture
 def client_b(server: SandboxServer) -> stripe.StripeClient:
     return stripe.StripeClient(KEY_B, base_addresses={"api": server.url})
+
+
+def call(
+    server: SandboxServer,
+    method: str,
+    path: str,
+    *,
+    key: str | None = KEY_A,
+    params: dict | list | None = None,
+    data: dict | None = None,
+    headers: dict[str, str] | None = None,
+) -> requests.Response:
+    """One raw HTTP request to the Stripe sandbox, authenticated as the SDK does."""
+    sent = dict(headers or {})
+    if key is not None:
+        sent["Authorization"] = f"Bearer {key}"
+    return requests.request(
+        method, server.url + path, params=params, data=data, headers=sent, timeout=10
+    )
+
+
+def list_all(
+    server: SandboxServer, resource: str, key: str = KEY_A, **params: object
+) -> list[dict]:
+    """Every object of a list endpoint, following starting_after to the last page."""
+    out: list[dict] = []
+    cursor = None
+    while True:
+        query = {"limit": 100, **params}
+        if cursor:
+            query["starting_after"] = cursor
+        page = call(server, "GET", f"/v1/{resource}", key=key, params=query).json()
+        out += page["data"]
+        if not page["has_more"]:
+            return out
+        cursor = page["data"][-1]["id"]
