@@ -82,3 +82,20 @@ def test_sdk_sees_connected_account_through_stripe_account_header(server) -> Non
     )
     customers = connected.v1.customers.list({"limit": 100}).data
     assert len(customers) == 4
+
+
+@pytest.mark.slow
+def test_200k_charges_page_to_the_end() -> None:
+    from connectors.sandbox import SandboxServer, SeedSpec
+    from connectors.stripe.sandbox import StripeSandbox
+
+    big = StripeSandbox({KEY_A: SeedSpec(seed=1, counts={"charges": 200_000})})
+    ids = list(big.account(KEY_A).collections["charges"].ids())
+    assert len(ids) == 200_000
+    with SandboxServer(big) as running:
+        sdk = stripe.StripeClient(KEY_A, base_addresses={"api": running.url})
+        tail = orjson.loads(
+            sdk.raw_request("get", "/v1/charges", limit=100, starting_after=ids[-101]).body
+        )
+    assert [c["id"] for c in tail["data"]] == ids[-100:]
+    assert tail["has_more"] is False
