@@ -65,9 +65,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from web import webhooks
+    from web import internal, webhooks
 
-    for module in (webhooks,):
+    for module in (webhooks, internal):
         app.register_blueprint(module.bp)
 
 

@@ -40,14 +40,16 @@ class PrefectLauncher:
                 "(e.g. http://127.0.0.1:4200/api) and deploy prefect.yaml"
             )
         from prefect.deployments import run_deployment
+        from prefect.settings import PREFECT_API_URL, temporary_settings
 
         try:
-            run = run_deployment(
-                name=deployment,
-                parameters=dict(parameters),
-                work_queue_name=queue,
-                timeout=0,
-            )
+            with temporary_settings(updates={PREFECT_API_URL: self.api_url}):
+                run = run_deployment(
+                    name=deployment,
+                    parameters=dict(parameters),
+                    work_queue_name=queue,
+                    timeout=0,
+                )
         except Exception as exc:  # any failure to reach or use the API means: not started
             log.warning("could not start %s on queue %s: %s", deployment, queue, exc)
             raise OrchestratorUnavailable(

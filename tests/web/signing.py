@@ -98,3 +98,26 @@ def qbo_cloud(*event_ids: str) -> bytes:
             for event_id in event_ids
         ]
     )
+
+
+def service_headers(
+    service: str,
+    secret: str,
+    method: str,
+    target: str,
+    body: bytes = b"",
+    *,
+    timestamp: int | None = None,
+    nonce: str | None = None,
+) -> dict[str, str]:
+    """Internal service auth headers, written from the interface's description."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    nonce = nonce or hashlib.sha256(f"{time.time_ns()}{target}".encode()).hexdigest()[:24]
+    lines = [service, ts, nonce, method.upper(), target, hashlib.sha256(body).hexdigest()]
+    mac = hmac.new(secret.encode(), "\n".join(lines).encode(), hashlib.sha256).hexdigest()
+    return {
+        "X-Service-Name": service,
+        "X-Request-Timestamp": ts,
+        "X-Request-Nonce": nonce,
+        "X-Signature": "v1=" + mac,
+    }
