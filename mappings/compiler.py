@@ -6,10 +6,10 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
-from mappings.assemble import columns_for, hints_of, schema_of
+from mappings.assemble import Context, columns_for, hints_of, schema_of
 from mappings.errors import MappingError
 from mappings.expr_eval import compile_expression
-from mappings.model import ChildSpec, Incremental, Spec
+from mappings.model import CONTEXT_KEYS, ChildSpec, Incremental, Spec
 from mappings.page import MappedPage
 from mappings.plans import FieldPlan
 from mappings.runpage import run_page, used_roots
@@ -41,6 +41,7 @@ class CompiledChild:
         self.arrow_schema = schema_of(columns)
         self.column_hints = hints_of(columns, self.primary_key)
         self.children: list[CompiledChild] = []
+        self.empty = self.arrow_schema.empty_table()
 
 
 class CompiledMapping:
@@ -68,6 +69,7 @@ class CompiledMapping:
         key_type = key_field.type if key_field is not None else TEXT
         self.children = [CompiledChild(c, spec, key_type, salt) for c in spec.children]
         self.used_roots = used_roots(spec)
+        self._last_context: tuple[tuple[Any, ...], Context] | None = None
 
     def map_page(
         self,
@@ -87,7 +89,13 @@ class CompiledMapping:
                 f"deleted_at has {len(deleted_at)} entries for "
                 f"{len(records)} records: give one per record"
             )
-        return run_page(self, records, context, deleted_at)
+        return run_page(self, records, self._context(context), deleted_at)
+
+    def _context(self, context: dict[str, Any]) -> Context:
+        key = tuple(context.get(k) for k in CONTEXT_KEYS)
+        if self._last_context is None or self._last_context[0] != key:
+            self._last_context = (key, Context(context, self.provider))
+        return self._last_context[1]
 
     def __repr__(self) -> str:
         return f"<CompiledMapping {self.dataset}.{self.table} from {self.spec.path}>"

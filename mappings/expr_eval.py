@@ -18,12 +18,13 @@ from mappings.types import BIGINT, BOOLEAN, DOUBLE, TEXT, TIMESTAMP, ColumnType,
 class Page:
     """What an expression reads: the page's records (through a shared extractor) and context."""
 
-    __slots__ = ("extractor", "size", "context")
+    __slots__ = ("extractor", "size", "context", "memo")
 
     def __init__(self, extractor: Extractor, size: int, context: dict[str, Any]) -> None:
         self.extractor = extractor
         self.size = size
         self.context = context
+        self.memo: dict[Any, Any] = {}  # results shared between fields (same source and steps)
 
 
 Evaluator = Callable[[Page], tuple[list[Any], Errors]]

@@ -35,9 +35,22 @@ class FieldPlan:
         self._options = Options(salt=salt, exponents=spec.exponents, target=spec.type)
         self._map = spec.value_map
         self._default = None if spec.default is None else pa.scalar(spec.default, self.arrow_type)
-        self.roots = {str(s[0]) for s in self._paths}
-        if self._currency_path:
-            self.roots.add(str(self._currency_path[0]))
+        self._direct = (
+            not self._steps
+            and self._map is None
+            and self._default is None
+            and len(self._paths) == 1
+            and spec.type.kind in ("text", "boolean")
+        )
+        source = (
+            tuple(self._paths),
+            self._context,
+            spec.expr_text or None,
+            repr(self._const) if spec.has_const else None,
+        )
+        options = (self._currency_path, self._currency, repr(spec.exponents), spec.type)
+        names = tuple(spec.transforms)
+        self._keys = [(source, options, names[: k + 1]) for k in range(len(names))]
 
     def raw(self, page: Page) -> tuple[list[Any], Errors]:
         """The source values before transforms (what a quarantine row shows)."""
@@ -52,16 +65,14 @@ class FieldPlan:
     def run(self, page: Page) -> tuple[pa.Array, Errors, list[Any]]:
         """The column as Arrow, {row: reason} for rows that could not be mapped, raw values."""
         raw, errors = self.raw(page)
+        if self._direct:
+            try:
+                return pa.array(raw, self.arrow_type), errors, raw
+            except (pa.ArrowException, TypeError, ValueError, OverflowError):
+                pass
         values: Values = raw
         if self._steps:
-            options = self._options
-            if self._currency_path is not None:
-                options = _with_currency(options, page.extractor.column(self._currency_path))
-            elif self._currency is not None:
-                options = _with_currency(options, [self._currency] * page.size)
-            for step in self._steps:
-                values, step_errors = step.run(values, options)
-                _merge(errors, step_errors)
+            values, errors = self._transform(page, raw, errors)
         if self._map is not None:
             values, map_errors = _apply_map(as_list(values), self._map, self._default)
             _merge(errors, map_errors)
@@ -71,10 +82,40 @@ class FieldPlan:
             array = pc.fill_null(array, self._default)
         return array, errors, raw
 
+    def _transform(self, page: Page, raw: list[Any], errors: Errors) -> tuple[Values, Errors]:
+        """Run the transforms, reusing what another field with the same source and leading
+        transforms already computed on this page (email and email_sha256 share trim, lower)."""
+        memo = page.memo
+        start, values = 0, raw
+        for done in range(len(self._keys), 0, -1):
+            hit = memo.get(self._keys[done - 1])
+            if hit is not None:
+                values, found = hit
+                errors = {**errors, **found}
+                start = done
+                break
+        if start == len(self._steps):
+            return values, errors
+        options = self._options
+        if self._currency_path is not None:
+            options = _with_currency(options, page.extractor.column(self._currency_path), memo)
+        elif self._currency is not None:
+            options = _with_currency(options, [self._currency] * page.size, memo)
+        for index in range(start, len(self._steps)):
+            values, step_errors = self._steps[index].run(values, options)
+            if step_errors:
+                errors = {**step_errors, **errors}
+            memo[self._keys[index]] = (values, errors)
+        return values, errors
 
-def _with_currency(options: Options, currency: list[Any]) -> Options:
+
+def _with_currency(options: Options, currency: list[Any], memo: dict[Any, Any]) -> Options:
     return Options(
-        salt=options.salt, currency=currency, exponents=options.exponents, target=options.target
+        salt=options.salt,
+        currency=currency,
+        exponents=options.exponents,
+        target=options.target,
+        memo=memo,
     )
 
 

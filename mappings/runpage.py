@@ -25,11 +25,10 @@ Bad = dict[int, tuple[str, Any, str]]  # row -> (column, value, reason)
 def run_page(
     mapping: CompiledMapping,
     records: list[dict[str, Any]],
-    context: dict[str, Any],
+    ctx: Context,
     deleted_at: list[str | None] | None,
 ) -> MappedPage:
     """The whole of map_page once its arguments are checked."""
-    ctx = Context(context, mapping.provider)
     quarantined: list[QuarantinedRow] = []
     filtered = 0
     if mapping.where is not None and records:
@@ -155,8 +154,10 @@ def _child_rows(
                 elements.append(item if item.__class__ is dict else {"value": item})
                 parents.append(row)
                 positions.append(position)
+    if not elements:
+        return [], np.empty(0, dtype=np.int64), positions
     child_page = Page(Extractor(elements), len(elements), ctx.plain)
-    if child.where is not None and elements:
+    if child.where is not None:
         values, errors = child.where(child_page)
         for crow, reason in errors.items():
             bad.setdefault(parents[crow], (f"{child.name}: where", elements[crow], reason))
@@ -185,6 +186,8 @@ def _child_table(
 ) -> pa.Table:
     arrays, parents, positions = rows
     size = len(positions)
+    if not size:
+        return child.empty
     index = pa.array(parents, pa.int64())
     head = [ctx.column(name, size) for name in _head(dataset)]
     columns = (

@@ -9,7 +9,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from mappings import moneytime, texts
+from mappings import money, texts, timeconv
 from mappings.arrowcast import Errors, to_arrow
 from mappings.types import (
     BIGINT,
@@ -36,6 +36,7 @@ class Options:
     currency: list[Any] | None = None
     exponents: dict[str, int] | None = None
     target: ColumnType = TEXT
+    memo: dict[Any, Any] | None = None  # per-page results shared between fields
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ _ALL = (
         MONEY,
         frozenset({"decimal", "double"}),
         frozenset({"bigint"}),
-        moneytime.minor_units,
+        money.minor_units,
         needs_currency=True,
         example="1999 usd -> 19.99; 500 jpy -> 500; 1990 kwd -> 1.99",
         options=("currency_path", "currency", "exponents"),
@@ -112,7 +113,7 @@ _ALL = (
         TIMESTAMP,
         TEMPORAL,
         NUMERIC,
-        moneytime.unix_seconds,
+        timeconv.unix_seconds,
         example="1234567890 -> 2009-02-13 23:31:30+00",
     ),
     Transform(
@@ -121,7 +122,7 @@ _ALL = (
         TIMESTAMP,
         TEMPORAL,
         NUMERIC,
-        moneytime.unix_millis,
+        timeconv.unix_millis,
         example="1234567890123 -> 2009-02-13 23:31:30.123+00",
     ),
     Transform(
@@ -130,7 +131,7 @@ _ALL = (
         TIMESTAMP,
         TEMPORAL,
         _TEXTY,
-        moneytime.iso8601,
+        timeconv.iso8601,
         example="'2024-03-01T10:00:00+02:00' -> 2024-03-01 08:00:00+00",
     ),
     Transform(

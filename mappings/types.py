@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import pyarrow as pa
 
@@ -26,7 +27,7 @@ class ColumnType:
             return f"decimal({self.precision},{self.scale})"
         return self.kind
 
-    @property
+    @cached_property
     def arrow(self) -> pa.DataType:
         """The Arrow type values of this column are built as."""
         return _arrow_type(self)
