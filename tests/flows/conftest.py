@@ -102,3 +102,23 @@ def staging_count(ctx: SyncContext, table: str) -> tuple[int, int]:
     with duckdb.connect(path, read_only=True) as conn:
         rows = conn.execute(f"select count(*), count(distinct id) from staging.{table}").fetchone()
     return int(rows[0]), int(rows[1])
+
+
+@pytest.fixture
+def emitted(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Events the flows emit, captured by Prefect's own asserting events client."""
+    from prefect.events.clients import AssertingEventsClient
+    from prefect.events.worker import EventsWorker
+
+    worker = EventsWorker.instance(AssertingEventsClient)
+    monkeypatch.setattr(EventsWorker, "instance", lambda *_: worker)
+
+    def events() -> list[Any]:
+        worker.wait_until_empty()
+        return list(worker._client.events)
+
+    try:
+        yield events
+    finally:
+        worker.drain()
+        worker._client.events = []

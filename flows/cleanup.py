@@ -1,0 +1,53 @@
+"""`clean-up`: retention. Settled webhook inbox rows older than the providers' retry windows, and
+leftover spool folders of dead runs, are deleted."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+
+from flows.runtime import sync_context
+from warehouse.store.types import utcnow
+
+# Stripe retries deliveries for three days: an event pruned earlier could be applied again.
+DEFAULT_INBOX_DAYS = 7
+DEFAULT_SPOOL_DAYS = 2
+
+
+@task(name="prune-inbox")
+def prune_inbox(days: float) -> int:
+    """Delete `done` inbox rows received more than `days` ago; how many."""
+    return sync_context().store.prune_inbox(done_before=utcnow() - timedelta(days=days))
+
+
+@task(name="prune-spools")
+def prune_spools(days: float) -> int:
+    """Delete spool folders (pages of runs that died before loading) older than `days`."""
+    root = Path(sync_context().dlt_dir) / "spool"
+    if not root.is_dir():
+        return 0
+    cutoff = time.time() - days * 86400
+    removed = 0
+    for folder in root.iterdir():
+        if folder.is_dir() and folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+@flow(name="clean-up")
+def cleanup_flow(
+    inbox_days: float = DEFAULT_INBOX_DAYS, spool_days: float = DEFAULT_SPOOL_DAYS
+) -> dict[str, Any]:
+    """Apply the retention rules; how much each removed."""
+    if inbox_days < 3:
+        raise ValueError(
+            f"inbox_days={inbox_days}: keep settled events at least 3 days (Stripe redelivers "
+            "for three days; a pruned event would be applied again)"
+        )
+    return {"inbox_rows": prune_inbox(inbox_days), "spool_folders": prune_spools(spool_days)}
