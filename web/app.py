@@ -65,9 +65,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from web import internal, webhooks
+    from web import internal, monitoring, webhooks
 
-    for module in (webhooks, internal):
+    for module in (webhooks, internal, monitoring):
         app.register_blueprint(module.bp)
 
 
