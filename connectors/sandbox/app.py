@@ -8,6 +8,7 @@ draws, latency, the per-account rate limit, counting, the `/_sandbox/` routes) l
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -18,6 +19,7 @@ from connectors.sandbox.faults import FaultInjector, Faults
 from connectors.sandbox.http import Response, SandboxRequest, json_response
 from connectors.sandbox.stats import RequestStats
 
+log = logging.getLogger(__name__)
 ADMIN_PREFIX = "/_sandbox/"
 _REASONS = {
     200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request",
@@ -107,6 +109,11 @@ class SandboxApp:
             response = json_response(500, {"error": "sandbox failure"})
             try:
                 response = self._api(request)
+            except Exception as exc:  # a sandbox bug must still answer, and say what broke
+                log.exception(
+                    "%s sandbox failed on %s %s", self.provider, request.method, request.path
+                )
+                response = json_response(500, {"error": f"sandbox failure: {exc!r}"})
             finally:
                 self.stats.leave(request.method, self.route_label(request.path), response.status)
         headers = [

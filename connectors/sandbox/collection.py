@@ -1,4 +1,4 @@
-"""Objects of one resource, kept sorted by creation time with an id index, served newest first.
+"""Objects of one resource, kept sorted by creation time (or another order field) with an id index, served newest first.
 
 Each object is stored serialized (orjson bytes), so a page is a join of stored blobs and 200,000
 objects cost their JSON size in memory rather than a tree of Python objects. Order is
@@ -8,7 +8,7 @@ descending, the same way every time.
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,24 +20,23 @@ Attrs = Mapping[str, Any]
 
 @dataclass(frozen=True)
 class CreatedRange:
-    """Bounds on `created` (unix seconds), each optional and inclusive as given."""
+    """Bounds on the order field (`created` unless the collection says otherwise), each optional.
 
-    gte: int | None = None
-    lte: int | None = None
+    Works for any comparable values: unix seconds, or RFC 3339 strings of one format.
+    """
+
+    gte: Any = None
+    lte: Any = None
+    gt: Any = None
+    lt: Any = None
 
     @classmethod
-    def of(
-        cls,
-        gt: int | None = None,
-        gte: int | None = None,
-        lt: int | None = None,
-        lte: int | None = None,
-        eq: int | None = None,
-    ) -> CreatedRange:
-        """Fold gt/gte/lt/lte/exact bounds into one inclusive range."""
-        lows = [v for v in (gte, None if gt is None else gt + 1, eq) if v is not None]
-        highs = [v for v in (lte, None if lt is None else lt - 1, eq) if v is not None]
-        return cls(max(lows) if lows else None, min(highs) if highs else None)
+    def of(cls, gt: Any = None, gte: Any = None, lt: Any = None, lte: Any = None, eq: Any = None):
+        """From gt/gte/lt/lte bounds and an exact value (which sets both gte and lte)."""
+        if eq is not None:
+            gte = eq if gte is None else max(gte, eq)
+            lte = eq if lte is None else min(lte, eq)
+        return cls(gte=gte, lte=lte, gt=gt, lt=lt)
 
 
 class UnknownCursor(KeyError):
@@ -47,9 +46,10 @@ class UnknownCursor(KeyError):
 class Collection:
     """Sorted, indexed storage for one resource's objects."""
 
-    def __init__(self, attr_names: Iterable[str] = ()) -> None:
+    def __init__(self, attr_names: Iterable[str] = (), order_field: str = "created") -> None:
         self.attr_names = tuple(attr_names)
-        self._keys: list[tuple[int, str]] = []
+        self.order_field = order_field
+        self._keys: list[tuple[Any, str]] = []
         self._blobs: dict[str, bytes] = {}
         self._created: dict[str, int] = {}
         self._attrs: dict[str, dict[str, Any]] = {}
@@ -62,18 +62,19 @@ class Collection:
 
     def load(self, objects: Iterable[dict[str, Any]]) -> None:
         """Add many new objects at once (one sort at the end): the fast path for seeding."""
+        order = self.order_field
         for obj in objects:
             oid = obj["id"]
             self._blobs[oid] = _exact(orjson.dumps(obj))
-            self._created[oid] = obj["created"]
-            self._keys.append((obj["created"], oid))
+            self._created[oid] = obj[order]
+            self._keys.append((obj[order], oid))
             if self.attr_names:
                 self._attrs[oid] = {name: obj.get(name) for name in self.attr_names}
         self._keys.sort()
 
     def put(self, obj: dict[str, Any]) -> None:
-        """Insert or replace one object (keyed by its `id`, ordered by its `created`)."""
-        oid, created = obj["id"], obj["created"]
+        """Insert or replace one object (keyed by its `id`, ordered by its order field)."""
+        oid, created = obj["id"], obj[self.order_field]
         old = self._created.get(oid)
         if old is not None and old != created:
             self._remove_key(old, oid)
@@ -153,11 +154,46 @@ class Collection:
                     break
         return found
 
+    def count(
+        self, created: CreatedRange | None = None, where: Callable[[Attrs], bool] | None = None
+    ) -> int:
+        """How many objects match (what a provider reports as total_items / count(*))."""
+        lo, hi = self._bounds(created)
+        if where is None:
+            return hi - lo
+        return sum(1 for i in range(lo, hi) if where(self._attrs.get(self._keys[i][1], {})))
+
+    def window(
+        self,
+        offset: int,
+        count: int,
+        *,
+        created: CreatedRange | None = None,
+        where: Callable[[Attrs], bool] | None = None,
+        newest_first: bool = True,
+    ) -> list[bytes]:
+        """`count` blobs after skipping `offset` matches: offset paging (Mailchimp, QuickBooks)."""
+        lo, hi = self._bounds(created)
+        positions = range(hi - 1, lo - 1, -1) if newest_first else range(lo, hi)
+        if where is None:
+            picked = [self._keys[i][1] for i in positions[offset : offset + count]]
+        else:
+            picked = self._walk(positions, offset + count, where)[offset:]
+        return [self._blobs[oid] for oid in picked]
+
     def _bounds(self, created: CreatedRange | None) -> tuple[int, int]:
+        keys, n = self._keys, len(self._keys)
         if created is None:
-            return 0, len(self._keys)
-        lo = 0 if created.gte is None else bisect_left(self._keys, (created.gte,))
-        hi = len(self._keys) if created.lte is None else bisect_left(self._keys, (created.lte + 1,))
+            return 0, n
+        lo, hi = 0, n
+        if created.gte is not None:
+            lo = max(lo, bisect_left(keys, created.gte, key=_first))
+        if created.gt is not None:
+            lo = max(lo, bisect_right(keys, created.gt, key=_first))
+        if created.lte is not None:
+            hi = min(hi, bisect_right(keys, created.lte, key=_first))
+        if created.lt is not None:
+            hi = min(hi, bisect_left(keys, created.lt, key=_first))
         return lo, max(lo, hi)
 
     def _index(self, object_id: str) -> int:
@@ -175,3 +211,7 @@ def _exact(blob: bytes) -> bytes:
     # orjson's output buffer keeps its initial capacity (16 KiB and up); a copy is exact-sized,
     # which cuts memory per stored object several times over
     return memoryview(blob).tobytes()
+
+
+def _first(key: tuple[Any, str]) -> Any:
+    return key[0]

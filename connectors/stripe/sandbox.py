@@ -117,7 +117,8 @@ class StripeSandbox(StripeAdmin, SandboxApp):
         if credential not in self.specs or credential.startswith("acct_"):
             if not (self.open_accounts and credential.startswith("sk_test_")):
                 raise Denied(self.unauthorized(credential))
-            self.specs[credential] = SeedSpec(seed=_seed_of(credential))
+            with self.lock:
+                self.specs.setdefault(credential, SeedSpec(seed=_seed_of(credential)))
         connect = request.header("Stripe-Account")
         if connect:
             if connect not in self.specs or not connect.startswith("acct_"):

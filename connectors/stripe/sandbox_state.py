@@ -56,8 +56,9 @@ class StripeAccount:
         created = query.created
         if resource == "events":
             oldest = self.now() - EVENTS_RETENTION_SECONDS
-            floor = created.gte if created and created.gte is not None else None
-            created = CreatedRange(max(oldest, floor or oldest), created.lte if created else None)
+            asked = created or CreatedRange()
+            floor = oldest if asked.gte is None else max(oldest, asked.gte)
+            created = CreatedRange(gte=floor, lte=asked.lte, gt=asked.gt, lt=asked.lt)
         where = _where(resource, query)
         info = RESOURCES[resource]
         try:

@@ -161,3 +161,17 @@ def test_base_app_refuses_what_a_provider_did_not_implement(method: str) -> None
     with SandboxServer(SandboxApp()) as server:
         answer = requests.post(f"{server.url}/_sandbox/{method}", json={}, timeout=5)
     assert answer.status_code == 400
+
+
+def test_a_failing_handler_still_answers_500_and_is_counted(
+    notes_server: SandboxServer, notes_app: NotesSandbox, http: requests.Session
+) -> None:
+    def broken(request, account):
+        raise RuntimeError("oops")
+
+    notes_app.handle = broken  # type: ignore[method-assign]
+    answer = http.get(f"{notes_server.url}/notes")
+    assert answer.status_code == 500
+    assert "oops" in answer.json()["error"]
+    stats = requests.get(f"{notes_server.url}/_sandbox/stats", timeout=5).json()
+    assert stats["by_path"]["/notes"] == {"500": 1}

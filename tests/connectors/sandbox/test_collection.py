@@ -95,3 +95,22 @@ def test_get_returns_a_copy(items: Collection) -> None:
     assert copy is not None
     copy["kind"] = "changed"
     assert items.get("o3") == {"id": "o3", "created": 103, "kind": "odd"}
+
+
+def test_offset_windows_and_counts(items: Collection) -> None:
+    assert _ids(items.window(2, 3)) == ["o7", "o6", "o5b"]
+    assert _ids(items.window(0, 2, newest_first=False)) == ["o0", "o1"]
+    odd = lambda a: a["kind"] == "odd"  # noqa: E731
+    assert _ids(items.window(1, 2, where=odd)) == ["o7", "o5b"]
+    assert items.count() == 11
+    assert items.count(CreatedRange.of(gte=105)) == 6
+    assert items.count(where=odd) == 6
+
+
+def test_string_order_field_and_exclusive_bounds() -> None:
+    c = Collection(order_field="updated_at")
+    c.load({"id": f"p{i}", "updated_at": f"2026-01-0{i}T00:00:00Z"} for i in range(1, 6))
+    blobs, _ = c.page(10, created=CreatedRange(gt="2026-01-02T00:00:00Z"))
+    assert _ids(blobs) == ["p5", "p4", "p3"]
+    blobs, _ = c.page(10, created=CreatedRange(lt="2026-01-02T00:00:00Z"))
+    assert _ids(blobs) == ["p1"]
