@@ -16,6 +16,9 @@ COMMANDS: list[tuple[str, str]] = [
     ("remap", "remap"),
     ("demo", "demo"),
     ("integrations", "integrations"),
+    ("orchestrate", "orchestrate"),
+    ("dlq", "dlq"),
+    ("breakers", "breakers"),
     ("sandbox", "sandbox"),
     ("web", "web"),
 ]

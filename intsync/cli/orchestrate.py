@@ -1,0 +1,76 @@
+"""`intsync orchestrate`: set up Prefect (work pool, queues, account limits, rerun automation) and
+register the deployments of prefect.yaml."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from intsync.cli.context import AppContext, BadUsage, pass_app
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@click.group("orchestrate")
+def orchestrate() -> None:
+    """Run syncs on Prefect: one-time setup and deployment."""
+
+
+@orchestrate.command("setup")
+@click.option("--normal-limit", default=6, show_default=True, type=click.IntRange(1))
+@click.option("--low-limit", default=2, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--rerun-after",
+    default=180.0,
+    show_default=True,
+    type=click.FloatRange(31),
+    help="Seconds without a heartbeat before a flow run is taken as dead and rerun.",
+)
+@pass_app
+def setup(app: AppContext, normal_limit: int, low_limit: int, rerun_after: float) -> None:
+    """Create (or bring in line) the `integrations` pool and its queues critical, high, normal,
+    low; a concurrency limit per provider account; the automation that reruns dead runs.
+    Safe to run again at any time, e.g. after adding integrations."""
+    _need_prefect(app)
+    from flows.setup import setup as do_setup
+
+    for line in do_setup(
+        app.store.list_integrations(),
+        normal_limit=normal_limit,
+        low_limit=low_limit,
+        rerun_after=rerun_after,
+    ):
+        click.echo(line)
+
+
+@orchestrate.command("deploy")
+@click.option(
+    "--code-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=ROOT,
+    show_default=True,
+    help="Where workers find this checkout (the same path on every worker machine).",
+)
+@pass_app
+def deploy(app: AppContext, code_dir: Path) -> None:
+    """Register every deployment in prefect.yaml with the Prefect server."""
+    _need_prefect(app)
+    env = {**os.environ, "INTSYNC_CODE_DIR": str(code_dir.resolve())}
+    prefect = str(Path(sys.executable).with_name("prefect"))
+    done = subprocess.run(
+        [prefect, "--no-prompt", "deploy", "--all"], cwd=ROOT, env=env, check=False
+    )
+    if done.returncode != 0:
+        sys.exit(done.returncode)
+
+
+def _need_prefect(app: AppContext) -> None:
+    if not app.settings.prefect_api_url:
+        raise BadUsage(
+            "PREFECT_API_URL is not set: point it at the Prefect server, "
+            "e.g. PREFECT_API_URL=http://127.0.0.1:4200/api"
+        )
