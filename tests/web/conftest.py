@@ -133,3 +133,34 @@ def integrations(store: Store) -> dict[str, Any]:
 def inbox_rows(store: Store) -> list[Any]:
     """Every stored inbox event (claims them; use at the end of a test)."""
     return store.claim_inbox_events(limit=10_000)
+
+
+def make_token(
+    tenant: str = "t1",
+    venues: tuple[str, ...] = ("v1",),
+    roles: tuple[str, ...] = (),
+    user: str = "user-1",
+    secret: str = JWT_SECRET,
+    **overrides: Any,
+) -> str:
+    """A bearer token as the auth service issues them."""
+    import time
+
+    import jwt
+
+    claims: dict[str, Any] = {
+        "sub": user,
+        "tenant_id": tenant,
+        "venues": list(venues),
+        "roles": list(roles),
+        "aud": "intsync",
+        "iss": "auth-service",
+        "exp": int(time.time()) + 600,
+    }
+    claims.update(overrides)
+    claims = {k: v for k, v in claims.items() if v is not None}
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
