@@ -65,9 +65,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from web import internal, monitoring, oauth, public, webhooks
+    from web import internal, monitoring, oauth, openapi, public, webhooks
 
-    for module in (webhooks, internal, monitoring, public, oauth):
+    for module in (webhooks, internal, monitoring, public, oauth, openapi):
         app.register_blueprint(module.bp)
 
 
