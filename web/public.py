@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import yaml
 from flask import Blueprint, Response, jsonify, request
 
 from connectors.registry import CredentialError, validate_base_url, validate_credentials
@@ -166,13 +167,20 @@ def validate_mapping() -> Response:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "staging" / "spec.yaml"
         path.parent.mkdir()
-        path.write_text(text)
         try:
+            path.write_text(text, encoding="utf-8")
             load_spec(path)
         except SpecValidationError as exc:
             issues = [
                 {"line": i.line, "column": i.column, "message": i.message} for i in exc.errors
             ]
+            return jsonify({"valid": False, "issues": issues})
+        except (yaml.YAMLError, UnicodeError) as exc:
+            # The loader lets some unreadable input through as exceptions of its own.
+            mark = getattr(exc, "problem_mark", None)
+            line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            message = f"not readable YAML: {type(exc).__name__}"
+            issues = [{"line": line, "column": column, "message": message}]
             return jsonify({"valid": False, "issues": issues})
     return jsonify({"valid": True, "issues": []})
 

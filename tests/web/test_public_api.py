@@ -173,3 +173,11 @@ def test_admin_routes_need_the_admin_role(
         ).status_code
         == 200
     )
+
+
+def test_validate_reports_unreadable_yaml_as_an_issue(client: FlaskClient) -> None:
+    response = client.post(
+        f"{API}/mappings/validate", json={"yaml": "a: \x80b\n"}, headers=auth(make_token())
+    )
+    assert response.status_code == 200
+    assert response.json["valid"] is False
