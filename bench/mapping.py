@@ -33,12 +33,26 @@ from mappings import compile_spec, load_specs  # noqa: E402
 from mappings.interpret import interpret_page  # noqa: E402
 
 FIXTURES = Path("/work/shared/reference/stripe/fixtures3.json")
-CURRENCIES = [("usd", 60), ("eur", 12), ("gbp", 8), ("cad", 5), ("aud", 4), ("jpy", 6),
-              ("krw", 2), ("kwd", 1), ("chf", 2)]
+CURRENCIES = [
+    ("usd", 60),
+    ("eur", 12),
+    ("gbp", 8),
+    ("cad", 5),
+    ("aud", 4),
+    ("jpy", 6),
+    ("krw", 2),
+    ("kwd", 1),
+    ("chf", 2),
+]
 STATUSES = [("succeeded", 86), ("failed", 9), ("pending", 5)]
 BRANDS = [("visa", 55), ("mastercard", 30), ("amex", 10), ("discover", 5)]
-CONTEXT = {"tenant_id": "tenant_1", "venue_id": "venue_1", "integration_id": "int_1",
-           "provider": "stripe", "synced_at": datetime(2026, 1, 1, tzinfo=UTC)}
+CONTEXT = {
+    "tenant_id": "tenant_1",
+    "venue_id": "venue_1",
+    "integration_id": "int_1",
+    "provider": "stripe",
+    "synced_at": datetime(2026, 1, 1, tzinfo=UTC),
+}
 SALT = "bench-salt"
 
 
@@ -50,8 +64,9 @@ def _token(rng: random.Random, size: int = 24) -> str:
     return "".join(rng.choices(string.ascii_letters + string.digits, k=size))
 
 
-def realistic_charge(template: dict[str, Any], refund: dict[str, Any],
-                     rng: random.Random) -> dict[str, Any]:
+def realistic_charge(
+    template: dict[str, Any], refund: dict[str, Any], rng: random.Random
+) -> dict[str, Any]:
     """One charge in the fixture's shape with the variety real accounts show."""
     charge = copy.deepcopy(template)
     currency = _pick(rng, CURRENCIES)
@@ -64,13 +79,21 @@ def realistic_charge(template: dict[str, Any], refund: dict[str, Any],
     refunded = status == "succeeded" and rng.random() < 0.08
     refund_amount = amount if rng.random() < 0.5 else max(10, amount // 30 * 10)
     charge.update(
-        id="ch_" + _token(rng), amount=amount, currency=currency, status=status, created=created,
+        id="ch_" + _token(rng),
+        amount=amount,
+        currency=currency,
+        status=status,
+        created=created,
         amount_captured=amount if status == "succeeded" else 0,
-        amount_refunded=refund_amount if refunded else 0, refunded=refunded,
-        paid=status == "succeeded", captured=status == "succeeded",
+        amount_refunded=refund_amount if refunded else 0,
+        refunded=refunded,
+        paid=status == "succeeded",
+        captured=status == "succeeded",
         customer=("cus_" + _token(rng, 14)) if rng.random() < 0.7 else None,
-        payment_intent="pi_" + _token(rng), balance_transaction="txn_" + _token(rng),
-        receipt_email=None, livemode=True,
+        payment_intent="pi_" + _token(rng),
+        balance_transaction="txn_" + _token(rng),
+        receipt_email=None,
+        livemode=True,
         metadata={"order_id": str(rng.randint(1, 10**6))} if rng.random() < 0.4 else {},
         failure_code="card_declined" if status == "failed" else None,
         failure_message="Your card was declined." if status == "failed" else None,
@@ -85,14 +108,22 @@ def realistic_charge(template: dict[str, Any], refund: dict[str, Any],
     if details["email"] is None and rng.random() < 0.5:
         charge["receipt_email"] = email.strip().lower()
     card = charge["payment_method_details"]["card"]
-    card.update(brand=_pick(rng, BRANDS), last4=f"{rng.randint(0, 9999):04d}",
-                country=details["address"]["country"])
+    card.update(
+        brand=_pick(rng, BRANDS),
+        last4=f"{rng.randint(0, 9999):04d}",
+        country=details["address"]["country"],
+    )
     charge["outcome"]["risk_level"] = rng.choice(["normal", "normal", "elevated"])
     charge["refunds"]["data"] = []
     if refunded:
         item = copy.deepcopy(refund)
-        item.update(id="re_" + _token(rng), amount=refund_amount, currency=currency,
-                    charge=charge["id"], created=created + rng.randint(60, 10**6))
+        item.update(
+            id="re_" + _token(rng),
+            amount=refund_amount,
+            currency=currency,
+            charge=charge["id"],
+            created=created + rng.randint(60, 10**6),
+        )
         charge["refunds"]["data"] = [item]
     return charge
 
@@ -104,10 +135,13 @@ def make_pages(records: int, page_size: int, distinct: int, seed: int = 7) -> li
     count = (records + page_size - 1) // page_size
     unique = []
     for _ in range(min(distinct, count)):
-        data = [realistic_charge(resources["charge"], resources["refund"], rng)
-                for _ in range(page_size)]
-        unique.append(orjson.dumps({"object": "list", "data": data, "has_more": True,
-                                    "url": "/v1/charges"}))
+        data = [
+            realistic_charge(resources["charge"], resources["refund"], rng)
+            for _ in range(page_size)
+        ]
+        unique.append(
+            orjson.dumps({"object": "list", "data": data, "has_more": True, "url": "/v1/charges"})
+        )
     return [unique[i % len(unique)] for i in range(count)]
 
 
@@ -145,19 +179,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=200_000)
     parser.add_argument("--page-size", type=int, default=100)
-    parser.add_argument("--distinct-pages", type=int, default=500,
-                        help="unique pages generated (then cycled) to bound memory")
+    parser.add_argument(
+        "--distinct-pages",
+        type=int,
+        default=500,
+        help="unique pages generated (then cycled) to bound memory",
+    )
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--interpreter-fraction", type=float, default=0.25,
-                        help="share of the pages the slow interpreter runs on")
+    parser.add_argument(
+        "--interpreter-fraction",
+        type=float,
+        default=0.25,
+        help="share of the pages the slow interpreter runs on",
+    )
     args = parser.parse_args()
     spec = load_specs().for_resource("stripe", "charges")[0]
     compiled = compile_spec(spec, SALT)
     pages = make_pages(args.records, args.page_size, args.distinct_pages)
     size_mb = sum(len(p) for p in pages) / 1e6
-    print(f"{len(pages) * args.page_size} Stripe charges in {len(pages)} pages of "
-          f"{args.page_size} ({size_mb:.0f} MB of JSON), spec {spec.path} "
-          f"({len(spec.fields)} columns, {len(spec.children)} child table)")
+    print(
+        f"{len(pages) * args.page_size} Stripe charges in {len(pages)} pages of "
+        f"{args.page_size} ({size_mb:.0f} MB of JSON), spec {spec.path} "
+        f"({len(spec.fields)} columns, {len(spec.children)} child table)"
+    )
     share = pages[: max(1, int(len(pages) * args.interpreter_fraction))]
     best = {"a": float("inf"), "b": float("inf"), "c": float("inf")}
     rows = 0
@@ -171,12 +215,16 @@ def main() -> None:
     interpreted = len(share) * args.page_size / best["c"]
     print(f"(a) parse only (orjson)          {parse:>12,.0f} records/s")
     print(f"(b) parse + compiled mapping     {mapped:>12,.0f} records/s   ({rows:,} rows)")
-    print(f"(c) parse + per-record interpreter {interpreted:>10,.0f} records/s   "
-          f"(on {len(share) * args.page_size:,} records)")
+    print(
+        f"(c) parse + per-record interpreter {interpreted:>10,.0f} records/s   "
+        f"(on {len(share) * args.page_size:,} records)"
+    )
     print(f"ratio (b)/(a) = {mapped / parse:.2f}   goal >= 0.60")
     print(f"ratio (b)/(c) = {mapped / interpreted:.2f}   goal >= 3.00")
-    print(f"mapping alone costs {1e6 / mapped - 1e6 / parse:.2f} us per record "
-          f"(parsing {1e6 / parse:.2f} us)")
+    print(
+        f"mapping alone costs {1e6 / mapped - 1e6 / parse:.2f} us per record "
+        f"(parsing {1e6 / parse:.2f} us)"
+    )
 
 
 if __name__ == "__main__":

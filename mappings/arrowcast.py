@@ -101,7 +101,7 @@ def _boolean(values: list[Any], column: ColumnType) -> pa.Array:
 def _json(values: list[Any], column: ColumnType) -> pa.Array:
     dumps = orjson.dumps
     encoded = [None if v is None else dumps(v) for v in values]
-    return pa.array(encoded, pa.binary()).cast(pa.string())
+    return pa.array(encoded, pa.string())  # orjson's bytes are UTF-8
 
 
 def _timestamp(values: list[Any], column: ColumnType) -> pa.Array:

@@ -9,9 +9,10 @@ from typing import Any
 from mappings.assemble import Context, columns_for, hints_of, schema_of
 from mappings.errors import MappingError
 from mappings.expr_eval import compile_expression
+from mappings.expr_parse import Node, PathRef, walk
 from mappings.model import CONTEXT_KEYS, ChildSpec, Incremental, Spec
 from mappings.page import MappedPage
-from mappings.plans import FieldPlan
+from mappings.plans import FieldPlan, fetch_plan
 from mappings.runpage import run_page, used_roots
 from mappings.types import TEXT, ColumnType
 
@@ -34,6 +35,7 @@ class CompiledChild:
         self.path = child.path.segments
         self.plans = [FieldPlan(f, salt) for f in child.fields]
         self.where = compile_expression(child.where) if child.where is not None else None
+        self.fetch = fetch_plan(self.plans, _expr_paths(child.where))
         core = parent.dataset == "core"
         base = ["venue_id", "provider"] if core else ["venue_id"]
         self.primary_key = base + (list(child.primary_key) or ["parent_id", "position"])
@@ -61,6 +63,7 @@ class CompiledMapping:
         self.incremental: Incremental | None = spec.incremental
         self.plans = [FieldPlan(f, salt) for f in spec.fields]
         self.where = compile_expression(spec.where) if spec.where is not None else None
+        self.fetch = fetch_plan(self.plans, [c.path.segments for c in spec.children])
         self.keep_json = spec.unmapped == "keep_json"
         columns = columns_for(self.plans, core, self.primary_key, keep_json=self.keep_json)
         self.arrow_schema = schema_of(columns)
@@ -99,6 +102,12 @@ class CompiledMapping:
 
     def __repr__(self) -> str:
         return f"<CompiledMapping {self.dataset}.{self.table} from {self.spec.path}>"
+
+
+def _expr_paths(node: Node | None) -> list[tuple[Any, ...]]:
+    if node is None:
+        return []
+    return [n.path.segments for n in walk(node) if isinstance(n, PathRef)]
 
 
 def compile_spec(spec: Spec, hash_salt: str = "") -> CompiledMapping:

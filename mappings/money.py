@@ -82,7 +82,7 @@ def _shifts(currencies: list[Any], options: Any, scale: int) -> int | list[int |
 
 def _fast(values: list[Any], options: Any) -> pa.Array:
     target = options.target
-    if all(v is None for v in values):
+    if values.count(None) == len(values):
         return pa.nulls(len(values), target.arrow)
     if target.kind == "double":
         return _as_double(values, options)
@@ -128,15 +128,30 @@ def _decimal_array(unscaled: list[Any], precision: int, scale: int) -> pa.Array:
     limit = _POW[precision]
     if max(present) >= limit or min(present) <= -limit:
         raise _Vetoed
-    kind = pa.decimal128(precision, scale)
-    if len(present) == len(unscaled):
+    kind = options_type(precision, scale)
+    size, nulls = len(unscaled), len(unscaled) - len(present)
+    if not nulls and size >= 32:
         ints = np.array(unscaled, dtype=np.int64)
-        words = np.empty(2 * len(ints), dtype=np.int64)
+        words = np.empty(2 * size, dtype=np.int64)
         words[0::2] = ints
         words[1::2] = ints >> 63
-        return pa.Array.from_buffers(kind, len(ints), [None, pa.py_buffer(words)])
-    wide = pa.array(unscaled, pa.int64()).cast(pa.decimal128(38, 0))
-    return pa.Array.from_buffers(kind, len(wide), wide.buffers(), null_count=wide.null_count)
+        return pa.Array.from_buffers(kind, size, [None, pa.py_buffer(words)])
+    data = b"".join((u or 0).to_bytes(16, "little", signed=True) for u in unscaled)
+    validity = (
+        pa.array([u is not None for u in unscaled], pa.bool_()).buffers()[1] if nulls else None
+    )
+    return pa.Array.from_buffers(kind, size, [validity, pa.py_buffer(data)], null_count=nulls)
+
+
+_TYPES: dict[tuple[int, int], pa.DataType] = {}
+
+
+def options_type(precision: int, scale: int) -> pa.DataType:
+    """decimal128(precision, scale), made once."""
+    found = _TYPES.get((precision, scale))
+    if found is None:
+        found = _TYPES[(precision, scale)] = pa.decimal128(precision, scale)
+    return found
 
 
 def _as_double(values: list[Any], options: Any) -> pa.Array:

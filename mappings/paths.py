@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 Segment = str | int
@@ -61,14 +62,61 @@ def parse_path(text: str) -> SourcePath | str:
     return SourcePath(text, tuple(segments))
 
 
+class PathTree:
+    """Every dict key a compiled spec reads, grouped under the path that holds it, so that a page
+    can fetch all keys of one level with one C-level call per record."""
+
+    def __init__(self) -> None:
+        self.levels: dict[tuple[Segment, ...], list[str]] = {}
+
+    def add(self, segments: tuple[Segment, ...]) -> None:
+        """Remember a path (and so every prefix of it)."""
+        for depth in range(len(segments)):
+            key = segments[depth]
+            if key.__class__ is not str:
+                return
+            keys = self.levels.setdefault(segments[:depth], [])
+            if key not in keys:
+                keys.append(key)  # type: ignore[arg-type]
+
+    def order(self) -> list[tuple[tuple[Segment, ...], Any, list[str]]]:
+        """(prefix, getter, keys) for levels read two or more keys at a time, shallow first."""
+        return [
+            (prefix, itemgetter(*keys), keys)
+            for prefix, keys in sorted(self.levels.items(), key=lambda item: len(item[0]))
+            if len(keys) > 1
+        ]
+
+
 class Extractor:
     """Pulls one column per path out of a page of records, sharing work between paths
     with a common prefix (`billing_details.email` and `billing_details.name`)."""
 
     __slots__ = ("_cache",)
 
-    def __init__(self, records: list[Any]) -> None:
+    def __init__(self, records: list[Any], plan: list[Any] | None = None) -> None:
         self._cache: dict[tuple[Segment, ...], list[Any]] = {(): records}
+        if plan:
+            self._prefetch(plan)
+
+    def _prefetch(self, plan: list[Any]) -> None:
+        """Read whole levels at once where every value has every key (Stripe sends every key,
+        null or not); a level where that fails is read key by key when asked."""
+        cache = self._cache
+        for prefix, getter, keys in plan:
+            values = cache.get(prefix)
+            if values is None:
+                continue
+            try:
+                rows = list(map(getter, values))
+            except (KeyError, TypeError, AttributeError):
+                continue
+            if not rows:
+                for key in keys:
+                    cache[prefix + (key,)] = []
+                continue
+            for key, column in zip(keys, zip(*rows, strict=True), strict=True):
+                cache[prefix + (key,)] = column  # a tuple: read-only like every column
 
     def column(self, segments: tuple[Segment, ...]) -> list[Any]:
         """Values at `segments` for every record; None where the path does not exist."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import Any
 
 import pyarrow as pa
@@ -9,8 +10,9 @@ import pyarrow.compute as pc
 
 from mappings.arrowcast import Errors, to_arrow
 from mappings.expr_eval import Page, compile_expression
+from mappings.expr_parse import PathRef, walk
 from mappings.model import FieldSpec
-from mappings.paths import coalesce
+from mappings.paths import PathTree, coalesce
 from mappings.texts import as_list
 from mappings.transforms import TRANSFORMS, Options, Values
 
@@ -25,25 +27,26 @@ class FieldPlan:
         self.type = spec.type
         self.arrow_type = spec.type.arrow
         self.nullable = spec.nullable
-        self._paths = [p.segments for p in spec.paths]
+        self.paths = [p.segments for p in spec.paths]
         self._context = spec.context
         self._const = spec.const if spec.has_const else _MISSING
         self._expr = compile_expression(spec.expr) if spec.expr is not None else None
+        self._expr_node = spec.expr
         self._steps = [TRANSFORMS[name] for name in spec.transforms]
         self._currency_path = spec.currency_path.segments if spec.currency_path else None
         self._currency = spec.currency
         self._options = Options(salt=salt, exponents=spec.exponents, target=spec.type)
         self._map = spec.value_map
         self._default = None if spec.default is None else pa.scalar(spec.default, self.arrow_type)
-        self._direct = (
+        self.direct = (
             not self._steps
             and self._map is None
             and self._default is None
-            and len(self._paths) == 1
+            and len(self.paths) == 1
             and spec.type.kind in ("text", "boolean")
         )
         source = (
-            tuple(self._paths),
+            tuple(self.paths),
             self._context,
             spec.expr_text or None,
             repr(self._const) if spec.has_const else None,
@@ -52,10 +55,19 @@ class FieldPlan:
         names = tuple(spec.transforms)
         self._keys = [(source, options, names[: k + 1]) for k in range(len(names))]
 
+    def reads(self) -> list[tuple[Any, ...]]:
+        """Every record path this field reads."""
+        found = list(self.paths)
+        if self._currency_path is not None:
+            found.append(self._currency_path)
+        if self._expr_node is not None:
+            found += [n.path.segments for n in walk(self._expr_node) if isinstance(n, PathRef)]
+        return found
+
     def raw(self, page: Page) -> tuple[list[Any], Errors]:
         """The source values before transforms (what a quarantine row shows)."""
-        if self._paths:
-            columns = [page.extractor.column(s) for s in self._paths]
+        if self.paths:
+            columns = [page.extractor.column(s) for s in self.paths]
             return (columns[0] if len(columns) == 1 else coalesce(columns)), {}
         if self._expr is not None:
             return self._expr(page)
@@ -65,7 +77,7 @@ class FieldPlan:
     def run(self, page: Page) -> tuple[pa.Array, Errors, list[Any]]:
         """The column as Arrow, {row: reason} for rows that could not be mapped, raw values."""
         raw, errors = self.raw(page)
-        if self._direct:
+        if self.direct:
             try:
                 return pa.array(raw, self.arrow_type), errors, raw
             except (pa.ArrowException, TypeError, ValueError, OverflowError):
@@ -152,3 +164,34 @@ def _apply_map(
             else hit
         )
     return out, errors
+
+
+def fetch_plan(plans: list[FieldPlan], extra: list[tuple[Any, ...]] = ()) -> list[Any]:  # type: ignore[assignment]
+    """The level-at-a-time read plan for the paths of `plans` (plus `extra` paths)."""
+    tree = PathTree()
+    for plan in plans:
+        for segments in plan.reads():
+            tree.add(segments)
+    for segments in extra:
+        tree.add(segments)
+    return tree.order()
+
+
+def run_batched(plans: list[FieldPlan], page: Page) -> dict[str, tuple[pa.Array, Errors, Any]]:
+    """Plain text and boolean columns converted to Arrow together, one call per type instead of
+    one per column (a page has only ~100 rows, so the per-call cost counts). A batch that a value
+    refuses is left to the columns' own runs, which say which value."""
+    done: dict[str, tuple[pa.Array, Errors, Any]] = {}
+    size = page.size
+    for arrow_type in (pa.string(), pa.bool_()):
+        group = [p for p in plans if p.direct and p.arrow_type == arrow_type]
+        if len(group) < 2 or not size:
+            continue
+        raws = [page.extractor.column(p.paths[0]) for p in group]
+        try:
+            whole = pa.array(list(chain.from_iterable(raws)), arrow_type)
+        except (pa.ArrowException, TypeError, ValueError, OverflowError):
+            continue
+        for index, (plan, raw) in enumerate(zip(group, raws, strict=True)):
+            done[plan.name] = (whole.slice(index * size, size), {}, raw)
+    return done

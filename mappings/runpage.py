@@ -15,6 +15,7 @@ from mappings.expr_parse import PathRef, walk
 from mappings.model import Spec
 from mappings.page import MappedPage, QuarantinedRow
 from mappings.paths import Extractor
+from mappings.plans import run_batched
 
 if TYPE_CHECKING:
     from mappings.compiler import CompiledChild, CompiledMapping
@@ -34,7 +35,7 @@ def run_page(
     if mapping.where is not None and records:
         records, deleted_at, filtered = _where(mapping, records, deleted_at, ctx, quarantined)
     size = len(records)
-    page = Page(Extractor(records), size, ctx.plain)
+    page = Page(Extractor(records, mapping.fetch), size, ctx.plain)
     bad: Bad = {}
     arrays, raws = _columns(mapping.plans, page, bad, deleted_at, mapping.primary_key)
     deleted = deleted_column(deleted_at, size)
@@ -106,8 +107,10 @@ def _columns(
 ) -> tuple[list[pa.Array], dict[str, list[Any]]]:
     arrays: list[pa.Array] = []
     raws: dict[str, list[Any]] = {}
+    batched = run_batched(plans, page)
     for plan in plans:
-        array, errors, raw = plan.run(page)
+        done = batched.get(plan.name)
+        array, errors, raw = done if done is not None else plan.run(page)
         for row, reason in errors.items():
             bad.setdefault(row, (plan.name, raw[row], reason))
         if array.null_count and (plan.name in primary_key or not plan.nullable):
@@ -156,7 +159,7 @@ def _child_rows(
                 positions.append(position)
     if not elements:
         return [], np.empty(0, dtype=np.int64), positions
-    child_page = Page(Extractor(elements), len(elements), ctx.plain)
+    child_page = Page(Extractor(elements, child.fetch), len(elements), ctx.plain)
     if child.where is not None:
         values, errors = child.where(child_page)
         for crow, reason in errors.items():
@@ -166,10 +169,12 @@ def _child_rows(
             elements = [elements[c] for c in keep]
             parents = [parents[c] for c in keep]
             positions = [positions[c] for c in keep]
-            child_page = Page(Extractor(elements), len(elements), ctx.plain)
+            child_page = Page(Extractor(elements, child.fetch), len(elements), ctx.plain)
     arrays = []
+    batched = run_batched(child.plans, child_page)
     for plan in child.plans:
-        array, errors, raw = plan.run(child_page)
+        done = batched.get(plan.name)
+        array, errors, raw = done if done is not None else plan.run(child_page)
         for crow, reason in errors.items():
             bad.setdefault(parents[crow], (f"{child.name}.{plan.name}", raw[crow], reason))
         arrays.append(array)
@@ -190,11 +195,14 @@ def _child_table(
         return child.empty
     index = pa.array(parents, pa.int64())
     head = [ctx.column(name, size) for name in _head(dataset)]
+    gone = (
+        deleted.take(index) if deleted.null_count < len(deleted) else pa.nulls(size, deleted.type)
+    )
     columns = (
         head
         + [key.take(index), pa.array(positions, pa.int64())]
         + arrays
-        + [ctx.column("_synced_at", size), deleted.take(index)]
+        + [ctx.column("_synced_at", size), gone]
     )
     return pa.Table.from_arrays(columns, schema=child.arrow_schema)
 
@@ -205,7 +213,7 @@ def _extra(records: list[dict[str, Any]], used: frozenset[str]) -> pa.Array:
     for record in records:
         rest = {k: v for k, v in record.items() if k not in used}
         out.append(dumps(rest, default=str) if rest else None)
-    return pa.array(out, pa.binary()).cast(pa.string())
+    return pa.array(out, pa.string())
 
 
 def _record_id(record: Any) -> str | None:
