@@ -42,6 +42,7 @@ class Checker:
     issues: list[ValidationIssue]
     known: set[str] | None = None
     resource_label: str = ""
+    relative: bool = False  # parsing a child table's fields: paths read the array's elements
 
     def add(self, src: Src, message: str, offset: int = 0) -> None:
         self.issues.append(src.issue(message, offset))

@@ -32,6 +32,7 @@ _SOURCES = ("path", "const", "expr")
 
 def parse_field(name: str, value: Src, check: Checker, relative: bool = False) -> FieldSpec | None:
     """A FieldSpec, or None after recording why not. `relative`: paths read a child element."""
+    check.relative = relative
     if value.is_null:
         check.add(value, f"field '{name}' is empty: give a path, e.g. {name}: {name}")
         return None
@@ -252,7 +253,9 @@ def _money_options(
         return extra
     if "currency_path" in keys:
         text = check.text(keys["currency_path"][1], "currency_path")
-        extra["currency_path"] = text and check.path(keys["currency_path"][1], text)
+        extra["currency_path"] = text and check.path(
+            keys["currency_path"][1], text, check_known=not check.relative
+        )
     elif "currency" in keys:
         extra["currency"] = check.text(keys["currency"][1], "currency")
     else:

@@ -109,6 +109,35 @@ def entries(src: Src, noun: str, issues: list[ValidationIssue]) -> Entries:
     return found
 
 
+def _unbuildable(node: yaml.Node, seen: set[int] | None = None) -> tuple[yaml.Node, str] | None:
+    """The first scalar whose value cannot be built (`2020-13-45`), with the reason."""
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        return None
+    seen.add(id(node))
+    if isinstance(node, yaml.ScalarNode):
+        try:
+            _CONSTRUCTOR.construct_object(node)
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+            return node, f"cannot read {node.value!r}: {exc}; quote it to keep it as text"
+        return None
+    children = (
+        node.value
+        if isinstance(node, yaml.SequenceNode)
+        else [part for pair in node.value for part in pair]
+    )
+    for child in children:
+        found = _unbuildable(child, seen)
+        if found is not None:
+            return found
+    return None
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    before = text[:offset]
+    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
+
+
 def load_yaml(path: Path, shown: str) -> tuple[Src | None, list[ValidationIssue]]:
     """Compose one YAML file into nodes; syntax errors and empty files become issues."""
     try:
@@ -117,11 +146,23 @@ def load_yaml(path: Path, shown: str) -> tuple[Src | None, list[ValidationIssue]
         return None, [ValidationIssue(shown, 1, 1, f"cannot read the file: {exc}")]
     try:
         node = yaml.compose(text, Loader=SpecLoader)
+        bad = _unbuildable(node) if node is not None else None
+        if bad is not None:
+            mark = bad[0].start_mark
+            return None, [ValidationIssue(shown, mark.line + 1, mark.column + 1, bad[1])]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
         return None, [ValidationIssue(shown, line, col, f"YAML syntax error: {problem}")]
+    except yaml.reader.ReaderError as exc:
+        line, col = _position(text, exc.position)
+        char = exc.character
+        code = char if isinstance(char, int) else ord(str(char)[:1] or " ")
+        message = f"YAML cannot contain the character U+{code:04X}: remove it"
+        return None, [ValidationIssue(shown, line, col, message)]
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
+        return None, [ValidationIssue(shown, 1, 1, f"not readable YAML: {exc}")]
     if node is None:
         return None, [
             ValidationIssue(
