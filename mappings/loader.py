@@ -56,7 +56,8 @@ def collect(
             specs.append(spec)
             raws[id(spec)] = raw
     issues.extend(check_tables(specs, raws))
-    overrides = _overrides(overrides_dir, specs, raws, known_fields, issues)
+    overrides_root = _overrides_root(specs_dir, overrides_dir)
+    overrides = _overrides(overrides_root, overrides_dir, specs, raws, known_fields, issues)
     return specs, overrides, sorted(set(issues))
 
 
@@ -107,17 +108,27 @@ def _join(root: str, relative: Path) -> str:
     return str(Path(root) / relative)
 
 
+def _overrides_root(specs_dir: Path | None, overrides_dir: Path | None) -> Path:
+    """The overrides folder: as given; the shipped one for the shipped specs; else the
+    `overrides` folder beside a `specs` folder (mappings/specs and mappings/overrides)."""
+    if overrides_dir is not None:
+        return overrides_dir
+    if specs_dir is None:
+        return OVERRIDES_DIR
+    return specs_dir.parent / "overrides"
+
+
 def _overrides(
+    root: Path,
     overrides_dir: Path | None,
     specs: list[Spec],
     raws: dict[int, RawSpec],
     known_fields: KnownFields | None,
     issues: list[ValidationIssue],
 ) -> list[Spec]:
-    root = OVERRIDES_DIR if overrides_dir is None else overrides_dir
     if not root.is_dir():
         return []
-    shown_root = _shown_root(overrides_dir, OVERRIDES_DIR)
+    shown_root = str(root) if overrides_dir is not None else _shown_root(None, OVERRIDES_DIR)
     result: list[Spec] = []
     for file in _spec_files(root):
         relative = file.relative_to(root)

@@ -21,6 +21,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("breakers", "breakers"),
     ("sandbox", "sandbox"),
     ("web", "web"),
+    ("mappings", "mappings"),
 ]
 
 

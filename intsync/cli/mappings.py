@@ -1,0 +1,119 @@
+"""`intsync mappings`: validate spec files, preview what a spec makes of some records."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from intsync.cli.context import AppContext, BadUsage, pass_app
+from mappings import MappingError, SpecValidationError
+from mappings.report import page_as_dict, preview, read_records, validate_paths
+
+
+@click.group("mappings")
+def mappings() -> None:
+    """Check and try out the YAML mapping specs."""
+
+
+def _known_fields() -> Any:
+    """The connectors' field lists, when they publish them (`connectors.registry.known_fields`)."""
+    try:
+        registry = importlib.import_module("connectors.registry")
+    except ImportError:
+        return None
+    return getattr(registry, "known_fields", None)
+
+
+@mappings.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def validate(paths: tuple[Path, ...]) -> None:
+    """Validate specs (files or folders; default: the shipped specs and venue overrides).
+
+    Prints one `path:line:column: message` line per problem and exits 1, or a summary and 0.
+    """
+    report = validate_paths(list(paths), _known_fields())
+    if report.issues:
+        for issue in report.issues:
+            click.echo(str(issue))
+        count = len(report.issues)
+        click.echo(f"{count} error{'s' if count != 1 else ''}", err=True)
+        raise SystemExit(1)
+    click.echo(report.summary())
+
+
+@mappings.command("preview")
+@click.argument("spec", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--input",
+    "input_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Records as JSON: a list, a provider page, or one object per line.",
+)
+@click.option("--venue", help="Map as this venue would, with its override applied.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print rows, child rows and quarantine as JSON."
+)
+@pass_app
+def preview_command(
+    app: AppContext, spec: Path, input_path: Path, venue: str | None, as_json: bool
+) -> None:
+    """Map the records in --input with SPEC and print the rows it makes."""
+    try:
+        records = read_records(input_path)
+        compiled, page = preview(spec, records, venue, app.settings.hash_salt)
+    except SpecValidationError as exc:
+        for issue in exc.errors:
+            click.echo(str(issue))
+        raise SystemExit(1) from exc
+    except MappingError as exc:
+        raise BadUsage(str(exc)) from exc
+    result = page_as_dict(compiled, page)
+    if as_json:
+        click.echo(json.dumps(result, indent=2, default=str))
+        return
+    _print_tables(result)
+
+
+def _print_tables(result: dict[str, Any]) -> None:
+    from rich.console import Console
+
+    console = Console()
+    console.print(_table(result["table"], result["rows"]))
+    for name, rows in result["children"].items():
+        console.print(_table(name, rows) if rows else f"{name}: no rows")
+    if result["filtered"]:
+        console.print(f"{result['filtered']} record(s) left out by where:")
+    for row in result["quarantined"]:
+        console.print(
+            f"[red]quarantined[/red] {row['record_id']}: {row['field']} = "
+            f"{row['value']!r}: {row['reason']}",
+            markup=True,
+            highlight=False,
+        )
+
+
+def _table(title: str, rows: list[dict[str, Any]]) -> Any:
+    """Rows as a table; wide tables are turned on their side (one line per column, one column
+    per record) so that they stay readable in a terminal."""
+    from rich.table import Table
+
+    table = Table(title=f"{title} ({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    names = list(rows[0]) if rows else []
+    if len(names) <= 6:
+        for name in names:
+            table.add_column(name, overflow="fold")
+        for row in rows:
+            table.add_row(*("" if row[n] is None else str(row[n]) for n in names))
+        return table
+    table.add_column("column", style="bold")
+    for index, row in enumerate(rows):
+        table.add_column(str(row.get("id", index + 1)), overflow="fold")
+    for name in names:
+        shown = ["" if row[name] is None else str(row[name]) for row in rows]
+        table.add_row(name, *shown)
+    return table
