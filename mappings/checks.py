@@ -50,11 +50,9 @@ class Checker:
     def unknown_keys(self, found: Entries, allowed: tuple[str, ...], where: str) -> None:
         for name, (key, _) in found.items():
             if name not in allowed:
-                self.add(
-                    key,
-                    f"unknown key '{name}' in {where}{did_you_mean(name, allowed)}: "
-                    f"use {', '.join(allowed)}",
-                )
+                hint = did_you_mean(name, allowed)
+                fix = hint or f": use {', '.join(allowed)}"
+                self.add(key, f"unknown key '{name}' in {where}{fix}")
 
     def text(self, src: Src, what: str) -> str | None:
         if src.is_scalar and not src.is_null and src.is_text and src.text().strip():
@@ -90,11 +88,9 @@ class Checker:
         name = text[1:]
         if name in CONTEXT_KEYS:
             return name
-        self.add(
-            src,
-            f"unknown context value '{text}'{did_you_mean(name, CONTEXT_KEYS)}: use "
-            + ", ".join("$" + k for k in CONTEXT_KEYS),
-        )
+        hint = did_you_mean(name, CONTEXT_KEYS).replace("'", "'$", 1)
+        choices = ", ".join("$" + k for k in CONTEXT_KEYS)
+        self.add(src, f"unknown context value '{text}'{hint}: use {choices}")
         return None
 
     def expression(self, src: Src, check_known: bool = True) -> Node | None:

@@ -114,7 +114,7 @@ def tokenize(source: str) -> list[Token]:
         match = _TOKEN.match(source, pos)
         if match is None or match.lastgroup is None:
             bad = len(source) - len(source[pos:].lstrip())
-            raise ExprError(f"unexpected character '{source[bad]}'", bad)
+            raise ExprError(_unexpected(source[bad:]), bad)
         kind = match.lastgroup
         text = match.group(kind)
         start = match.start(kind)
@@ -131,6 +131,12 @@ def unquote(text: str) -> str:
     return re.sub(
         r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), text[1:-1]
     )
+
+
+def _unexpected(rest: str) -> str:
+    hints = {"=": "use '==' to compare", "&": "use 'and'", "|": "use 'or'", "!": "use 'not'"}
+    hint = hints.get(rest[0])
+    return f"unexpected '{rest[0]}': {hint}" if hint else f"unexpected character '{rest[0]}'"
 
 
 def path_node(token: Token) -> PathRef:

@@ -90,7 +90,7 @@ def read_raw(
     if "extends" not in top:
         return raw
     base = _read_base(path, shown, top["extends"][1], issues, _seen + (path.resolve(),))
-    return raw if base is None else base.overlay(raw)
+    return None if base is None else base.overlay(raw)  # no base: nothing to check it against
 
 
 def _read_base(

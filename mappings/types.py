@@ -12,6 +12,24 @@ KINDS = ("text", "bigint", "double", "decimal", "boolean", "timestamp", "date", 
 _DLT_NAMES = {"boolean": "bool"}
 _DECIMAL = re.compile(r"^decimal\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)$")
 MAX_PRECISION = 38
+_ALIASES = {
+    "int": "bigint",
+    "integer": "bigint",
+    "long": "bigint",
+    "string": "text",
+    "str": "text",
+    "varchar": "text",
+    "float": "double",
+    "number": "double",
+    "numeric": "decimal(18,2)",
+    "money": "decimal(18,2)",
+    "bool": "boolean",
+    "datetime": "timestamp",
+    "timestamptz": "timestamp",
+    "object": "json",
+    "dict": "json",
+    "list": "json",
+}
 
 
 @dataclass(frozen=True)
@@ -71,6 +89,8 @@ def parse_type(text: str) -> ColumnType | str:
         return ColumnType("decimal", precision, scale)
     if name == "decimal":
         return "decimal needs a precision and scale, e.g. decimal(18,2)"
+    if name in _ALIASES:
+        return f"unknown type '{text}' (did you mean '{_ALIASES[name]}'?)"
     return f"unknown type '{text}': use one of {', '.join(KINDS[:3])}, decimal(p,s), " + ", ".join(
         KINDS[4:]
     )
