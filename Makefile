@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install demo test test-fast lint format postgres bench clean
+.PHONY: install demo test test-fast lint format postgres bench clean orchestrate
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: install postgres lint
 
 test-fast: install postgres
 	$(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS)
+
+orchestrate: install
+	$(VENV)/bin/intsync orchestrate setup
+	$(VENV)/bin/intsync orchestrate deploy
 
 demo: install
 	$(VENV)/bin/intsync demo
