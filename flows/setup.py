@@ -12,7 +12,8 @@ from typing import Any
 from flows.limits import account_limit, limit_name
 
 POOL = "integrations"
-RERUN_AUTOMATION = "intsync: rerun flow runs whose worker died"
+DEAD_AUTOMATION = "intsync: crash flow runs whose worker died"
+RERUN_AUTOMATION = "intsync: rerun crashed flow runs"
 FLOWS = ("sync-integration", "sync-due", "apply-webhook-events", "backfill", "clean-up")
 
 
@@ -84,16 +85,22 @@ def ensure_account_limits(client: Any, integrations: Iterable[Any]) -> list[str]
     return done
 
 
+def _ours() -> dict[str, Any]:
+    return {"prefect.resource.role": "flow", "prefect.resource.name": list(FLOWS)}
+
+
 def ensure_rerun_automation(client: Any, within_seconds: float) -> list[str]:
-    """A flow run of ours silent (no heartbeat, no final state) for `within_seconds` goes back
-    to Scheduled, so any worker reruns it; its tasks resume from dlt state."""
+    """Two automations: a flow run of ours silent (no heartbeat, no final state) for
+    `within_seconds` is marked Crashed (a finished run cannot be: Prefect refuses Crashed after
+    a final state); a Crashed run of ours goes back to Scheduled, so any worker reruns it and
+    its tasks resume from dlt state."""
     from prefect.client.schemas.objects import StateType
     from prefect.events.actions import ChangeFlowRunState
     from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
 
-    trigger = EventTrigger(
+    silent = EventTrigger(
         match={"prefect.resource.id": "prefect.flow-run.*"},
-        match_related={"prefect.resource.role": "flow", "prefect.resource.name": list(FLOWS)},
+        match_related=_ours(),
         after={"prefect.flow-run.heartbeat"},
         expect={
             "prefect.flow-run.heartbeat",
@@ -107,24 +114,44 @@ def ensure_rerun_automation(client: Any, within_seconds: float) -> list[str]:
         threshold=1,
         within=timedelta(seconds=within_seconds),
     )
-    action = ChangeFlowRunState(
-        state=StateType.SCHEDULED,
-        name="AwaitingRerun",
-        message="no heartbeat: its worker died; rerunning",
-        force=True,
+    crashed = EventTrigger(
+        match={"prefect.resource.id": "prefect.flow-run.*"},
+        match_related=_ours(),
+        expect={"prefect.flow-run.Crashed"},
+        for_each={"prefect.resource.id"},
+        posture=Posture.Reactive,
+        threshold=1,
     )
-    automation = AutomationCore(
-        name=RERUN_AUTOMATION,
-        description="Reruns intsync flow runs whose worker stopped sending heartbeats.",
-        trigger=trigger,
-        actions=[action],
-    )
-    existing = client.read_automations_by_name(RERUN_AUTOMATION)
-    if existing:
-        client.update_automation(existing[0].id, automation)
-        return [f"updated automation {RERUN_AUTOMATION!r} ({within_seconds:g} s)"]
-    client.create_automation(automation)
-    return [f"created automation {RERUN_AUTOMATION!r} ({within_seconds:g} s)"]
+    wanted = [
+        AutomationCore(
+            name=DEAD_AUTOMATION,
+            description="Marks intsync flow runs whose worker stopped sending heartbeats Crashed.",
+            trigger=silent,
+            actions=[
+                ChangeFlowRunState(state=StateType.CRASHED, message="no heartbeat: worker died")
+            ],
+        ),
+        AutomationCore(
+            name=RERUN_AUTOMATION,
+            description="Reruns crashed intsync flow runs on any worker.",
+            trigger=crashed,
+            actions=[
+                ChangeFlowRunState(
+                    state=StateType.SCHEDULED, name="AwaitingRerun", message="rerun after a crash"
+                )
+            ],
+        ),
+    ]
+    done: list[str] = []
+    for automation in wanted:
+        existing = client.read_automations_by_name(automation.name)
+        if existing:
+            client.update_automation(existing[0].id, automation)
+            done.append(f"updated automation {automation.name!r}")
+        else:
+            client.create_automation(automation)
+            done.append(f"created automation {automation.name!r}")
+    return done
 
 
 def setup(

@@ -173,7 +173,7 @@ def test_setup_made_the_pool_with_four_prioritised_queues(orchestra):
     assert found["critical"][0] == 1 and found["high"][0] == 2
     assert found["normal"] == (3, 6) and found["low"] == (4, 2)
     again = orchestra.cli.run("orchestrate", "setup", "--rerun-after", "45").stdout
-    assert "created" not in again
+    assert "created" not in again, again
 
 
 def test_runs_waiting_on_all_four_queues_start_in_priority_order(orchestra):
@@ -219,9 +219,6 @@ def _limits(orchestra: Orchestra) -> list[str]:
     return [item["name"] for item in found.json()]
 
 
-@pytest.mark.xfail(
-    reason="the heartbeat automation has not yet been seen to reschedule the run here"
-)
 def test_a_run_whose_worker_is_killed_is_rerun_and_the_warehouse_is_exact(orchestra):
     sandbox = orchestra.sandbox
     for _ in range(15):
