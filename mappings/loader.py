@@ -128,7 +128,7 @@ def _overrides(
 ) -> list[Spec]:
     if not root.is_dir():
         return []
-    shown_root = str(root) if overrides_dir is not None else _shown_root(None, OVERRIDES_DIR)
+    shown_root = _shown_root(None, OVERRIDES_DIR) if root is OVERRIDES_DIR else str(root)
     result: list[Spec] = []
     for file in _spec_files(root):
         relative = file.relative_to(root)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from mappings.checks import Checker, did_you_mean, loc
@@ -142,7 +143,7 @@ def _fields(
             continue
         parsed = parse_field(name, value, check, relative=relative)
         if parsed is not None:
-            fields.append(parsed)
+            fields.append(replace(parsed, loc=loc(key)))  # messages about a column name its key
     return fields
 
 

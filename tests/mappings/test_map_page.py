@@ -40,8 +40,13 @@ children:
 
 def charge(**overrides):
     record = {
-        "id": "ch_1", "amount": 1999, "currency": "usd", "amount_refunded": 0,
-        "status": "succeeded", "created": 1700000000, "receipt_email": None,
+        "id": "ch_1",
+        "amount": 1999,
+        "currency": "usd",
+        "amount_refunded": 0,
+        "status": "succeeded",
+        "created": 1700000000,
+        "receipt_email": None,
         "billing_details": {"email": " Ann@Example.COM "},
         "payment_method_details": {"card": {"brand": "visa"}},
         "refunds": {"data": []},
@@ -56,11 +61,22 @@ def compiled(compile_yaml):
 
 
 def test_a_page_maps_to_typed_columns(compiled, context):
-    page = compiled.map_page([charge(), charge(id="ch_2", amount=500, currency="jpy",
-                                            amount_refunded=100, status="disputed",
-                                            billing_details={"email": None},
-                                            receipt_email="b@x.io",
-                                            payment_method_details=None)], context)
+    page = compiled.map_page(
+        [
+            charge(),
+            charge(
+                id="ch_2",
+                amount=500,
+                currency="jpy",
+                amount_refunded=100,
+                status="disputed",
+                billing_details={"email": None},
+                receipt_email="b@x.io",
+                payment_method_details=None,
+            ),
+        ],
+        context,
+    )
     rows = page.table.to_pylist()
     assert [r["amount"] for r in rows] == [Decimal("19.99"), Decimal("500.00")]
     assert [r["currency"] for r in rows] == ["USD", "JPY"]
@@ -78,7 +94,10 @@ def test_added_columns_and_schema(compiled, context):
     page = compiled.map_page([charge()], context, deleted_at=["2026-02-01T00:00:00+01:00"])
     row = page.table.to_pylist()[0]
     assert (row["tenant_id"], row["venue_id"], row["integration_id"]) == (
-        "tenant_1", "venue_1", "int_1")
+        "tenant_1",
+        "venue_1",
+        "int_1",
+    )
     assert row["_synced_at"] == context["synced_at"]
     assert row["_deleted_at"] == datetime(2026, 1, 31, 23, 0, tzinfo=UTC)
     assert page.table.schema == compiled.arrow_schema
@@ -89,30 +108,49 @@ def test_added_columns_and_schema(compiled, context):
     assert not compiled.arrow_schema.field("id").nullable
     assert compiled.primary_key == ["venue_id", "id"]
     assert (compiled.dataset, compiled.table, compiled.write_disposition) == (
-        "staging", "stripe_charges", "merge")
+        "staging",
+        "stripe_charges",
+        "merge",
+    )
 
 
 def test_column_hints_are_in_dlt_form(compiled):
     hints = compiled.column_hints
-    assert hints["amount"] == {"data_type": "decimal", "precision": 18, "scale": 2,
-                               "nullable": True}
+    assert hints["amount"] == {
+        "data_type": "decimal",
+        "precision": 18,
+        "scale": 2,
+        "nullable": True,
+    }
     assert hints["id"] == {"data_type": "text", "nullable": False, "primary_key": True}
     assert hints["venue_id"]["primary_key"] is True
     assert hints["refunded"]["data_type"] == "bool"
-    assert hints["created_at"] == {"data_type": "timestamp", "timezone": True, "precision": 6,
-                                   "nullable": True}
+    assert hints["created_at"] == {
+        "data_type": "timestamp",
+        "timezone": True,
+        "precision": 6,
+        "nullable": True,
+    }
     assert list(hints) == compiled.arrow_schema.names
 
 
 def test_uncoercible_value_quarantines_the_record_and_the_rest_load(compiled, context):
-    bad = charge(id="ch_bad", amount="12,50", refunds={"data": [{"id": "re_1", "amount": 5,
-                                                                  "currency": "usd"}]})
+    bad = charge(
+        id="ch_bad",
+        amount="12,50",
+        refunds={"data": [{"id": "re_1", "amount": 5, "currency": "usd"}]},
+    )
     page = compiled.map_page([charge(), bad, charge(id="ch_3")], context)
     assert page.table.column("id").to_pylist() == ["ch_1", "ch_3"]
     assert page.children["stripe_charge_refunds"].num_rows == 0  # the bad record's child too
     (held,) = page.quarantined
     assert (held.spec_path, held.table, held.record_id, held.field, held.value) == (
-        "spec.yaml", "stripe_charges", "ch_bad", "amount", "12,50")
+        "spec.yaml",
+        "stripe_charges",
+        "ch_bad",
+        "amount",
+        "12,50",
+    )
     assert held.reason == "'12,50' is not a whole number"
     assert held.record is bad
 
@@ -124,12 +162,23 @@ def test_missing_primary_key_quarantines(compiled, context):
 
 
 def test_child_rows_carry_the_parent_id_and_position(compiled, context):
-    refunds = [{"id": "re_1", "amount": 100, "currency": "usd"},
-               {"id": "re_2", "amount": 200, "currency": "usd"}]
+    refunds = [
+        {"id": "re_1", "amount": 100, "currency": "usd"},
+        {"id": "re_2", "amount": 200, "currency": "usd"},
+    ]
     page = compiled.map_page([charge(), charge(id="ch_2", refunds={"data": refunds})], context)
     child = page.children["stripe_charge_refunds"]
-    assert child.column_names == ["tenant_id", "venue_id", "integration_id", "parent_id",
-                                  "position", "refund_id", "amount", "_synced_at", "_deleted_at"]
+    assert child.column_names == [
+        "tenant_id",
+        "venue_id",
+        "integration_id",
+        "parent_id",
+        "position",
+        "refund_id",
+        "amount",
+        "_synced_at",
+        "_deleted_at",
+    ]
     assert child.select(["parent_id", "position", "refund_id", "amount"]).to_pylist() == [
         {"parent_id": "ch_2", "position": 0, "refund_id": "re_1", "amount": Decimal("1.00")},
         {"parent_id": "ch_2", "position": 1, "refund_id": "re_2", "amount": Decimal("2.00")},
@@ -142,9 +191,11 @@ def test_child_rows_carry_the_parent_id_and_position(compiled, context):
 
 
 def test_where_filters_records_out_silently(compile_yaml, context):
-    compiled = compile_yaml("provider: stripe\nresource: charges\ntable: t\n"
-                            "where: \"status == 'succeeded' and amount >= 100\"\n"
-                            "fields:\n  id: id\n")
+    compiled = compile_yaml(
+        "provider: stripe\nresource: charges\ntable: t\n"
+        "where: \"status == 'succeeded' and amount >= 100\"\n"
+        "fields:\n  id: id\n"
+    )
     records = [charge(), charge(id="ch_2", status="failed"), charge(id="ch_3", amount=5)]
     page = compiled.map_page(records, context)
     assert page.table.column("id").to_pylist() == ["ch_1"]
@@ -152,16 +203,20 @@ def test_where_filters_records_out_silently(compile_yaml, context):
 
 
 def test_deleted_records_pass_the_filter_so_the_deletion_lands(compile_yaml, context):
-    compiled = compile_yaml("provider: stripe\nresource: charges\ntable: t\n"
-                            "where: \"status == 'succeeded'\"\nfields:\n  id: id\n")
-    page = compiled.map_page([{"id": "ch_9", "deleted": True}], context,
-                             deleted_at=["2026-02-01T00:00:00Z"])
+    compiled = compile_yaml(
+        "provider: stripe\nresource: charges\ntable: t\n"
+        "where: \"status == 'succeeded'\"\nfields:\n  id: id\n"
+    )
+    page = compiled.map_page(
+        [{"id": "ch_9", "deleted": True}], context, deleted_at=["2026-02-01T00:00:00Z"]
+    )
     assert page.table.column("id").to_pylist() == ["ch_9"]
 
 
 def test_filter_that_cannot_be_evaluated_quarantines(compile_yaml, context):
-    compiled = compile_yaml("provider: stripe\nresource: charges\ntable: t\n"
-                            "where: \"amount > 100\"\nfields:\n  id: id\n")
+    compiled = compile_yaml(
+        'provider: stripe\nresource: charges\ntable: t\nwhere: "amount > 100"\nfields:\n  id: id\n'
+    )
     page = compiled.map_page([charge(), charge(id="ch_2", amount="lots")], context)
     assert page.table.column("id").to_pylist() == ["ch_1"]
     assert page.quarantined[0].field == "where"
@@ -169,10 +224,13 @@ def test_filter_that_cannot_be_evaluated_quarantines(compile_yaml, context):
 
 
 def test_unmapped_keep_json_keeps_what_no_field_reads(compile_yaml, context):
-    compiled = compile_yaml("provider: stripe\nresource: charges\ntable: t\nunmapped: keep_json\n"
-                            "fields:\n  id: id\n  amount: {path: amount, type: bigint}\n")
-    page = compiled.map_page([{"id": "ch_1", "amount": 5, "object": "charge", "x": {"y": 1}},
-                              {"id": "ch_2"}], context)
+    compiled = compile_yaml(
+        "provider: stripe\nresource: charges\ntable: t\nunmapped: keep_json\n"
+        "fields:\n  id: id\n  amount: {path: amount, type: bigint}\n"
+    )
+    page = compiled.map_page(
+        [{"id": "ch_1", "amount": 5, "object": "charge", "x": {"y": 1}}, {"id": "ch_2"}], context
+    )
     assert page.table.column("_extra").to_pylist() == ['{"object":"charge","x":{"y":1}}', None]
     assert compiled.column_hints["_extra"]["data_type"] == "json"
 
@@ -180,7 +238,8 @@ def test_unmapped_keep_json_keeps_what_no_field_reads(compile_yaml, context):
 def test_core_specs_carry_provider_in_the_key(compile_yaml, context):
     compiled = compile_yaml(
         "provider: stripe\nresource: charges\ntable: payments\nfields:\n  id: id\n",
-        name="core/payments/stripe_charges.yaml")
+        name="core/payments/stripe_charges.yaml",
+    )
     assert compiled.dataset == "core"
     assert compiled.primary_key == ["venue_id", "provider", "id"]
     page = compiled.map_page([charge()], context)
@@ -193,13 +252,18 @@ def test_declared_types_and_nullable(compile_yaml, context):
         "  attempts: {path: n, type: bigint}\n  rate: {path: r, type: double}\n"
         "  paid: {path: p, type: boolean}\n  day: {path: d, type: date}\n"
         "  payload: {path: o, type: json}\n"
-        "  code: {path: c, nullable: false}\n")
-    page = compiled.map_page([
-        {"id": "a", "n": "7", "r": 1, "p": "yes", "d": "2024-02-29", "o": {"k": [1]}, "c": "x"},
-        {"id": "b", "n": 1, "r": 2.5, "p": False, "d": None, "o": None, "c": None},
-    ], context)
+        "  code: {path: c, nullable: false}\n"
+    )
+    page = compiled.map_page(
+        [
+            {"id": "a", "n": "7", "r": 1, "p": "yes", "d": "2024-02-29", "o": {"k": [1]}, "c": "x"},
+            {"id": "b", "n": 1, "r": 2.5, "p": False, "d": None, "o": None, "c": None},
+        ],
+        context,
+    )
     assert page.table.select(["attempts", "rate", "paid", "payload"]).to_pylist() == [
-        {"attempts": 7, "rate": 1.0, "paid": True, "payload": '{"k":[1]}'}]
+        {"attempts": 7, "rate": 1.0, "paid": True, "payload": '{"k":[1]}'}
+    ]
     assert str(page.table.column("day")[0]) == "2024-02-29"
     assert page.quarantined[0].reason == "column 'code' is empty (nullable: false)"
 
@@ -207,16 +271,24 @@ def test_declared_types_and_nullable(compile_yaml, context):
 def test_default_fills_nulls_and_unlisted_map_values_pass_through(compile_yaml, context):
     compiled = compile_yaml(
         "provider: stripe\nresource: charges\ntable: t\nfields:\n  id: id\n"
-        "  tier: {path: tier, map: {g: gold}}\n  country: {path: country, default: ZZ}\n")
-    page = compiled.map_page([{"id": "a", "tier": "g"}, {"id": "b", "tier": "s", "country": "FR"}],
-                             context)
+        "  tier: {path: tier, map: {g: gold}}\n  country: {path: country, default: ZZ}\n"
+    )
+    page = compiled.map_page(
+        [{"id": "a", "tier": "g"}, {"id": "b", "tier": "s", "country": "FR"}], context
+    )
     assert page.table.select(["tier", "country"]).to_pylist() == [
-        {"tier": "gold", "country": "ZZ"}, {"tier": "s", "country": "FR"}]
+        {"tier": "gold", "country": "ZZ"},
+        {"tier": "s", "country": "FR"},
+    ]
 
 
 def test_hash_salt_comes_from_compile_spec(write_spec, context):
-    spec = load_spec(write_spec("provider: stripe\nresource: customers\ntable: t\n"
-                                "fields:\n  id: id\n  h: {path: email, transform: sha256}\n"))
+    spec = load_spec(
+        write_spec(
+            "provider: stripe\nresource: customers\ntable: t\n"
+            "fields:\n  id: id\n  h: {path: email, transform: sha256}\n"
+        )
+    )
     plain = compile_spec(spec).map_page([{"id": "a", "email": "x"}], context)
     salted = compile_spec(spec, "pepper").map_page([{"id": "a", "email": "x"}], context)
     assert plain.table.column("h")[0] != salted.table.column("h")[0]

@@ -17,8 +17,21 @@ from mappings.transforms import TRANSFORMS, Options
 from mappings.types import BIGINT, BOOLEAN, DOUBLE, MONEY, TEXT, TIMESTAMP, ColumnType
 
 # Decimal places of each currency's minor unit, written out here independently of the code.
-EXPONENTS = {"usd": 2, "eur": 2, "gbp": 2, "isk": 2, "jpy": 0, "krw": 0, "clp": 0, "vnd": 0,
-             "kwd": 3, "bhd": 3, "jod": 3, "omr": 3, "tnd": 3}
+EXPONENTS = {
+    "usd": 2,
+    "eur": 2,
+    "gbp": 2,
+    "isk": 2,
+    "jpy": 0,
+    "krw": 0,
+    "clp": 0,
+    "vnd": 0,
+    "kwd": 3,
+    "bhd": 3,
+    "jod": 3,
+    "omr": 3,
+    "tnd": 3,
+}
 WIDE_MONEY = ColumnType("decimal", 18, 3)
 amounts = st.integers(min_value=-(10**12), max_value=10**12)
 currencies = st.sampled_from(sorted(EXPONENTS) + [c.upper() for c in EXPONENTS])
@@ -46,8 +59,9 @@ def test_minor_units_divide_by_the_currency_exponent(pairs):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(amounts, st.sampled_from(["kwd", "bhd", "usd"])), min_size=1,
-                max_size=40))
+@given(
+    st.lists(st.tuples(amounts, st.sampled_from(["kwd", "bhd", "usd"])), min_size=1, max_size=40)
+)
 def test_three_decimal_amounts_that_do_not_fit_two_places_are_refused_not_rounded(pairs):
     values = [amount for amount, _ in pairs]
     codes = [code for _, code in pairs]
@@ -62,14 +76,16 @@ def test_three_decimal_amounts_that_do_not_fit_two_places_are_refused_not_rounde
 
 
 def test_minor_units_examples_from_the_docs():
-    mapped, errors = run("minor_units", [1999, 500, 1990, None], MONEY,
-                         currency=["usd", "jpy", "kwd", "usd"])
+    mapped, errors = run(
+        "minor_units", [1999, 500, 1990, None], MONEY, currency=["usd", "jpy", "kwd", "usd"]
+    )
     assert mapped == [Decimal("19.99"), Decimal("500"), Decimal("1.99"), None] and not errors
 
 
 def test_minor_units_refuses_fractions_and_missing_currencies_by_row():
-    mapped, errors = run("minor_units", [1999, 12.5, 300, True], MONEY,
-                         currency=["usd", "usd", None, "usd"])
+    mapped, errors = run(
+        "minor_units", [1999, 12.5, 300, True], MONEY, currency=["usd", "usd", None, "usd"]
+    )
     assert mapped == [Decimal("19.99"), None, None, None]
     assert errors == {
         1: "12.5 is not a whole number",
@@ -86,7 +102,8 @@ def test_minor_units_exponent_overrides_and_double_columns():
 
 
 offsets = st.integers(min_value=-14 * 4, max_value=14 * 4).map(
-    lambda quarters: timezone(timedelta(minutes=15 * quarters)))
+    lambda quarters: timezone(timedelta(minutes=15 * quarters))
+)
 moments = st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2999, 12, 31))
 
 
@@ -105,15 +122,19 @@ def test_iso8601_applies_offsets_and_gives_utc(stamps, z_for_utc):
 
 
 def test_iso8601_without_offset_is_utc_and_garbage_is_refused():
-    mapped, errors = run("iso8601", ["2024-03-01T10:00:00", "2024-03-01 10:00:00+02:00", "soon"],
-                         TIMESTAMP)
+    mapped, errors = run(
+        "iso8601", ["2024-03-01T10:00:00", "2024-03-01 10:00:00+02:00", "soon"], TIMESTAMP
+    )
     assert mapped[:2] == [datetime(2024, 3, 1, 10, tzinfo=UTC), datetime(2024, 3, 1, 8, tzinfo=UTC)]
     assert mapped[2] is None and errors == {2: "'soon' is not an ISO 8601 timestamp"}
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.one_of(st.none(), st.integers(min_value=-(10**10), max_value=253402300799)),
-                max_size=60))
+@given(
+    st.lists(
+        st.one_of(st.none(), st.integers(min_value=-(10**10), max_value=253402300799)), max_size=60
+    )
+)
 def test_unix_seconds_count_from_the_epoch_in_utc(seconds):
     mapped, errors = run("unix_seconds", seconds, TIMESTAMP)
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
@@ -124,8 +145,10 @@ def test_unix_seconds_count_from_the_epoch_in_utc(seconds):
 def test_unix_times_out_of_range_or_not_numbers_are_refused():
     mapped, errors = run("unix_seconds", [1234567890, 10**13, "soon"], TIMESTAMP)
     assert mapped == [datetime(2009, 2, 13, 23, 31, 30, tzinfo=UTC), None, None]
-    assert errors == {1: "10000000000000 is outside the years 1 to 9999",
-                      2: "'soon' is not a number"}
+    assert errors == {
+        1: "10000000000000 is outside the years 1 to 9999",
+        2: "'soon' is not a number",
+    }
     mapped, _ = run("unix_millis", [1234567890123], TIMESTAMP)
     assert mapped == [datetime(2009, 2, 13, 23, 31, 30, 123000, tzinfo=UTC)]
 
@@ -145,13 +168,19 @@ def test_sha256_matches_the_published_digest_with_and_without_salt():
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.emails(), min_size=1, max_size=20), st.sampled_from(["", " ", "  \t"]))
 def test_trim_lower_sha256_ignores_case_and_surrounding_space(emails, pad):
-    clean = [TRANSFORMS["sha256"].run(
-        TRANSFORMS["lower"].run(TRANSFORMS["trim"].run(emails, Options())[0], Options())[0],
-        Options())[0]]
+    clean = [
+        TRANSFORMS["sha256"].run(
+            TRANSFORMS["lower"].run(TRANSFORMS["trim"].run(emails, Options())[0], Options())[0],
+            Options(),
+        )[0]
+    ]
     messy = [pad + e.upper() + pad for e in emails]
-    dirty = [TRANSFORMS["sha256"].run(
-        TRANSFORMS["lower"].run(TRANSFORMS["trim"].run(messy, Options())[0], Options())[0],
-        Options())[0]]
+    dirty = [
+        TRANSFORMS["sha256"].run(
+            TRANSFORMS["lower"].run(TRANSFORMS["trim"].run(messy, Options())[0], Options())[0],
+            Options(),
+        )[0]
+    ]
     assert clean == dirty
 
 
@@ -161,8 +190,13 @@ def test_sha256_is_the_same_in_another_process_with_another_hash_seed():
         "print(TRANSFORMS['sha256'].run(['ann@example.com'], Options(salt=b'pepper'))[0][0])"
     )
     outputs = {
-        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                       env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout.strip()
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+        ).stdout.strip()
         for seed in ("1", "2", "random")
     }
     assert outputs == {"831740710d6a8225c6ad8e71610353afdfcf9f6a3caa448dc11ab17a513081c2"}
@@ -178,21 +212,35 @@ def test_to_int_reads_numbers_written_as_text(numbers):
 def test_to_int_refuses_fractions_and_words():
     mapped, errors = run("to_int", ["12", 3.0, 2.5, "two", False], BIGINT)
     assert mapped == [12, 3, None, None, None]
-    assert errors == {2: "2.5 is not a whole number", 3: "'two' is not a whole number",
-                      4: "False is a boolean, not a whole number"}
+    assert errors == {
+        2: "2.5 is not a whole number",
+        3: "'two' is not a whole number",
+        4: "False is a boolean, not a whole number",
+    }
 
 
-@pytest.mark.parametrize(("word", "expected"), [
-    ("true", True), ("Yes", True), ("1", True), (1, True), ("f", False), ("NO", False),
-    (0, False), (False, False),
-])
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("true", True),
+        ("Yes", True),
+        ("1", True),
+        (1, True),
+        ("f", False),
+        ("NO", False),
+        (0, False),
+        (False, False),
+    ],
+)
 def test_to_bool_words(word, expected):
     assert run("to_bool", [word], BOOLEAN) == ([expected], {})
 
 
 def test_to_bool_refuses_other_words():
     assert run("to_bool", ["maybe"], BOOLEAN) == (
-        [None], {0: "'maybe' is not a boolean (true/false, yes/no, 1/0)"})
+        [None],
+        {0: "'maybe' is not a boolean (true/false, yes/no, 1/0)"},
+    )
 
 
 def test_to_decimal_keeps_the_digits_given():
