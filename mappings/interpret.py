@@ -124,7 +124,11 @@ def field_value(
             value = field.default
     if value is None:
         value = field.default
-    return None if value is None else coerce(value, field.type)
+    if value is None:
+        return None
+    if field.transforms and field.transforms[-1] == "json" and field.type.kind == "json":
+        return value  # already JSON text
+    return coerce(value, field.type)
 
 
 def interpret_page(
@@ -146,9 +150,9 @@ def interpret_page(
     child_rows: dict[str, list[dict[str, Any]]] = {c.table: [] for c in spec.children}
     quarantined: list[QuarantinedRow] = []
     for record in records:
-        if spec.where is not None and evaluate(spec.where, record, ctx.plain) is not True:
-            continue
         try:
+            if spec.where is not None and _where(spec.where, record, ctx.plain) is not True:
+                continue
             row = {**head, **_fields(spec.fields, record, ctx.plain, key), **tail}
             parent_id = row[spec.primary_key[0]]
             kids = {
@@ -181,6 +185,13 @@ def interpret_page(
     return MappedPage(
         table=pa.Table.from_pylist(rows, schema=schema), children=children, quarantined=quarantined
     )
+
+
+def _where(node: Node, record: dict[str, Any], context: dict[str, Any]) -> Any:
+    try:
+        return evaluate(node, record, context)
+    except (ValueError, TypeError, ArithmeticError) as exc:
+        raise _Refused("where", str(exc)) from exc
 
 
 class _Refused(Exception):
@@ -217,8 +228,13 @@ def _children(
     found = []
     for position, item in enumerate(items):
         element = item if isinstance(item, dict) else {"value": item}
-        if child.where is not None and evaluate(child.where, element, context) is not True:
-            continue
-        values = _fields(child.fields, element, context, salt)
+        try:
+            if child.where is not None and _where(child.where, element, context) is not True:
+                continue
+            values = _fields(child.fields, element, context, salt)
+        except _Refused as refused:
+            field = "where" if refused.field == "where" else refused.field
+            named = f"{child.name}: where" if field == "where" else f"{child.name}.{field}"
+            raise _Refused(named, refused.reason) from refused
         found.append({**head, "parent_id": parent_id, "position": position, **values, **tail})
     return found

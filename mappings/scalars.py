@@ -34,6 +34,10 @@ def as_text(value: Any) -> str:
     """Text from text, numbers and booleans; objects and lists are refused."""
     cls = value.__class__
     if cls is str:
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            raise ValueError(f"{show(value)} is not valid Unicode text") from None
         return value
     if cls is bool:
         return "true" if value else "false"
