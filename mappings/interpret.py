@@ -98,22 +98,27 @@ def evaluate(node: Node, record: dict[str, Any], context: dict[str, Any]) -> Any
     return FUNCTIONS[node.name](*(evaluate(a, record, context) for a in node.args))
 
 
+def source_value(field: FieldSpec, record: dict[str, Any], context: dict[str, Any]) -> Any:
+    """What a field reads before its transforms: an expression, a constant, a context value, or
+    the first non-null of its paths."""
+    if field.expr is not None:
+        return evaluate(field.expr, record, context)
+    if field.has_const:
+        return field.const
+    if field.context:
+        return context.get(field.context)
+    for path in field.paths:
+        value = get_one(record, path.segments)
+        if value is not None:
+            return value
+    return None
+
+
 def field_value(
     field: FieldSpec, record: dict[str, Any], context: dict[str, Any], salt: bytes
 ) -> Any:
     """One field of one record: source, transforms, map, default, type."""
-    if field.expr is not None:
-        value = evaluate(field.expr, record, context)
-    elif field.has_const:
-        value = field.const
-    elif field.context:
-        value = context.get(field.context)
-    else:
-        value = None
-        for path in field.paths:
-            value = get_one(record, path.segments)
-            if value is not None:
-                break
+    value = source_value(field, record, context)
     for name in field.transforms:
         if value is not None:
             value = STEPS[name](value, field, record, salt)
