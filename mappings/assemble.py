@@ -78,6 +78,7 @@ class Context:
             "provider": pa.scalar(provider, pa.string()),
             "_synced_at": pa.scalar(synced, _TS),
         }
+        self._columns: dict[tuple[str, int], pa.Array] = {}
         self.plain = {
             **context,
             "synced_at": synced.astimezone(UTC),
@@ -85,14 +86,23 @@ class Context:
         }
 
     def column(self, name: str, size: int) -> pa.Array:
-        """A context column repeated for `size` rows."""
-        return pa.repeat(self.values[name], size)
+        """A context column repeated for `size` rows (kept: pages are mostly one size)."""
+        found = self._columns.get((name, size))
+        if found is None:
+            found = self._columns[(name, size)] = pa.repeat(self.values[name], size)
+        return found
+
+
+_NO_DELETES: dict[int, pa.Array] = {}
 
 
 def deleted_column(deleted_at: list[str | None] | None, size: int) -> pa.Array:
     """_deleted_at from the connector's per-record deletion times (ISO 8601) or all null."""
-    if deleted_at is None or all(v is None for v in deleted_at):
-        return pa.nulls(size, _TS)
+    if deleted_at is None or deleted_at.count(None) == len(deleted_at):
+        found = _NO_DELETES.get(size)
+        if found is None:
+            found = _NO_DELETES[size] = pa.nulls(size, _TS)
+        return found
     array, errors = to_arrow(list(deleted_at), TIMESTAMP)
     if errors:
         row, reason = next(iter(errors.items()))

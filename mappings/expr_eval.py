@@ -127,6 +127,10 @@ def _apply(
 ) -> list[Any]:
     """fn over rows of columns; one comprehension when every row works, else row by row."""
     try:
+        if len(columns) == 1:
+            return list(map(fn, columns[0]))
+        if len(columns) == 2:
+            return list(map(fn, columns[0], columns[1]))
         return [fn(*row) for row in zip(*columns, strict=True)]
     except Exception:  # noqa: BLE001 - the per-row pass below names the failing rows
         pass

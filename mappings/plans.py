@@ -144,7 +144,7 @@ def _apply_map(
     try:
         if fallback is _MISSING:
             return [None if v is None else table.get(v, v) for v in values], {}
-        return [None if v is None else table.get(v, fallback) for v in values], {}
+        return [fallback if v is None else table.get(v, fallback) for v in values], {}
     except TypeError:  # an object or list cannot be looked up
         pass
     out: list[Any] = []

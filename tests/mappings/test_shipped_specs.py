@@ -74,4 +74,4 @@ def test_charges_spec_reads_like_the_issue_example(shipped):
     assert spec.incremental.initial_value == "2020-01-01T00:00:00Z"
     assert spec.incremental.column == "created_at"
     assert spec.field("email").source_text == "billing_details.email | receipt_email"
-    assert [c.table for c in spec.children] == ["stripe_charge_refunds"]
+    assert spec.children == ()  # refunds come whole from the refunds resource
