@@ -15,7 +15,7 @@ from mappings.expr_eval import compile_expression
 from mappings.expr_parse import Node, PathRef, walk
 from mappings.model import CONTEXT_KEYS, ChildSpec, Incremental, Spec
 from mappings.page import MappedPage
-from mappings.plans import FieldPlan, fetch_plan
+from mappings.plans import FieldPlan, batch_groups, fetch_plan
 from mappings.runpage import run_page, used_roots
 from mappings.types import TEXT, ColumnType
 
@@ -39,6 +39,7 @@ class CompiledChild:
         self.plans = [FieldPlan(f, salt) for f in child.fields]
         self.where = compile_expression(child.where) if child.where is not None else None
         self.fetch = fetch_plan(self.plans, _expr_paths(child.where))
+        self.groups = batch_groups(self.plans)
         core = parent.dataset == "core"
         base = ["venue_id", "provider"] if core else ["venue_id"]
         self.primary_key = base + (list(child.primary_key) or ["parent_id", "position"])
@@ -67,6 +68,7 @@ class CompiledMapping:
         self.plans = [FieldPlan(f, salt) for f in spec.fields]
         self.where = compile_expression(spec.where) if spec.where is not None else None
         self.fetch = fetch_plan(self.plans, [c.path.segments for c in spec.children])
+        self.groups = batch_groups(self.plans)
         self.keep_json = spec.unmapped == "keep_json"
         columns = columns_for(self.plans, core, self.primary_key, keep_json=self.keep_json)
         self.arrow_schema = schema_of(columns)

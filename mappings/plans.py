@@ -17,6 +17,12 @@ from mappings.texts import as_list
 from mappings.transforms import TRANSFORMS, Options, Values
 
 _MISSING = object()
+_KEY_IDS: dict[Any, int] = {}
+
+
+def _key_id(key: Any) -> int:
+    """A small int standing for a (source, options, transforms) key: cheap to look up per page."""
+    return _KEY_IDS.setdefault(key, len(_KEY_IDS))
 
 
 class FieldPlan:
@@ -53,7 +59,7 @@ class FieldPlan:
         )
         options = (self._currency_path, self._currency, repr(spec.exponents), spec.type)
         names = tuple(spec.transforms)
-        self._keys = [(source, options, names[: k + 1]) for k in range(len(names))]
+        self._keys = [_key_id((source, options, names[: k + 1])) for k in range(len(names))]
 
     def reads(self) -> list[tuple[Any, ...]]:
         """Every record path this field reads."""
@@ -177,17 +183,29 @@ def fetch_plan(plans: list[FieldPlan], extra: list[tuple[Any, ...]] = ()) -> lis
     return tree.order()
 
 
-def run_batched(plans: list[FieldPlan], page: Page) -> dict[str, tuple[pa.Array, Errors, Any]]:
+def batch_groups(plans: list[FieldPlan]) -> list[tuple[pa.DataType, list[FieldPlan]]]:
+    """The plain text and boolean columns that are converted together (worked out once)."""
+    groups = []
+    for arrow_type in (pa.string(), pa.bool_()):
+        group = [p for p in plans if p.direct and p.arrow_type == arrow_type]
+        if len(group) > 1:
+            groups.append((arrow_type, group))
+    return groups
+
+
+def run_batched(
+    groups: list[tuple[pa.DataType, list[FieldPlan]]], page: Page
+) -> dict[str, tuple[pa.Array, Errors, Any]]:
     """Plain text and boolean columns converted to Arrow together, one call per type instead of
     one per column (a page has only ~100 rows, so the per-call cost counts). A batch that a value
     refuses is left to the columns' own runs, which say which value."""
     done: dict[str, tuple[pa.Array, Errors, Any]] = {}
     size = page.size
-    for arrow_type in (pa.string(), pa.bool_()):
-        group = [p for p in plans if p.direct and p.arrow_type == arrow_type]
-        if len(group) < 2 or not size:
-            continue
-        raws = [page.extractor.column(p.paths[0]) for p in group]
+    if not size:
+        return done
+    column = page.extractor.column
+    for arrow_type, group in groups:
+        raws = [column(p.paths[0]) for p in group]
         try:
             whole = pa.array(list(chain.from_iterable(raws)), arrow_type)
         except (pa.ArrowException, TypeError, ValueError, OverflowError):

@@ -37,7 +37,9 @@ def run_page(
     size = len(records)
     page = Page(Extractor(records, mapping.fetch), size, ctx.plain)
     bad: Bad = {}
-    arrays, raws = _columns(mapping.plans, page, bad, deleted_at, mapping.primary_key)
+    arrays, raws = _columns(
+        mapping.plans, mapping.groups, page, bad, deleted_at, mapping.primary_key
+    )
     deleted = deleted_column(deleted_at, size)
     children = [(child, _child_rows(child, page, bad, ctx)) for child in mapping.children]
     extra = [_extra(records, mapping.used_roots)] if mapping.keep_json else []
@@ -100,6 +102,7 @@ def _where(
 
 def _columns(
     plans: list[Any],
+    groups: list[Any],
     page: Page,
     bad: Bad,
     deleted_at: list[str | None] | None,
@@ -107,13 +110,13 @@ def _columns(
 ) -> tuple[list[pa.Array], dict[str, list[Any]]]:
     arrays: list[pa.Array] = []
     raws: dict[str, list[Any]] = {}
-    batched = run_batched(plans, page)
+    batched = run_batched(groups, page)
     for plan in plans:
         done = batched.get(plan.name)
         array, errors, raw = done if done is not None else plan.run(page)
         for row, reason in errors.items():
             bad.setdefault(row, (plan.name, raw[row], reason))
-        if array.null_count and (plan.name in primary_key or not plan.nullable):
+        if (not plan.nullable or plan.name in primary_key) and array.null_count:
             _required(plan.name, array, raw, bad, deleted_at, plan.name in primary_key)
         arrays.append(array)
         raws[plan.name] = raw
@@ -171,7 +174,7 @@ def _child_rows(
             positions = [positions[c] for c in keep]
             child_page = Page(Extractor(elements, child.fetch), len(elements), ctx.plain)
     arrays = []
-    batched = run_batched(child.plans, child_page)
+    batched = run_batched(child.groups, child_page)
     for plan in child.plans:
         done = batched.get(plan.name)
         array, errors, raw = done if done is not None else plan.run(child_page)
