@@ -28,7 +28,7 @@ NUMERIC = frozenset({"bigint", "double", "decimal"})
 TEMPORAL = frozenset({"timestamp", "date"})
 
 
-@dataclass
+@dataclass(slots=True)
 class Options:
     """What a field's transforms may need besides its values."""
 
