@@ -44,6 +44,15 @@ class FieldPlan:
         self._options = Options(salt=salt, exponents=spec.exponents, target=spec.type)
         self._map = spec.value_map
         self._default = None if spec.default is None else pa.scalar(spec.default, self.arrow_type)
+        self.money_key = (
+            (spec.currency_path.text, repr(spec.exponents), spec.type)
+            if spec.transforms == ("minor_units",)
+            and spec.currency_path is not None
+            and self._map is None
+            and self._default is None
+            and len(spec.paths) == 1
+            else None
+        )
         self.direct = (
             not self._steps
             and self._map is None
@@ -183,33 +192,56 @@ def fetch_plan(plans: list[FieldPlan], extra: list[tuple[Any, ...]] = ()) -> lis
     return tree.order()
 
 
-def batch_groups(plans: list[FieldPlan]) -> list[tuple[pa.DataType, list[FieldPlan]]]:
-    """The plain text and boolean columns that are converted together (worked out once)."""
-    groups = []
+Group = tuple[str, Any, list[FieldPlan]]
+
+
+def batch_groups(plans: list[FieldPlan]) -> list[Group]:
+    """Columns computed together, worked out once: plain text columns, plain boolean columns,
+    and money columns that share a currency (amount, amount_captured, amount_refunded)."""
+    groups: list[Group] = []
     for arrow_type in (pa.string(), pa.bool_()):
         group = [p for p in plans if p.direct and p.arrow_type == arrow_type]
         if len(group) > 1:
-            groups.append((arrow_type, group))
+            groups.append(("direct", arrow_type, group))
+    money: dict[Any, list[FieldPlan]] = {}
+    for plan in plans:
+        if plan.money_key is not None:
+            money.setdefault(plan.money_key, []).append(plan)
+    groups += [("money", group[0], group) for group in money.values() if len(group) > 1]
     return groups
 
 
-def run_batched(
-    groups: list[tuple[pa.DataType, list[FieldPlan]]], page: Page
-) -> dict[str, tuple[pa.Array, Errors, Any]]:
-    """Plain text and boolean columns converted to Arrow together, one call per type instead of
-    one per column (a page has only ~100 rows, so the per-call cost counts). A batch that a value
-    refuses is left to the columns' own runs, which say which value."""
+def run_batched(groups: list[Group], page: Page) -> dict[str, tuple[pa.Array, Errors, Any]]:
+    """The grouped columns, one conversion per group instead of one per column (a page has only
+    ~100 rows, so the per-call cost counts). A group that a value refuses is left to the
+    columns' own runs, which say which value."""
     done: dict[str, tuple[pa.Array, Errors, Any]] = {}
     size = page.size
     if not size:
         return done
     column = page.extractor.column
-    for arrow_type, group in groups:
+    for kind, detail, group in groups:
         raws = [column(p.paths[0]) for p in group]
+        values = list(chain.from_iterable(raws))
         try:
-            whole = pa.array(list(chain.from_iterable(raws)), arrow_type)
+            if kind == "direct":
+                whole = pa.array(values, detail)
+            else:
+                whole = _money_batch(detail, values, len(group), page)
         except (pa.ArrowException, TypeError, ValueError, OverflowError):
+            continue
+        if whole is None:
             continue
         for index, (plan, raw) in enumerate(zip(group, raws, strict=True)):
             done[plan.name] = (whole.slice(index * size, size), {}, raw)
     return done
+
+
+def _money_batch(first: FieldPlan, values: list[Any], count: int, page: Page) -> Any:
+    assert first._currency_path is not None
+    currency = list(page.extractor.column(first._currency_path)) * count
+    options = _with_currency(first._options, currency, page.memo)
+    out, errors = first._steps[0].run(values, options)
+    if errors or not isinstance(out, pa.Array) or out.type != first.arrow_type:
+        return None
+    return out
