@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 import requests
 
+PROVIDERS = ("stripe", "square", "mailchimp", "quickbooks")
 INTSYNC = str(Path(sys.executable).with_name("intsync"))
 
 
@@ -46,7 +48,7 @@ def start_sandbox(*args: str, env: dict[str, str] | None = None, timeout: float 
         env=env,
     )
     sandbox = Sandbox(process)
-    wanted = {a for a in args if not a.startswith("-") and "=" not in a and not a.isdigit()}
+    wanted = {a for a in args if a in PROVIDERS}
     deadline = time.monotonic() + timeout
     assert process.stdout is not None
     seen: list[str] = []
@@ -59,9 +61,16 @@ def start_sandbox(*args: str, env: dict[str, str] | None = None, timeout: float 
         if len(parts) >= 3 and parts[0] == "ready":
             sandbox.urls[parts[1]] = parts[2]
             if wanted <= set(sandbox.urls):
+                threading.Thread(target=_drain, args=(process.stdout,), daemon=True).start()
                 return sandbox
     process.kill()
     raise RuntimeError("sandbox did not start:\n" + "".join(seen))
+
+
+def _drain(stream: Any) -> None:
+    """Keep reading a child's output so that it never blocks on a full pipe."""
+    for _ in iter(stream.readline, ""):
+        pass
 
 
 def stop(process: subprocess.Popen) -> None:
