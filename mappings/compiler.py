@@ -10,12 +10,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from mappings.assemble import Context, columns_for, hints_of, schema_of
+from mappings.batches import batch_groups
 from mappings.errors import MappingError
 from mappings.expr_eval import compile_expression
 from mappings.expr_parse import Node, PathRef, walk
 from mappings.model import CONTEXT_KEYS, ChildSpec, Incremental, Spec
 from mappings.page import MappedPage
-from mappings.plans import FieldPlan, batch_groups, fetch_plan
+from mappings.plans import FieldPlan, fetch_plan
 from mappings.runpage import run_page, used_roots
 from mappings.types import TEXT, ColumnType
 

@@ -10,15 +10,16 @@ import orjson
 import pyarrow as pa
 
 from mappings.assemble import Context, deleted_column
+from mappings.batches import run_batched
+from mappings.children import child_rows, child_table, head_columns
 from mappings.expr_eval import Page
 from mappings.expr_parse import PathRef, walk
 from mappings.model import Spec
 from mappings.page import MappedPage, QuarantinedRow
 from mappings.paths import Extractor
-from mappings.plans import run_batched
 
 if TYPE_CHECKING:
-    from mappings.compiler import CompiledChild, CompiledMapping
+    from mappings.compiler import CompiledMapping
 
 Bad = dict[int, tuple[str, Any, str]]  # row -> (column, value, reason)
 
@@ -41,14 +42,14 @@ def run_page(
         mapping.plans, mapping.groups, page, bad, deleted_at, mapping.primary_key
     )
     deleted = deleted_column(deleted_at, size)
-    children = [(child, _child_rows(child, page, bad, ctx)) for child in mapping.children]
+    children = [(child, child_rows(child, page, bad, ctx)) for child in mapping.children]
     extra = [_extra(records, mapping.used_roots)] if mapping.keep_json else []
-    head = [ctx.column(name, size) for name in _head(mapping.dataset)]
+    head = [ctx.column(name, size) for name in head_columns(mapping.dataset)]
     columns = head + arrays + extra + [ctx.column("_synced_at", size), deleted]
     table = pa.Table.from_arrays(columns, schema=mapping.arrow_schema)
     key = arrays[[p.name for p in mapping.plans].index(mapping.spec.primary_key[0])]
     tables = {
-        child.table: _child_table(child, rows, key, deleted, ctx, mapping.dataset)
+        child.table: child_table(child, rows, key, deleted, ctx, mapping.dataset)
         for child, rows in children
     }
     if bad:
@@ -60,11 +61,6 @@ def run_page(
                 pa.array(np.isin(rows[1], list(bad), invert=True))
             )
     return MappedPage(table=table, children=tables, quarantined=quarantined, filtered=filtered)
-
-
-def _head(dataset: str) -> list[str]:
-    names = ["tenant_id", "venue_id", "integration_id"]
-    return names + ["provider"] if dataset == "core" else names
 
 
 def _where(
@@ -146,68 +142,6 @@ def _required(
                 else f"{what} '{name}' is empty",
             ),
         )
-
-
-def _child_rows(
-    child: CompiledChild, page: Page, bad: Bad, ctx: Context
-) -> tuple[list[pa.Array], np.ndarray, list[int]]:
-    elements: list[Any] = []
-    parents: list[int] = []
-    positions: list[int] = []
-    for row, items in enumerate(page.extractor.column(child.path)):
-        if items.__class__ is list and items:
-            for position, item in enumerate(items):
-                elements.append(item if item.__class__ is dict else {"value": item})
-                parents.append(row)
-                positions.append(position)
-    if not elements:
-        return [], np.empty(0, dtype=np.int64), positions
-    child_page = Page(Extractor(elements, child.fetch), len(elements), ctx.plain)
-    if child.where is not None:
-        values, errors = child.where(child_page)
-        for crow, reason in errors.items():
-            bad.setdefault(parents[crow], (f"{child.name}: where", elements[crow], reason))
-        keep = [crow for crow, value in enumerate(values) if value is True]
-        if len(keep) != len(elements):
-            elements = [elements[c] for c in keep]
-            parents = [parents[c] for c in keep]
-            positions = [positions[c] for c in keep]
-            child_page = Page(Extractor(elements, child.fetch), len(elements), ctx.plain)
-    arrays = []
-    batched = run_batched(child.groups, child_page)
-    for plan in child.plans:
-        done = batched.get(plan.name)
-        array, errors, raw = done if done is not None else plan.run(child_page)
-        for crow, reason in errors.items():
-            bad.setdefault(parents[crow], (f"{child.name}.{plan.name}", raw[crow], reason))
-        arrays.append(array)
-    return arrays, np.asarray(parents, dtype=np.int64), positions
-
-
-def _child_table(
-    child: CompiledChild,
-    rows: tuple[list[pa.Array], np.ndarray, list[int]],
-    key: pa.Array,
-    deleted: pa.Array,
-    ctx: Context,
-    dataset: str,
-) -> pa.Table:
-    arrays, parents, positions = rows
-    size = len(positions)
-    if not size:
-        return child.empty
-    index = pa.array(parents, pa.int64())
-    head = [ctx.column(name, size) for name in _head(dataset)]
-    gone = (
-        deleted.take(index) if deleted.null_count < len(deleted) else pa.nulls(size, deleted.type)
-    )
-    columns = (
-        head
-        + [key.take(index), pa.array(positions, pa.int64())]
-        + arrays
-        + [ctx.column("_synced_at", size), gone]
-    )
-    return pa.Table.from_arrays(columns, schema=child.arrow_schema)
 
 
 def _extra(records: list[dict[str, Any]], used: frozenset[str]) -> pa.Array:
