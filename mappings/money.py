@@ -61,22 +61,24 @@ def _one(amount: Any, currency: Any, overrides: dict[str, int] | None) -> Decima
 
 def _shifts(currencies: list[Any], options: Any, scale: int) -> int | list[int | None]:
     """Decimal places to move each row by (scale - exponent); one int when the page has one
-    currency. Memoised per page: amount, amount_refunded, ... share the currency column."""
+    currency. Memoised per page: amount, amount_refunded, ... share the currency column. The
+    memo holds the currency column itself, so its id cannot be reused while the entry lives."""
     memo = options.memo if options.memo is not None else {}
     key = ("shifts", id(currencies), repr(options.exponents), scale)
-    found = memo.get(key)
-    if found is None:
-        table: dict[Any, int | None] = {}
-        for code in set(currencies):
-            if code is None:
-                table[None] = None  # fine where the amount is missing too
-            elif code.__class__ is str:
-                table[code] = scale - exponent(code, options.exponents)
-            else:
-                raise _Vetoed
-        single = len(table) == 1 and None not in table
-        found = next(iter(table.values())) if single else [table[c] for c in currencies]
-        memo[key] = found
+    entry = memo.get(key)
+    if entry is not None and entry[0] is currencies:
+        return entry[1]
+    table: dict[Any, int | None] = {}
+    for code in set(currencies):
+        if code is None:
+            table[None] = None  # fine where the amount is missing too
+        elif code.__class__ is str:
+            table[code] = scale - exponent(code, options.exponents)
+        else:
+            raise _Vetoed
+    single = len(table) == 1 and None not in table
+    found = next(iter(table.values())) if single else [table[c] for c in currencies]
+    memo[key] = (currencies, found)
     return found
 
 

@@ -312,3 +312,21 @@ def test_partial_records_take_the_per_key_path(compiled, context):
     page = compiled.map_page([{"id": "ch_1"}, charge(id="ch_2")], context)
     assert page.table.column("currency").to_pylist() == [None, "USD"]
     assert page.table.column("status").to_pylist() == ["other", "paid"]
+
+
+def test_fixed_currencies_of_different_fields_never_mix(compile_yaml, context):
+    fields = "".join(
+        f"  a{i}: {{path: amount, transform: minor_units, currency: {code}}}\n"
+        for i, code in enumerate(["usd", "jpy", "kwd"] * 4)
+    )
+    compiled = compile_yaml(
+        "provider: stripe\nresource: charges\ntable: t\nfields:\n  id: id\n"
+        + fields.replace("kwd}", "kwd, type: 'decimal(18,3)'}")
+    )
+    page = compiled.map_page([{"id": "x", "amount": 1990}] * 3, context)
+    row = page.table.to_pylist()[0]
+    assert [row[f"a{i}"] for i in range(12)] == [
+        Decimal("19.90"),
+        Decimal("1990.00"),
+        Decimal("1.990"),
+    ] * 4
