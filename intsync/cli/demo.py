@@ -23,7 +23,7 @@ VENUES = (
 DEMO_NAME = "demo"
 ANALYST_QUERY = """select venue_id, currency, count(*) as payments, sum(amount) as revenue
 from core.payments
-where _deleted_at is null and status = 'succeeded'
+where _deleted_at is null and status = 'completed'
 group by venue_id, currency
 order by venue_id, revenue desc"""
 

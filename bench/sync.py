@@ -1,0 +1,139 @@
+"""Stripe sync speed: N charges in the sandbox (its own process) synced into DuckDB.
+
+Reports records/s for
+  (a) fetching and parsing the same pages with no load: the floor,
+  (b) `intsync sync` (a separate process, start-up included),
+  (c) the straightforward way: the SDK's auto_paging_iter() objects as dicts through a plain dlt
+      resource with dlt's defaults,
+and an incremental `intsync sync` after 1% of the charges changed, as a fraction of the full one.
+
+    .venv/bin/python bench/sync.py [--charges 200000] [--baseline-limit N]
+
+The sandbox applies no rate limit here, and the integration's budget is raised
+(requests_per_second) so that the figures measure intsync, not Stripe's 25-100 requests/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.acceptance.conftest import INTSYNC, start_sandbox, stop  # noqa: E402
+
+KEY = "sk_test_bench_sync"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--charges", type=int, default=200_000)
+    parser.add_argument(
+        "--baseline-limit", type=int, default=None, help="charges for (c); default: all"
+    )
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="intsync-bench-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INTSYNC_")}
+    env.update(INTSYNC_HOME=str(work / "home"), INTSYNC_SECRET_KEY="bench-secret-key-0123456789")
+    sandbox = start_sandbox(
+        "stripe", "--api-key", KEY, "--count", f"charges={args.charges}", env=env, timeout=600
+    )
+    url = sandbox.urls["stripe"]
+    try:
+        requests.get(f"{url}/v1/charges?limit=1", headers={"Authorization": f"Bearer {KEY}"})
+        n = args.charges
+        floor = _timed(lambda: _fetch_only(url))
+        integration = _add_integration(env, url)
+        full = _timed(
+            lambda: _cli(env, "sync", "--integration", integration, "--resource", "charges")
+        )
+        requests.post(
+            f"{url}/_sandbox/mutate",
+            json={"action": "touch", "resource": "charges", "fraction": 0.01, "account": KEY},
+            timeout=120,
+        ).raise_for_status()
+        incremental = _timed(
+            lambda: _cli(env, "sync", "--integration", integration, "--resource", "charges")
+        )
+        limit = args.baseline_limit or n
+        naive = _timed(lambda: _sdk_and_dlt_defaults(url, limit, work))
+    finally:
+        stop(sandbox.process)
+        shutil.rmtree(work, ignore_errors=True)
+    rate_a, rate_b, rate_c = n / floor, n / full, limit / naive
+    print(f"charges: {n:,} (baseline c over {limit:,})")
+    print(f"(a) fetch + parse, no load : {rate_a:>10,.0f} records/s  ({floor:.1f} s)")
+    print(f"(b) intsync sync            : {rate_b:>10,.0f} records/s  ({full:.1f} s)")
+    print(f"(c) SDK objects + dlt rows  : {rate_c:>10,.0f} records/s  ({naive:.1f} s)")
+    print(f"b/a = {rate_b / rate_a:.2f}   (goal >= 0.5)")
+    print(f"b/c = {rate_b / rate_c:.1f}   (goal >= 10)")
+    print(
+        f"incremental after 1% changed: {incremental:.2f} s = {incremental / full:.3f} of the full sync (goal <= 0.05)"
+    )
+
+
+def _timed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def _fetch_only(url: str) -> int:
+    from connectors.stripe.client import StripeConnector
+
+    connector = StripeConnector({"api_key": KEY}, url, rate_per_second=1_000_000)
+    count = sum(len(page.records) for page in connector.read("charges", {}))
+    connector.close()
+    return count
+
+
+def _add_integration(env: dict[str, str], url: str) -> str:
+    out = _cli(
+        env, "integrations", "add", "--tenant", "bench", "--venue", "bench-venue",
+        "--provider", "stripe", "--base-url", url, "--credential", f"api_key={KEY}",
+        "--credential", "requests_per_second=1000000", "--json",
+    )  # fmt: skip
+    return json.loads(out.strip().splitlines()[-1])["id"]
+
+
+def _cli(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run([INTSYNC, *args], env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"intsync {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def _sdk_and_dlt_defaults(url: str, limit: int, work: Path) -> None:
+    import dlt
+    import stripe
+
+    client = stripe.StripeClient(KEY, base_addresses={"api": url})
+
+    @dlt.resource(name="charges", write_disposition="merge", primary_key="id")
+    def charges():
+        for index, charge in enumerate(client.v1.charges.list({"limit": 100}).auto_paging_iter()):
+            if index >= limit:
+                return
+            yield charge.to_dict()
+
+    pipeline = dlt.pipeline(
+        "bench_naive",
+        destination=dlt.destinations.duckdb(str(work / "baseline.duckdb")),
+        dataset_name="naive",
+        pipelines_dir=str(work / "naive-dlt"),
+    )
+    pipeline.run(charges())
+
+
+if __name__ == "__main__":
+    main()

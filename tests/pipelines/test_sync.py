@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import orjson
+
+from mappings import SPECS_DIR
+from pipelines.remap import remap_integration
+from pipelines.sync import sync_integration
+from tests.pipelines.conftest import KEY, make_context
+
+
+def test_a_sync_lands_raw_staging_core_and_logs_together(integration, ctx, stripe_sandbox):
+    result = sync_integration(integration, ctx, resources=["charges", "customers"])
+    assert result.ok, result.error
+    wh = ctx.warehouse
+    charges = wh.query("select count(*) from staging.stripe_charges where venue_id = 'v1'")[0][0]
+    assert charges == 60
+    assert wh.query("select count(*) from raw.stripe_charges")[0][0] == 60
+    assert wh.query("select count(*) from core.payments where provider = 'stripe'")[0][0] == 60
+    assert wh.query("select count(*) from core.customers")[0][0] == 12
+    logs = ctx.store.list_sync_logs(integration_id=integration.id)
+    assert {(e.resource, e.status, e.rows_loaded) for e in logs} == {
+        ("charges", "success", 60),
+        ("customers", "success", 12),
+    }
+    assert all(e.cursor_after for e in logs)
+    mirrored = wh.query("select resource, status from ops.sync_logs order by resource")
+    assert mirrored == [("charges", "success"), ("customers", "success")]
+
+
+def test_a_second_sync_reads_only_changes_and_marks_deletes(integration, ctx, stripe_sandbox):
+    assert sync_integration(integration, ctx, resources=["customers"]).ok
+    doomed = stripe_sandbox.objects("customers", {"account": KEY})
+    doomed_id = orjson.loads(doomed)[0]["id"]
+    stripe_sandbox.delete(KEY, "customers", doomed_id)
+    result = sync_integration(integration, ctx, resources=["customers"])
+    (outcome,) = result.resources
+    assert (outcome.rows_extracted, outcome.rows_deleted) == (1, 1)
+    rows = ctx.warehouse.query(
+        "select id, _deleted_at is not null from staging.stripe_customers order by 2 desc, 1"
+    )
+    assert len(rows) == 12 and rows[0] == (doomed_id, True) and not any(r[1] for r in rows[1:])
+
+
+def test_remap_rebuilds_from_raw_without_calling_the_provider(
+    integration, store, tmp_path: Path, stripe_sandbox
+):
+    assert sync_integration(integration, make_context(store, tmp_path), resources=["charges"]).ok
+    specs = tmp_path / "specs"
+    shutil.copytree(SPECS_DIR, specs)
+    spec = specs / "stripe" / "charges.yaml"
+    spec.write_text(spec.read_text() + "  amount_minor: {path: amount, type: bigint}\n")
+    ctx = make_context(store, tmp_path, specs)
+    before = stripe_sandbox.stats.snapshot()["total"]
+    (result,) = remap_integration(integration, ctx, ["charges"], run_id="remap-1")
+    assert result.rows == 60
+    assert stripe_sandbox.stats.snapshot()["total"] == before, "no provider call"
+    nulls, total = ctx.warehouse.query(
+        "select count(*) filter (where amount_minor is null), count(*) from staging.stripe_charges"
+    )[0]
+    assert (nulls, total) == (0, 60)
+
+
+def test_a_value_that_cannot_be_coerced_is_quarantined_and_the_rest_load(
+    integration, store, tmp_path: Path
+):
+    specs = tmp_path / "specs"
+    shutil.copytree(SPECS_DIR, specs)
+    spec = specs / "stripe" / "charges.yaml"
+    spec.write_text(
+        spec.read_text() + "  description_number: {path: description, transform: to_int}\n"
+    )
+    ctx = make_context(store, tmp_path, specs)
+    result = sync_integration(integration, ctx, resources=["charges"])
+    assert result.ok
+    (outcome,) = result.resources
+    assert outcome.rows_quarantined > 0
+    assert outcome.rows_loaded + outcome.rows_quarantined == 60
+    reasons = ctx.warehouse.query(
+        "select field, reason, record_id from ops.quarantine where table_name = 'stripe_charges'"
+    )
+    assert len(reasons) == outcome.rows_quarantined
+    assert all(field == "description_number" and reason for field, reason, _ in reasons)
