@@ -9,13 +9,11 @@ outcome independent of delivery order and repeats.
 from __future__ import annotations
 
 import logging
-import tempfile
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from connectors.base import Connector, Page
@@ -58,7 +56,7 @@ def apply_webhook_events(
         return result
     connector = ctx.connector_factory(integration, ctx.store)
     loaders = IntegrationLoaders(integration.id, integration.provider, ctx.warehouse, ctx.dlt_dir)
-    spool = Spool(Path(tempfile.mkdtemp(prefix="events-", dir=ctx.dlt_dir)))
+    spool = Spool.temporary(ctx.dlt_dir / "spool", "events-")
     context = {
         "tenant_id": integration.tenant_id,
         "venue_id": integration.venue_id,

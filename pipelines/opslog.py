@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -59,7 +57,7 @@ def spool_sync_logs(store: Any, loaders: Any, log_ids: Sequence[int]) -> int:
         {name: _value(getattr(entry, name, None)) for name in SYNC_LOG_SCHEMA.names}
         for entry in logs
     ]
-    spool = Spool(Path(tempfile.mkdtemp(prefix="opslog-", dir=loaders.dlt_dir)))
+    spool = Spool.temporary(loaders.dlt_dir / "spool", "opslog-")
     try:
         spool.write(
             "ops",

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -36,7 +34,7 @@ def remap_integration(
 ) -> list[RemapResult]:
     """Map every raw record of these resources again and merge the rows; cursors stay as they are."""
     loaders = IntegrationLoaders(integration.id, integration.provider, ctx.warehouse, ctx.dlt_dir)
-    spool = Spool(Path(tempfile.mkdtemp(prefix="remap-", dir=ctx.dlt_dir)))
+    spool = Spool.temporary(ctx.dlt_dir / "spool", "remap-")
     context = {
         "tenant_id": integration.tenant_id,
         "venue_id": integration.venue_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,12 @@ class SpooledTable:
 
 class Spool:
     """Everything a run extracted, grouped by dataset, so that each dataset loads on its own."""
+
+    @classmethod
+    def temporary(cls, parent: Path, prefix: str) -> Spool:
+        """A spool in a new folder under `parent` (created when missing)."""
+        parent.mkdir(parents=True, exist_ok=True)
+        return cls(Path(tempfile.mkdtemp(prefix=prefix, dir=parent)))
 
     def __init__(self, root: Path) -> None:
         self.root = root

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import tempfile
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -82,7 +81,7 @@ def sync_integration(
         result.status, result.error = "failed", str(exc)
         return result
     loaders = IntegrationLoaders(integration.id, integration.provider, ctx.warehouse, ctx.dlt_dir)
-    spool = Spool(Path(tempfile.mkdtemp(prefix=f"run-{run_id[:8]}-", dir=_spool_dir(ctx))))
+    spool = Spool.temporary(ctx.dlt_dir / "spool", f"run-{run_id[:8]}-")
     log_ids: dict[str, int] = {}
     try:
         with ctx.warehouse.write_lock():
@@ -239,9 +238,3 @@ def _finish_logs(
 
 def _cursor_text(state: dict[str, Any] | None) -> str | None:
     return None if state is None else orjson.dumps(state, option=orjson.OPT_SORT_KEYS).decode()
-
-
-def _spool_dir(ctx: SyncContext) -> Path:
-    path = ctx.dlt_dir / "spool"
-    path.mkdir(parents=True, exist_ok=True)
-    return path

@@ -102,9 +102,13 @@ class Cli:
         return done
 
     def json(self, *args: str, check: bool = True) -> Any:
+        """One JSON document, or one per line (then a list, unless there is one)."""
         out = self.run(*args, "--json", check=check).stdout
-        lines = [json.loads(line) for line in out.splitlines() if line.strip()]
-        return lines[0] if len(lines) == 1 else lines
+        try:
+            return json.loads(out)
+        except json.JSONDecodeError:
+            lines = [json.loads(line) for line in out.splitlines() if line.strip()]
+            return lines[0] if len(lines) == 1 else lines
 
     def add_integration(
         self, tenant: str, venue: str, provider: str, base_url: str, **creds: str
