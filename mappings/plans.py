@@ -17,6 +17,7 @@ from mappings.transforms import TRANSFORMS, Options, Values
 
 _MISSING = object()
 _KEY_IDS: dict[Any, int] = {}
+_BATCHABLE = (pa.string(), pa.bool_())
 
 
 def _key_id(key: Any) -> int:
@@ -90,6 +91,14 @@ class FieldPlan:
 
     def run(self, page: Page) -> tuple[pa.Array, Errors, list[Any]]:
         """The column as Arrow, {row: reason} for rows that could not be mapped, raw values."""
+        values, errors, raw = self.values(page)
+        if isinstance(values, pa.Array) and values.type == self.arrow_type:
+            return values, errors, raw
+        return self.finish(values, errors), errors, raw
+
+    def values(self, page: Page) -> tuple[Values, Errors, list[Any]]:
+        """The column before its conversion to Arrow (an Arrow array for direct columns and
+        vectorised transforms), {row: reason}, and the raw values."""
         raw, errors = self.raw(page)
         if self.direct:
             try:
@@ -102,11 +111,21 @@ class FieldPlan:
         if self._map is not None:
             values, map_errors = _apply_map(as_list(values), self._map, self._default)
             _merge(errors, map_errors)
+        return values, errors, raw
+
+    @property
+    def deferrable(self) -> bool:
+        """Whether `values` can go straight into a text or boolean batch conversion (the default,
+        if any, was already applied by the map)."""
+        return self.arrow_type in _BATCHABLE and (self._default is None or self._map is not None)
+
+    def finish(self, values: Values, errors: Errors) -> pa.Array:
+        """Convert `values` to the column's type; refusals are added to `errors`."""
         array, cast_errors = to_arrow(values, self.type)
         _merge(errors, cast_errors)
         if self._default is not None and array.null_count:
             array = pc.fill_null(array, self._default)
-        return array, errors, raw
+        return array
 
     def _transform(self, page: Page, raw: list[Any], errors: Errors) -> tuple[Values, Errors]:
         """Run the transforms, reusing what another field with the same source and leading

@@ -3,12 +3,14 @@ then assemble the main and child tables."""
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import orjson
 import pyarrow as pa
 
+from mappings.arrowcast import Errors
 from mappings.assemble import Context, deleted_column
 from mappings.batches import run_batched
 from mappings.children import child_rows, child_table, head_columns
@@ -104,19 +106,51 @@ def _columns(
     deleted_at: list[str | None] | None,
     primary_key: list[str],
 ) -> tuple[list[pa.Array], dict[str, list[Any]]]:
-    arrays: list[pa.Array] = []
-    raws: dict[str, list[Any]] = {}
     batched = run_batched(groups, page)
-    for plan in plans:
+    arrays: list[Any] = []
+    raws: dict[str, list[Any]] = {}
+    errors_of: list[Errors] = []
+    deferred: list[int] = []
+    for index, plan in enumerate(plans):
         done = batched.get(plan.name)
-        array, errors, raw = done if done is not None else plan.run(page)
+        if done is None:
+            values, errors, raw = plan.values(page)
+            if isinstance(values, pa.Array) and values.type == plan.arrow_type:
+                done = (values, errors, raw)
+            elif plan.deferrable and values.__class__ is list:
+                deferred.append(index)
+                done = (values, errors, raw)
+            else:
+                done = (plan.finish(values, errors), errors, raw)
+        arrays.append(done[0])
+        errors_of.append(done[1])
+        raws[plan.name] = done[2]
+    if deferred:
+        convert_together(plans, arrays, errors_of, deferred, page.size)
+    for plan, array, errors in zip(plans, arrays, errors_of, strict=True):
+        raw = raws[plan.name]
         for row, reason in errors.items():
             bad.setdefault(row, (plan.name, raw[row], reason))
         if (not plan.nullable or plan.name in primary_key) and array.null_count:
             _required(plan.name, array, raw, bad, deleted_at, plan.name in primary_key)
-        arrays.append(array)
-        raws[plan.name] = raw
     return arrays, raws
+
+
+def convert_together(
+    plans: list[Any], arrays: list[Any], errors_of: list[Errors], deferred: list[int], size: int
+) -> None:
+    """Text and boolean columns whose values are ready, converted in one call per type; a type
+    whose batch a value refuses is converted column by column (naming the value)."""
+    for arrow_type in {plans[i].arrow_type for i in deferred}:
+        indexes = [i for i in deferred if plans[i].arrow_type == arrow_type]
+        try:
+            whole = pa.array(list(chain.from_iterable(arrays[i] for i in indexes)), arrow_type)
+        except (pa.ArrowException, TypeError, ValueError, OverflowError):
+            for i in indexes:
+                arrays[i] = plans[i].finish(arrays[i], errors_of[i])
+            continue
+        for position, i in enumerate(indexes):
+            arrays[i] = whole.slice(position * size, size)
 
 
 def _required(
