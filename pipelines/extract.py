@@ -11,6 +11,7 @@ import pyarrow as pa
 
 from connectors.base import Connector, Page
 from pipelines.landing import RAW_HINTS, raw_page, raw_table_name
+from pipelines.prefetch import prefetched
 from pipelines.spool import Spool
 
 PageCallback = Callable[[str, int], None]
@@ -107,7 +108,8 @@ class ResourceReader:
         """Read every page; connector errors propagate with the outcome so far attached."""
         outcome = ResourceOutcome(self.resource, cursor_before=dict(state))
         try:
-            for page in connector.read(self.resource, state, full_refresh=full_refresh):
+            pages = connector.read(self.resource, state, full_refresh=full_refresh)
+            for page in prefetched(pages):
                 self.take(page, outcome)
         except Exception as exc:
             exc.outcome = outcome  # type: ignore[attr-defined]

@@ -1,4 +1,8 @@
-"""The raw landing zone: every record as the provider sent it, so mappings can be replayed."""
+"""The raw landing zone: every record as the provider sent it, so mappings can be replayed.
+
+Raw tables are append-only: each sync adds the versions it read, so they hold each object's
+history as intsync saw it; the newest `_synced_at` per (venue_id, id) is the current one.
+"""
 
 from __future__ import annotations
 
@@ -21,8 +25,7 @@ RAW_SCHEMA = pa.schema(
 )
 
 RAW_HINTS: dict[str, Any] = {
-    "primary_key": ["venue_id", "id"],
-    "write_disposition": "merge",
+    "write_disposition": "append",
     "columns": {
         "tenant_id": {"data_type": "text", "nullable": True},
         "venue_id": {"data_type": "text", "nullable": False},
@@ -30,7 +33,8 @@ RAW_HINTS: dict[str, Any] = {
         "id": {"data_type": "text", "nullable": False},
         "_synced_at": {"data_type": "timestamp", "nullable": True},
         "_deleted_at": {"data_type": "timestamp", "nullable": True},
-        "record": {"data_type": "json", "nullable": True},
+        # text, not json: the warehouse would parse every record on load; cast when querying
+        "record": {"data_type": "text", "nullable": True},
     },
 }
 

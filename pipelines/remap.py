@@ -79,9 +79,13 @@ class _RawReplay(ResourceReader):
 
 def _raw_pages(ctx: SyncContext, table: str, integration_id: str) -> Iterator[Page]:
     wh = ctx.warehouse
+    # raw keeps every version as it arrived; the newest per object is the one to map
     sql = (
-        f'select record, _deleted_at from raw."{table}" '
-        f"where integration_id = {wh.placeholder} order by id"
+        "select record, _deleted_at from ("
+        " select record, _deleted_at, id,"
+        " row_number() over (partition by id order by _synced_at desc) as version"
+        f' from raw."{table}" where integration_id = {wh.placeholder}'
+        ") newest where version = 1 order by id"
     )
     with wh.connect() as con:
         cur = con.cursor()

@@ -47,7 +47,11 @@ def test_a_second_sync_reads_only_changes_and_marks_deletes(integration, ctx, st
 def test_remap_rebuilds_from_raw_without_calling_the_provider(
     integration, store, tmp_path: Path, stripe_sandbox
 ):
-    assert sync_integration(integration, make_context(store, tmp_path), resources=["charges"]).ok
+    first = make_context(store, tmp_path)
+    assert sync_integration(integration, first, resources=["charges"]).ok
+    changed = orjson.loads(stripe_sandbox.objects("charges", {"account": KEY}))[0]["id"]
+    stripe_sandbox.update(KEY, "charges", changed, {"description": "second version"})
+    assert sync_integration(integration, first, resources=["charges"]).ok
     specs = tmp_path / "specs"
     shutil.copytree(SPECS_DIR, specs)
     spec = specs / "stripe" / "charges.yaml"
@@ -61,6 +65,10 @@ def test_remap_rebuilds_from_raw_without_calling_the_provider(
         "select count(*) filter (where amount_minor is null), count(*) from staging.stripe_charges"
     )[0]
     assert (nulls, total) == (0, 60)
+    description = ctx.warehouse.query(
+        f"select description from staging.stripe_charges where id = '{changed}'"
+    )
+    assert description == [("second version",)], "remap maps the newest raw version"
 
 
 def test_a_value_that_cannot_be_coerced_is_quarantined_and_the_rest_load(
