@@ -184,3 +184,22 @@ def test_a_sync_killed_midway_resumes_without_loss_or_duplicates(cli: Cli, sandb
     results = cli.json("sync")
     assert [r["status"] for r in results] == ["success", "success"]
     _assert_warehouse_equals_sandbox(cli, sandbox)
+
+
+def test_two_syncs_loading_at_once_wait_for_each_other(cli: Cli, sandbox: Sandbox):
+    if "postgres" in cli.env["INTSYNC_WAREHOUSE"]:
+        pytest.skip("PostgreSQL takes concurrent writers; the lock is DuckDB's")
+    ids = _connect(cli, sandbox)
+    processes = [
+        subprocess.Popen(
+            [INTSYNC, "sync", "--integration", integration_id],
+            env=cli.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for integration_id in ids.values()
+    ]
+    outputs = [p.communicate(timeout=300) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0], outputs
+    _assert_warehouse_equals_sandbox(cli, sandbox)
