@@ -213,10 +213,12 @@ def main() -> None:
     compiled = compile_spec(spec, SALT)
     pages = make_pages(args.records, args.page_size, args.distinct_pages)
     size_mb = sum(len(p) for p in pages) / 1e6
+    distinct = len({id(p) for p in pages})
     print(
         f"{len(pages) * args.page_size} Stripe charges in {len(pages)} pages of "
-        f"{args.page_size} ({size_mb:.0f} MB of JSON), spec {spec.path} "
-        f"({len(spec.fields)} columns, {len(spec.children)} child table)"
+        f"{args.page_size} ({size_mb:.0f} MB of JSON per pass, {distinct} distinct pages), "
+        f"spec {spec.path} "
+        f"({len(spec.fields)} columns, {len(spec.children)} child tables)"
     )
     share = pages[: max(1, int(len(pages) * args.interpreter_fraction))]
     walker = SpecWalker(Path(spec.path), compiled, SALT)

@@ -176,11 +176,39 @@ def compile_expression(node: Node) -> Evaluator:
         fn = _not if node.op == "not" else _negative
         return _combine(fn, f"'{node.op}'", [compile_expression(node.operand)])
     if isinstance(node, Binary):
+        if node.op in _COMPARE and isinstance(node.right, Lit) and node.right.value is not None:
+            return _compare_with(compile_expression(node.left), node.op, node.right.value)
         parts = [compile_expression(node.left), compile_expression(node.right)]
         return _combine(BINARY[node.op], f"'{node.op}'", parts)
     assert isinstance(node, Call)
     parts = [compile_expression(arg) for arg in node.args]
     return _combine(FUNCTIONS[node.name], f"{node.name}()", parts)
+
+
+_COMPARE = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+def _compare_with(inner: Evaluator, op: str, constant: Any) -> Evaluator:
+    """`path > 0` and the like: one comprehension against the constant."""
+    compare = _COMPARE[op]
+    slow = BINARY[op]
+
+    def run(page: Page) -> tuple[list[Any], Errors]:
+        values, errors = inner(page)
+        try:
+            return [None if v is None else compare(v, constant) for v in values], errors
+        except TypeError:
+            errors = dict(errors)
+            return _apply(slow, f"'{op}'", [values, [constant] * len(values)], errors), errors
+
+    return run
 
 
 def _not(value: Any) -> Any:

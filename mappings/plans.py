@@ -68,6 +68,7 @@ class FieldPlan:
         )
         options = (self._currency_path, self._currency, repr(spec.exponents), spec.type)
         names = tuple(spec.transforms)
+        self._coalesce_key = _key_id(("coalesce", tuple(self.paths)))
         self._keys = [_key_id((source, options, names[: k + 1])) for k in range(len(names))]
 
     def reads(self) -> list[tuple[Any, ...]]:
@@ -82,8 +83,13 @@ class FieldPlan:
     def raw(self, page: Page) -> tuple[list[Any], Errors]:
         """The source values before transforms (what a quarantine row shows)."""
         if self.paths:
-            columns = [page.extractor.column(s) for s in self.paths]
-            return (columns[0] if len(columns) == 1 else coalesce(columns)), {}
+            if len(self.paths) == 1:
+                return page.extractor.column(self.paths[0]), {}
+            key = self._coalesce_key
+            found = page.memo.get(key)
+            if found is None:
+                found = page.memo[key] = coalesce([page.extractor.column(s) for s in self.paths])
+            return found, {}
         if self._expr is not None:
             return self._expr(page)
         value = page.context.get(self._context) if self._context else self._const
