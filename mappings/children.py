@@ -58,6 +58,10 @@ def child_rows(
         array, errors, raw = done if done is not None else plan.run(child_page)
         for crow, reason in errors.items():
             bad.setdefault(parents[crow], (f"{child.name}.{plan.name}", raw[crow], reason))
+        if plan.required and array.null_count:
+            for crow in np.flatnonzero(array.is_null().to_numpy(zero_copy_only=False)).tolist():
+                reason = f"column '{plan.name}' of {child.table} is empty"
+                bad.setdefault(parents[crow], (f"{child.name}.{plan.name}", raw[crow], reason))
         arrays.append(array)
     return arrays, np.asarray(parents, dtype=np.int64), positions
 

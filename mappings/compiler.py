@@ -38,6 +38,8 @@ class CompiledChild:
         self.parent_key = ["parent_id"]
         self.path = child.path.segments
         self.plans = [FieldPlan(f, salt) for f in child.fields]
+        for plan in self.plans:
+            plan.required = plan.required or plan.name in child.primary_key
         self.where = compile_expression(child.where) if child.where is not None else None
         self.fetch = fetch_plan(self.plans, _expr_paths(child.where))
         self.groups = batch_groups(self.plans)
@@ -67,6 +69,8 @@ class CompiledMapping:
         )
         self.incremental: Incremental | None = spec.incremental
         self.plans = [FieldPlan(f, salt) for f in spec.fields]
+        for plan in self.plans:
+            plan.required = plan.required or plan.name in spec.primary_key
         self.where = compile_expression(spec.where) if spec.where is not None else None
         self.fetch = fetch_plan(self.plans, [c.path.segments for c in spec.children])
         self.groups = batch_groups(self.plans)

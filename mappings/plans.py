@@ -68,6 +68,12 @@ class FieldPlan:
         )
         options = (self._currency_path, self._currency, repr(spec.exponents), spec.type)
         names = tuple(spec.transforms)
+        # `values` can go straight into a text or boolean batch conversion (the default, if
+        # any, is applied by the map)
+        self.deferrable = self.arrow_type in _BATCHABLE and (
+            self._default is None or self._map is not None
+        )
+        self.required = not spec.nullable  # the compiler adds primary key columns
         self._coalesce_key = _key_id(("coalesce", tuple(self.paths)))
         self._keys = [_key_id((source, options, names[: k + 1])) for k in range(len(names))]
 
@@ -118,12 +124,6 @@ class FieldPlan:
             values, map_errors = _apply_map(as_list(values), self._map, self._default)
             _merge(errors, map_errors)
         return values, errors, raw
-
-    @property
-    def deferrable(self) -> bool:
-        """Whether `values` can go straight into a text or boolean batch conversion (the default,
-        if any, was already applied by the map)."""
-        return self.arrow_type in _BATCHABLE and (self._default is None or self._map is not None)
 
     def finish(self, values: Values, errors: Errors) -> pa.Array:
         """Convert `values` to the column's type; refusals are added to `errors`."""

@@ -131,7 +131,7 @@ def _columns(
         raw = raws[plan.name]
         for row, reason in errors.items():
             bad.setdefault(row, (plan.name, raw[row], reason))
-        if (not plan.nullable or plan.name in primary_key) and array.null_count:
+        if plan.required and array.null_count:
             _required(plan.name, array, raw, bad, deleted_at, plan.name in primary_key)
     return arrays, raws
 

@@ -330,3 +330,25 @@ def test_fixed_currencies_of_different_fields_never_mix(compile_yaml, context):
         Decimal("1990.00"),
         Decimal("1.990"),
     ] * 4
+
+
+def test_child_rows_without_their_key_quarantine_the_parent(compile_yaml, context):
+    compiled = compile_yaml(
+        "provider: stripe\nresource: invoices\ntable: t\nfields:\n  id: id\nchildren:\n"
+        "  lines:\n    path: lines.data\n    table: t_lines\n    primary_key: [id]\n"
+        "    fields:\n      id: id\n      sku: {path: sku, nullable: false}\n"
+    )
+    page = compiled.map_page(
+        [
+            {"id": "in_1", "lines": {"data": [{"id": "il_1", "sku": "a"}]}},
+            {"id": "in_2", "lines": {"data": [{"id": None, "sku": "b"}]}},
+            {"id": "in_3", "lines": {"data": [{"id": "il_3"}]}},
+        ],
+        context,
+    )
+    assert page.table.column("id").to_pylist() == ["in_1"]
+    assert page.children["t_lines"].column("id").to_pylist() == ["il_1"]
+    assert [(q.record_id, q.field, q.reason) for q in page.quarantined] == [
+        ("in_2", "lines.id", "column 'id' of t_lines is empty"),
+        ("in_3", "lines.sku", "column 'sku' of t_lines is empty"),
+    ]
