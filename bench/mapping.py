@@ -10,6 +10,11 @@ measured in the same run:
       validated spec model (paths split and types resolved once), a stronger baseline.
 
 Goals: (b) at least 0.6 of (a) in records/s, and at least 3 times (c).
+Times are this process's CPU time (other work on a shared machine does not count), best of
+`--repeat` interleaved rounds; the garbage collector runs as it does in a sync. The pages are
+built from the charge in Stripe's fixtures (shared/reference/stripe/fixtures3.json, or the copy
+kept with the tests) with realistic variety: currencies (a few zero- and three-decimal), statuses,
+emails in mixed case, customers, metadata, refunds.
 Usage: python bench/mapping.py [--records 200000] [--page-size 100] [--repeat 3]
 """
 
