@@ -18,6 +18,10 @@ def build_connector(integration: Any, store: Any) -> Connector:
             integration.base_url,
             rate_per_second=_stripe_rate(integration.credentials),
         )
+    if integration.provider == "mailchimp":
+        from connectors.mailchimp.client import MailchimpConnector
+
+        return MailchimpConnector(integration.credentials, integration.base_url)
     raise ConfigurationError(
         f"no connector for provider {integration.provider!r} yet", provider=integration.provider
     )

@@ -199,8 +199,9 @@ def _load(loaders: IntegrationLoaders, spool: Spool, result: SyncResult) -> None
 def _check_completeness(outcome: ResourceOutcome) -> None:
     if outcome.expected_total is not None and outcome.rows_extracted < outcome.expected_total:
         outcome.notes.append(
-            f"completeness: read {outcome.rows_extracted} of the {outcome.expected_total} "
-            "the provider reports"
+            f"warning: completeness: read {outcome.rows_extracted} of the "
+            f"{outcome.expected_total} the provider reports "
+            f"({outcome.expected_total - outcome.rows_extracted} missing)"
         )
 
 

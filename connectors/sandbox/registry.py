@@ -15,6 +15,8 @@ from connectors.sandbox.errors import SandboxUsageError
 
 SANDBOXES: dict[str, str] = {
     "stripe": "connectors.stripe.sandbox",
+    "mailchimp": "connectors.mailchimp.sandbox",
+    "square": "connectors.square.sandbox",
 }
 
 

@@ -1,0 +1,282 @@
+"""Mailchimp connector: audiences, their members, campaigns and campaign reports.
+
+Reads go through `MailchimpTransport` (the official SDK's API client, pooled, at most 10
+connections per account in the process). Lists are offset-paged (`count` 1000, `offset`).
+
+Every record gets `uid`, the key the pipeline dedupes and lands on (`id_key`): for members
+`<list_id>:<member id>`, because a member id is the MD5 of the email and the same person in two
+audiences has the same id; for the other resources `uid` is the id.
+
+State (JSON; times in unix seconds):
+    lists      none: every read lists every audience (they are few)
+    members    {"lists": {list_id: {"cursor": newest last_changed, "ids": [uids at it]}}}; the
+               next read asks each audience `since_last_changed` its cursor, skipping the ids
+    campaigns  created_cursor (+ _ids) and sent_cursor: new campaigns `since_create_time`,
+               newly sent ones `since_send_time`
+    reports    sent_cursor: reports `since_send_time` 30 days before it (opens and clicks keep
+               changing after a send)
+A full read (no state, or full_refresh) sets `Page.expected_total` to what Mailchimp says exists
+(`total_items`, summed over the audiences for members); the pipeline compares it with the rows
+read and warns in the sync log on a shortfall.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+from urllib.parse import quote
+
+from connectors.base import Page
+from connectors.common.cursors import Boundary
+from connectors.common.paging import Fetched, chain_pages, paginate, with_final_state
+from connectors.common.rate import RateBudget
+from connectors.common.retry import RetryPolicy
+from connectors.common.times import parse_iso
+from connectors.errors import ConfigurationError, FatalAPIError
+from connectors.mailchimp.resources import (
+    LIST_KEYS,
+    PAGE_SIZE,
+    REPORT_LOOKBACK_SECONDS,
+    RESOURCES,
+    gone_at,
+    mailchimp_time,
+    with_uid,
+)
+from connectors.mailchimp.transport import MailchimpTransport
+
+Source = Callable[[], Iterator[Page]]
+
+
+class MailchimpConnector:
+    """One Mailchimp account, read through the official SDK's API client."""
+
+    provider = "mailchimp"
+    id_key = "uid"
+
+    def __init__(
+        self,
+        credentials: Mapping[str, str],
+        base_url: str | None = None,
+        *,
+        retry_policy: RetryPolicy | None = None,
+        page_size: int = PAGE_SIZE,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._http = MailchimpTransport(
+            credentials, base_url, retry_policy=retry_policy, sleep=sleep
+        )
+        self.budget: RateBudget = self._http.budget
+        self.page_size = page_size
+        self._clock = clock
+
+    # -- the Connector protocol -------------------------------------------------------------
+
+    def resources(self) -> list[str]:
+        """Names of the resources this connector reads."""
+        return list(RESOURCES)
+
+    def read(
+        self, resource: str, state: Mapping[str, Any], *, full_refresh: bool = False
+    ) -> Iterator[Page]:
+        """Pages of `resource` changed since `state` (everything when empty or full_refresh)."""
+        if resource not in RESOURCES:
+            raise ConfigurationError(
+                f"mailchimp has no resource {resource!r}: choose from {', '.join(RESOURCES)}",
+                provider="mailchimp",
+            )
+        old = {} if full_refresh else dict(state or {})
+        reader = getattr(self, f"_read_{resource}")
+        return reader(old)
+
+    def fetch(self, resource: str, object_id: str) -> dict[str, Any]:
+        """One object as Mailchimp has it now; a member by `<list_id>:<id>`, or by its bare id
+        (then the first audience that holds it)."""
+        if resource == "members":
+            return self._fetch_member(object_id)
+        if resource not in RESOURCES:
+            raise ConfigurationError(f"mailchimp has no resource {resource!r}")
+        body = self._http.get(f"/{resource}/{quote(object_id, safe='')}", {}, what=resource)
+        return with_uid(resource, body)
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        self._http.close()
+
+    # -- resources ----------------------------------------------------------------------------
+
+    def _read_lists(self, state: dict[str, Any]) -> Iterator[Page]:
+        total: list[int] = []
+        fetch = self._fetcher("/lists", "lists", {}, total)
+        return self._finish([lambda: paginate(fetch, 0, what="lists")], dict, total)
+
+    def _read_members(self, state: dict[str, Any]) -> Iterator[Page]:
+        audiences = self._all_lists()
+        saved = state.get("lists") or {}
+        marks: dict[str, Boundary] = {}
+        totals: list[int] = []
+        sources: list[Source] = []
+        for list_id in audiences:
+            mark = saved.get(list_id) or {}
+            taken = Boundary.restore(mark.get("cursor"), mark.get("ids"))
+            seen = marks[list_id] = Boundary(taken.value, set(taken.ids))
+            params = {"sort_field": "last_changed", "sort_dir": "DESC"}
+            if taken.value is not None:
+                params["since_last_changed"] = mailchimp_time(taken.value)
+            fetch = self._fetcher(
+                f"/lists/{quote(list_id, safe='')}/members",
+                "members",
+                params,
+                totals if taken.value is None else [],
+                taken=taken,
+                seen=seen,
+                stamp="last_changed",
+            )
+            sources.append(lambda f=fetch, lid=list_id: paginate(f, 0, what=f"members of {lid}"))
+        full = not any((saved.get(lid) or {}).get("cursor") for lid in audiences)
+
+        def final() -> dict[str, Any]:
+            return {
+                "lists": {
+                    lid: {"cursor": b.value, "ids": b.saved_ids()} for lid, b in marks.items()
+                }
+            }
+
+        return self._finish(sources, final, totals if full else None)
+
+    def _read_campaigns(self, state: dict[str, Any]) -> Iterator[Page]:
+        taken = Boundary.restore(state.get("created_cursor"), state.get("created_cursor_ids"))
+        created = Boundary(taken.value, set(taken.ids))
+        sent = Boundary(state.get("sent_cursor"))
+        base = {"sort_field": "create_time", "sort_dir": "DESC"}
+        totals: list[int] = []
+        stamps = {"taken": taken, "seen": created, "stamp": "create_time", "sent": sent}
+        if taken.value is None:
+            fetch = self._fetcher("/campaigns", "campaigns", base, totals, **stamps)
+            sources: list[Source] = [lambda: paginate(fetch, 0, what="campaigns")]
+        else:
+            by_create = {**base, "since_create_time": mailchimp_time(taken.value)}
+            fetch_new = self._fetcher("/campaigns", "campaigns", by_create, [], **stamps)
+            sources = [lambda: paginate(fetch_new, 0, what="campaigns")]
+            if sent.value is not None:
+                by_send = {**base, "since_send_time": mailchimp_time(sent.value)}
+                fetch_sent = self._fetcher("/campaigns", "campaigns", by_send, [], sent=sent)
+                sources.append(lambda: paginate(fetch_sent, 0, what="sent campaigns"))
+
+        def final() -> dict[str, Any]:
+            return {
+                "created_cursor": created.value,
+                "created_cursor_ids": created.saved_ids(),
+                "sent_cursor": sent.value,
+            }
+
+        return self._finish(sources, final, totals if taken.value is None else None)
+
+    def _read_reports(self, state: dict[str, Any]) -> Iterator[Page]:
+        sent = Boundary(state.get("sent_cursor"))
+        params: dict[str, Any] = {}
+        totals: list[int] = []
+        if sent.value is not None:
+            since = min(sent.value, int(self._clock()) - REPORT_LOOKBACK_SECONDS)
+            params["since_send_time"] = mailchimp_time(since)
+        fetch = self._fetcher(
+            "/reports", "reports", params, totals if not params else [], sent=sent
+        )
+
+        def final() -> dict[str, Any]:
+            return {"sent_cursor": sent.value}
+
+        sources: list[Source] = [lambda: paginate(fetch, 0, what="reports")]
+        return self._finish(sources, final, totals if not params else None)
+
+    # -- paging -------------------------------------------------------------------------------
+
+    def _fetcher(
+        self,
+        path: str,
+        resource: str,
+        params: Mapping[str, Any],
+        totals: list[int],
+        *,
+        taken: Boundary | None = None,
+        seen: Boundary | None = None,
+        stamp: str | None = None,
+        sent: Boundary | None = None,
+    ) -> Callable[[int | None], Fetched[int]]:
+        """`fetch(offset)` for one offset-paged list; appends its `total_items` to `totals`."""
+        key = LIST_KEYS[resource]
+
+        def fetch(offset: int | None) -> Fetched[int]:
+            offset = offset or 0
+            query = {**params, "count": self.page_size, "offset": offset}
+            body = self._http.get(path, query, what=resource)
+            listed = body.get(key)
+            if not isinstance(listed, list):
+                raise FatalAPIError(
+                    f"mailchimp {resource}: the response has no {key!r} array",
+                    provider="mailchimp",
+                )
+            total = int(body.get("total_items") or 0)
+            if offset == 0:
+                totals.append(total)
+            records = []
+            for record in listed:
+                with_uid(resource, record)
+                if stamp is not None and taken is not None and seen is not None:
+                    value = _unix(record.get(stamp))
+                    if taken.taken(value, record["uid"]):
+                        continue
+                    seen.see(value, record["uid"])
+                if sent is not None:
+                    sent.see(_unix(record.get("send_time")), record["uid"])
+                records.append(record)
+            gone = [gone_at(r) for r in records] if resource == "members" else []
+            more = listed and offset + self.page_size < total
+            return Fetched(
+                records, offset + self.page_size if more else None, gone if any(gone) else None
+            )
+
+        return fetch
+
+    def _finish(
+        self,
+        sources: list[Source],
+        final: Callable[[], dict[str, Any]],
+        totals: list[int] | None,
+    ) -> Iterator[Page]:
+        """The sources' pages with the state on the last one and, after a full read, what
+        Mailchimp says exists (`expected_total`)."""
+        for page in with_final_state(chain_pages(*sources), final):
+            if page.state is not None and totals:
+                page.expected_total = sum(totals)
+            yield page
+
+    def _all_lists(self) -> list[str]:
+        ids: list[str] = []
+        fetch = self._fetcher("/lists", "lists", {"fields": "lists.id,total_items"}, [])
+        for page in paginate(fetch, 0, what="lists"):
+            ids.extend(str(r["id"]) for r in page.records)
+        return ids
+
+    def _fetch_member(self, object_id: str) -> dict[str, Any]:
+        list_id, _, member_id = object_id.rpartition(":")
+        candidates = [list_id] if list_id else self._all_lists()
+        for lid in candidates:
+            path = f"/lists/{quote(lid, safe='')}/members/{quote(member_id, safe='')}"
+            try:
+                return with_uid("members", self._http.get(path, {}, what="member"))
+            except FatalAPIError as exc:
+                if exc.status != 404 or len(candidates) == 1:
+                    raise
+        raise FatalAPIError(
+            f"mailchimp member {member_id}: in none of the account's audiences",
+            status=404,
+            provider="mailchimp",
+        )
+
+
+def _unix(value: Any) -> int | None:
+    if not value:
+        return None
+    return int(parse_iso(str(value)))

@@ -1,0 +1,193 @@
+"""Mailchimp over the official SDK's API client: one GET, parsed once, with our errors and retries.
+
+`mailchimp_marketing`'s `ApiClient` supplies the credential handling (Basic auth with an API key
+whose `-dc` suffix names the data centre, or a Bearer OAuth token plus the server prefix). Its
+`request` opens a new connection per call through `requests.get`; `PooledApiClient` sends the same
+request through one pooled session instead. Bodies are parsed once with orjson (the SDK's
+`call_api` would parse them with `json.loads` first). Every request holds one of the account's
+10 connection slots (`budget_for(..., max_concurrent=10)`, shared by every sync in the process).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import orjson
+import requests
+from mailchimp_marketing import Client
+from mailchimp_marketing.api_client import ApiClient
+
+from connectors.common.http import error_for_status, parse_retry_after
+from connectors.common.rate import RateBudget, budget_for
+from connectors.common.retry import RetryPolicy, call_with_retry
+from connectors.errors import ConfigurationError, ConnectorError, RetriableAPIError
+from connectors.mailchimp.problems import problem_message
+
+MAX_CONNECTIONS = 10  # Mailchimp's simultaneous connections per account
+RECONNECT = "reconnect the Mailchimp account (the API key or token was refused or revoked)"
+DEFAULT_HOST = "https://{dc}.api.mailchimp.com/3.0"
+METADATA_URL = "https://login.mailchimp.com/oauth2/metadata"
+
+
+class PooledApiClient(ApiClient):
+    """The SDK's API client, sending through one keep-alive session instead of a new connection
+    per request."""
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        super().__init__(dict(config))
+        self.session = requests.Session()
+        adapter = requests.adapters.HTTPAdapter(pool_maxsize=MAX_CONNECTIONS)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+
+    def request(self, method, url, query_params=None, headers=None, body=None):  # noqa: ANN001, ANN201
+        """The SDK's request (same auth), through the pooled session; returns the response."""
+        headers = dict(headers or {})
+        auth = ("user", self.api_key) if self.is_basic_auth else None
+        if self.is_oauth:
+            headers["Authorization"] = "Bearer " + self.access_token
+        data = None if body is None else orjson.dumps(body)
+        return self.session.request(
+            method, url, params=query_params, headers=headers, auth=auth, data=data,
+            timeout=self.timeout,
+        )  # fmt: skip
+
+
+def sdk_config(credentials: Mapping[str, str], discover: Callable[[str], str]) -> dict[str, str]:
+    """The SDK's config from intsync credentials: `{api_key}` (its `-dc` suffix is the server)
+    or `{access_token, server}`, asking `discover(token)` for the server when none is given."""
+    api_key = credentials.get("api_key")
+    if api_key:
+        _, _, dc = api_key.rpartition("-")
+        if "-" not in api_key or not dc:
+            raise ConfigurationError(
+                "mailchimp api_key has no data-centre suffix: use the whole key as Mailchimp "
+                "shows it, ending in -us6 or similar",
+                provider="mailchimp",
+            )
+        return {"api_key": api_key}
+    token = credentials.get("access_token")
+    if not token:
+        raise ConfigurationError(
+            "mailchimp needs credential api_key (KEY-us6) or access_token and server",
+            provider="mailchimp",
+        )
+    return {"access_token": token, "server": credentials.get("server") or discover(token)}
+
+
+def budget_key(config: Mapping[str, str]) -> str:
+    """`mailchimp:<dc>:<hash of the credential>`: one budget per account, never the secret."""
+    secret = config.get("api_key") or config.get("access_token", "")
+    digest = hashlib.sha256(secret.encode()).hexdigest()[:16]
+    server = config.get("server") or config.get("api_key", "").rpartition("-")[2]
+    return f"mailchimp:{server}:{digest}"
+
+
+class MailchimpTransport:
+    """GETs against one Mailchimp account: connection-capped, retried, parsed once."""
+
+    def __init__(
+        self,
+        credentials: Mapping[str, str],
+        base_url: str | None,
+        *,
+        retry_policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        timeout: float = 60.0,
+    ) -> None:
+        if base_url is not None and not base_url.startswith(("http://", "https://")):
+            raise ConfigurationError(
+                f"mailchimp base URL {base_url!r} must start with http:// or https://",
+                provider="mailchimp",
+            )
+        self._base_url = base_url.rstrip("/") if base_url else None
+        self._sleep = sleep
+        config = sdk_config(credentials, self.discover_server)
+        self._secrets = [v for v in (config.get("api_key"), config.get("access_token")) if v]
+        self.client = Client({**config, "timeout": timeout})
+        self.client.api_client = PooledApiClient({**config, "timeout": timeout})
+        api = self.client.api_client
+        # The SDK replaces the word "server" anywhere in its URLs with the data centre, so a
+        # base URL is set as the host but requests are sent to `self.host`, built here.
+        self.host = (
+            self._base_url + "/3.0" if self._base_url else DEFAULT_HOST.format(dc=api.server)
+        )
+        api.host = self.host
+        self.policy = retry_policy or RetryPolicy()
+        self.budget: RateBudget = budget_for(budget_key(config), max_concurrent=MAX_CONNECTIONS)
+
+    def discover_server(self, token: str) -> str:
+        """The data centre of an OAuth token, from Mailchimp's metadata endpoint."""
+        url = (self._base_url + "/oauth2/metadata") if self._base_url else METADATA_URL
+        try:
+            answer = requests.get(url, headers={"Authorization": f"OAuth {token}"}, timeout=30)
+        except requests.RequestException as exc:
+            raise RetriableAPIError(
+                f"mailchimp metadata: cannot reach {url}: {type(exc).__name__}",
+                provider="mailchimp",
+            ) from None
+        if answer.status_code >= 400:
+            raise self._error(answer.status_code, answer.content, answer.headers, "metadata")
+        dc = (orjson.loads(answer.content) or {}).get("dc")
+        if not dc:
+            raise ConfigurationError(
+                "mailchimp metadata named no data centre: set credential server (e.g. us6)",
+                provider="mailchimp",
+            )
+        return str(dc)
+
+    def get(self, path: str, params: Mapping[str, Any], *, what: str) -> dict[str, Any]:
+        """The parsed body of `GET host/path?params`; `what` names the resource in errors."""
+        api = self.client.api_client
+        url = self.host + path
+        query = [(k, v) for k, v in params.items() if v is not None]
+
+        def once() -> dict[str, Any]:
+            with self.budget.request():
+                try:
+                    answer = api.request("GET", url, query, headers=dict(api.default_headers))
+                except requests.RequestException as exc:
+                    raise RetriableAPIError(
+                        f"mailchimp {what}: cannot reach {self.host}: {type(exc).__name__}",
+                        provider="mailchimp",
+                    ) from None
+                body, status, headers = answer.content, answer.status_code, answer.headers
+            if status >= 400:
+                raise self._error(status, body, headers, what)
+            try:
+                return orjson.loads(body)
+            except orjson.JSONDecodeError:
+                raise RetriableAPIError(
+                    f"mailchimp {what}: HTTP {status} with a body that is not JSON",
+                    provider="mailchimp",
+                ) from None
+
+        return call_with_retry(once, self.policy, sleep=self._sleep)
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self.client.api_client.session.close()
+
+    def _error(
+        self, status: int, body: bytes, headers: Mapping[str, str], what: str
+    ) -> ConnectorError:
+        detail = problem_message(body.decode("utf-8", "replace"))
+        message = f"mailchimp {what}: HTTP {status}"
+        if detail:
+            message += f": {self.clean(detail)}"
+        return error_for_status(
+            status,
+            message,
+            provider="mailchimp",
+            retry_after=parse_retry_after(headers.get("Retry-After")),
+            reconnect_hint=RECONNECT,
+        )
+
+    def clean(self, text: str) -> str:
+        """`text` without the credential."""
+        for secret in self._secrets:
+            text = text.replace(secret, "<credential>")
+        return text
