@@ -22,6 +22,17 @@ def build_connector(integration: Any, store: Any) -> Connector:
         from connectors.mailchimp.client import MailchimpConnector
 
         return MailchimpConnector(integration.credentials, integration.base_url)
+    if integration.provider == "square":
+        from connectors.square.client import SquareConnector
+        from connectors.square.oauth import StoreTokens
+
+        # Square publishes no limits: 20 requests/s per merchant stays clear of its 429s.
+        return SquareConnector(
+            integration.credentials,
+            integration.base_url,
+            token_store=StoreTokens(store, integration.id),
+            rate_per_second=20.0,
+        )
     raise ConfigurationError(
         f"no connector for provider {integration.provider!r} yet", provider=integration.provider
     )
