@@ -47,32 +47,44 @@ class ExprError(ValueError):
 
 @dataclass(frozen=True)
 class Node:
+    """A node of an expression tree; `offset` is where it starts in the text."""
+
     offset: int
 
 
 @dataclass(frozen=True)
 class Lit(Node):
+    """A literal: number, text, true, false or null."""
+
     value: Any
 
 
 @dataclass(frozen=True)
 class PathRef(Node):
+    """A path into the record (`billing_details.email`)."""
+
     path: SourcePath
 
 
 @dataclass(frozen=True)
 class Ctx(Node):
+    """A context value (`$venue_id`)."""
+
     name: str
 
 
 @dataclass(frozen=True)
 class Unary(Node):
+    """`-x` or `not x`."""
+
     op: str  # "-" or "not"
     operand: Node
 
 
 @dataclass(frozen=True)
 class Binary(Node):
+    """Arithmetic, comparison, `and`, `or`."""
+
     op: str  # comparisons, arithmetic, "and", "or"
     left: Node
     right: Node
@@ -80,12 +92,16 @@ class Binary(Node):
 
 @dataclass(frozen=True)
 class IsNull(Node):
+    """`x is null`, `x is not null`."""
+
     operand: Node
     negate: bool
 
 
 @dataclass(frozen=True)
 class In(Node):
+    """`x in [...]`, `x not in [...]`."""
+
     operand: Node
     options: tuple[Any, ...]
     negate: bool
@@ -93,12 +109,16 @@ class In(Node):
 
 @dataclass(frozen=True)
 class Call(Node):
+    """A call of one of FUNCTIONS."""
+
     name: str
     args: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Token:
+    """One token: its kind, its text, and where it starts."""
+
     kind: str
     text: str
     offset: int
