@@ -33,6 +33,15 @@ def build_connector(integration: Any, store: Any) -> Connector:
             token_store=StoreTokens(store, integration.id),
             rate_per_second=20.0,
         )
+    if integration.provider == "quickbooks":
+        from connectors.quickbooks.client import QuickBooksConnector
+        from connectors.quickbooks.tokens import IntegrationTokenStore
+        from warehouse.errors import ConcurrentUpdateError
+
+        tokens = IntegrationTokenStore(store, integration.id, conflict=ConcurrentUpdateError)
+        return QuickBooksConnector(
+            integration.credentials, integration.base_url, token_store=tokens
+        )
     raise ConfigurationError(
         f"no connector for provider {integration.provider!r} yet", provider=integration.provider
     )

@@ -15,6 +15,7 @@ from connectors.sandbox.errors import SandboxUsageError
 
 SANDBOXES: dict[str, str] = {
     "stripe": "connectors.stripe.sandbox",
+    "quickbooks": "connectors.quickbooks.sandbox",
     "mailchimp": "connectors.mailchimp.sandbox",
     "square": "connectors.square.sandbox",
 }

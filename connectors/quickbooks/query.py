@@ -1,0 +1,23 @@
+"""The query-language text the connector sends, and QuickBooks' time literals."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+ORDER = "ORDERBY Metadata.LastUpdatedTime DESC"
+
+
+def qbo_time(unix_seconds: float) -> str:
+    """`1700000000` -> `2023-11-14T22:13:20-00:00`, the form QuickBooks filters take."""
+    return datetime.fromtimestamp(int(unix_seconds), UTC).strftime("%Y-%m-%dT%H:%M:%S-00:00")
+
+
+def select_page(entity: str, since: float | None, start: int, size: int) -> str:
+    """`select *` newest first, from `since` (inclusive; None: everything), 1-based `start`."""
+    where = f" where Metadata.LastUpdatedTime >= '{qbo_time(since)}'" if since is not None else ""
+    return f"select * from {entity}{where} {ORDER} STARTPOSITION {start} MAXRESULTS {size}"
+
+
+def select_count(entity: str) -> str:
+    """`select count(*) from <Entity>`: what QuickBooks says exists."""
+    return f"select count(*) from {entity}"

@@ -1,0 +1,167 @@
+"""The Accounting API over HTTP: one GET, rate-budgeted per realm, retried, parsed once.
+
+Every request of a realm, from every connector in the process, shares one budget: 500 requests
+a minute and 10 in flight. A 429 waits as long as Intuit says (Retry-After, else 60 s). `Fault`
+bodies become messages that name the error; a 401 refreshes the access token once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import orjson
+import requests
+
+from connectors.common.http import error_for_status, parse_retry_after
+from connectors.common.rate import RateBudget, budget_for
+from connectors.common.retry import RetryPolicy, call_with_retry
+from connectors.errors import AuthenticationError, ConnectorError, FatalAPIError, RetriableAPIError
+from connectors.quickbooks.auth import RECONNECT, TokenKeeper
+from connectors.quickbooks.entities import (
+    MAX_CONCURRENT,
+    MINOR_VERSION,
+    REQUESTS_PER_MINUTE,
+    THROTTLE_WAIT_SECONDS,
+)
+
+DEFAULT_RETRY = RetryPolicy(max_attempts=6, base_delay=1.0, max_delay=30.0, total_timeout=400.0)
+NOT_FOUND_CODES = frozenset({"610"})  # "Object Not Found": deleted, or never existed
+
+
+def budget_key(realm_id: str) -> str:
+    """`quickbooks:<realm>`: the realm's one budget in this process."""
+    return f"quickbooks:{realm_id}"
+
+
+class QuickBooksTransport:
+    """GETs against one realm's Accounting API, returning parsed bodies."""
+
+    def __init__(
+        self,
+        api_base: str,
+        keeper: TokenKeeper,
+        *,
+        rate_per_minute: float = REQUESTS_PER_MINUTE,
+        max_concurrent: int = MAX_CONCURRENT,
+        retry_policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        timeout: float = 60.0,
+    ) -> None:
+        self.api_base = api_base.rstrip("/")
+        self.keeper = keeper
+        self.realm_id = keeper.realm_id
+        self.budget: RateBudget = budget_for(
+            budget_key(self.realm_id),
+            rate_per_minute=rate_per_minute,
+            max_concurrent=max_concurrent,
+        )
+        self.policy = retry_policy or DEFAULT_RETRY
+        self._sleep = sleep
+        self._timeout = timeout
+        self._session = requests.Session()
+
+    def get(self, path: str, params: Mapping[str, str], *, what: str) -> dict[str, Any]:
+        """The parsed body of `GET /v3/company/<realm>/<path>?params&minorversion=..`."""
+        url = f"{self.api_base}/v3/company/{self.realm_id}/{path}"
+        query = {**params, "minorversion": MINOR_VERSION}
+        refreshed = [False]
+
+        def once() -> dict[str, Any]:
+            token = self.keeper.access_token()
+            with self.budget.request():
+                status, body, headers = self._send(url, query, token, what)
+            if status == 401 and not refreshed[0]:
+                refreshed[0] = True  # expired or revoked early: one refresh, then one more try
+                self.keeper.rejected(token)
+                raise RetriableAPIError(f"quickbooks {what}: access token refused", status=401)
+            if status >= 400:
+                raise fault_error(status, body, headers, what)
+            try:
+                return orjson.loads(body)
+            except orjson.JSONDecodeError:
+                raise RetriableAPIError(
+                    f"quickbooks {what}: HTTP {status} with a body that is not JSON",
+                    provider="quickbooks",
+                ) from None
+
+        return call_with_retry(once, self.policy, sleep=self._sleep)
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        self._session.close()
+        self.keeper.close()
+
+    def _send(
+        self, url: str, params: Mapping[str, str], token: str, what: str
+    ) -> tuple[int, bytes, Mapping[str, str]]:
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        try:
+            answer = self._session.get(url, params=params, headers=headers, timeout=self._timeout)
+        except requests.RequestException as exc:
+            raise RetriableAPIError(
+                f"quickbooks {what}: cannot reach {self.api_base}: {type(exc).__name__}",
+                provider="quickbooks",
+            ) from None
+        return answer.status_code, answer.content, answer.headers
+
+
+def fault_error(status: int, body: bytes, headers: Mapping[str, str], what: str) -> ConnectorError:
+    """The connector error for a failed call, worded from Intuit's `Fault` body."""
+    kind, errors = parse_fault(body)
+    detail = "; ".join(
+        " ".join(
+            p for p in (f"[{code}]" if code else "", message, f"({extra})" if extra else "") if p
+        )
+        for code, message, extra in errors
+    )
+    message = f"quickbooks {what}: HTTP {status}"
+    if kind:
+        message += f" {kind}"
+    if detail:
+        message += f": {detail}"
+    codes = {code for code, _, _ in errors}
+    if status == 400 and codes & NOT_FOUND_CODES:
+        return FatalAPIError(message, status=404, provider="quickbooks")
+    if status == 401:
+        return AuthenticationError(f"{message}: {RECONNECT}", status=401, provider="quickbooks")
+    retry_after = parse_retry_after(headers.get("Retry-After"))
+    if status == 429 and retry_after is None:
+        retry_after = THROTTLE_WAIT_SECONDS
+    return error_for_status(
+        status, message, provider="quickbooks", retry_after=retry_after, reconnect_hint=RECONNECT
+    )
+
+
+def parse_fault(body: bytes) -> tuple[str, list[tuple[str, str, str]]]:
+    """(`type`, [(code, message, detail)]) from `{"Fault": {"Error": [...], "type"}}`.
+
+    Intuit spells the keys `Fault`/`Error`/`Message` on most errors and `fault`/`error`/`message`
+    on authentication errors; both are read. A body that is not a Fault gives ("", []).
+    """
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        text = body[:200].decode("utf-8", "replace").strip()
+        return "", [("", text, "")] if text else []
+    if not isinstance(data, dict):
+        return "", []
+    fault = _key(data, "fault")
+    if not isinstance(fault, dict):
+        return "", []
+    found = []
+    for error in _key(fault, "error") or []:
+        if isinstance(error, dict):
+            found.append(
+                (
+                    str(_key(error, "code") or ""),
+                    str(_key(error, "message") or ""),
+                    str(_key(error, "detail") or ""),
+                )
+            )
+    return str(_key(fault, "type") or ""), found
+
+
+def _key(data: dict[str, Any], name: str) -> Any:
+    return data.get(name.capitalize(), data.get(name))
