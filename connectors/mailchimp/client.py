@@ -46,6 +46,7 @@ from connectors.mailchimp.resources import (
 from connectors.mailchimp.transport import MailchimpTransport
 
 Source = Callable[[], Iterator[Page]]
+Mark = tuple[str, Boundary | None, Boundary]
 
 
 class MailchimpConnector:
@@ -129,9 +130,7 @@ class MailchimpConnector:
                 "members",
                 params,
                 totals if taken.value is None else [],
-                taken=taken,
-                seen=seen,
-                stamp="last_changed",
+                (("last_changed", taken, seen),),
             )
             sources.append(lambda f=fetch, lid=list_id: paginate(f, 0, what=f"members of {lid}"))
         full = not any((saved.get(lid) or {}).get("cursor") for lid in audiences)
@@ -148,20 +147,23 @@ class MailchimpConnector:
     def _read_campaigns(self, state: dict[str, Any]) -> Iterator[Page]:
         taken = Boundary.restore(state.get("created_cursor"), state.get("created_cursor_ids"))
         created = Boundary(taken.value, set(taken.ids))
-        sent = Boundary(state.get("sent_cursor"))
+        taken_sent = Boundary.restore(state.get("sent_cursor"), state.get("sent_cursor_ids"))
+        sent = Boundary(taken_sent.value, set(taken_sent.ids))
         base = {"sort_field": "create_time", "sort_dir": "DESC"}
         totals: list[int] = []
-        stamps = {"taken": taken, "seen": created, "stamp": "create_time", "sent": sent}
         if taken.value is None:
-            fetch = self._fetcher("/campaigns", "campaigns", base, totals, **stamps)
+            marks: tuple[Mark, ...] = (("create_time", None, created), ("send_time", None, sent))
+            fetch = self._fetcher("/campaigns", "campaigns", base, totals, marks)
             sources: list[Source] = [lambda: paginate(fetch, 0, what="campaigns")]
         else:
             by_create = {**base, "since_create_time": mailchimp_time(taken.value)}
-            fetch_new = self._fetcher("/campaigns", "campaigns", by_create, [], **stamps)
+            marks = (("create_time", taken, created), ("send_time", None, sent))
+            fetch_new = self._fetcher("/campaigns", "campaigns", by_create, [], marks)
             sources = [lambda: paginate(fetch_new, 0, what="campaigns")]
-            if sent.value is not None:
-                by_send = {**base, "since_send_time": mailchimp_time(sent.value)}
-                fetch_sent = self._fetcher("/campaigns", "campaigns", by_send, [], sent=sent)
+            if taken_sent.value is not None:
+                by_send = {**base, "since_send_time": mailchimp_time(taken_sent.value)}
+                marks = (("send_time", taken_sent, sent), ("create_time", None, created))
+                fetch_sent = self._fetcher("/campaigns", "campaigns", by_send, [], marks)
                 sources.append(lambda: paginate(fetch_sent, 0, what="sent campaigns"))
 
         def final() -> dict[str, Any]:
@@ -169,6 +171,7 @@ class MailchimpConnector:
                 "created_cursor": created.value,
                 "created_cursor_ids": created.saved_ids(),
                 "sent_cursor": sent.value,
+                "sent_cursor_ids": sent.saved_ids(),
             }
 
         return self._finish(sources, final, totals if taken.value is None else None)
@@ -176,13 +179,12 @@ class MailchimpConnector:
     def _read_reports(self, state: dict[str, Any]) -> Iterator[Page]:
         sent = Boundary(state.get("sent_cursor"))
         params: dict[str, Any] = {}
-        totals: list[int] = []
         if sent.value is not None:
             since = min(sent.value, int(self._clock()) - REPORT_LOOKBACK_SECONDS)
             params["since_send_time"] = mailchimp_time(since)
-        fetch = self._fetcher(
-            "/reports", "reports", params, totals if not params else [], sent=sent
-        )
+        totals: list[int] = []
+        marks: tuple[Mark, ...] = (("send_time", None, sent),)
+        fetch = self._fetcher("/reports", "reports", params, totals, marks)
 
         def final() -> dict[str, Any]:
             return {"sent_cursor": sent.value}
@@ -198,13 +200,13 @@ class MailchimpConnector:
         resource: str,
         params: Mapping[str, Any],
         totals: list[int],
-        *,
-        taken: Boundary | None = None,
-        seen: Boundary | None = None,
-        stamp: str | None = None,
-        sent: Boundary | None = None,
+        marks: tuple[Mark, ...] = (),
     ) -> Callable[[int | None], Fetched[int]]:
-        """`fetch(offset)` for one offset-paged list; appends its `total_items` to `totals`."""
+        """`fetch(offset)` for one offset-paged list; appends its `total_items` to `totals`.
+
+        Each mark is (time field, boundary read from or None, boundary to move): a record at
+        exactly a read-from boundary that it already took is skipped (the `since_*` filters are
+        inclusive), and every record moves the boundaries on."""
         key = LIST_KEYS[resource]
 
         def fetch(offset: int | None) -> Fetched[int]:
@@ -222,14 +224,12 @@ class MailchimpConnector:
                 totals.append(total)
             records = []
             for record in listed:
-                with_uid(resource, record)
-                if stamp is not None and taken is not None and seen is not None:
-                    value = _unix(record.get(stamp))
-                    if taken.taken(value, record["uid"]):
-                        continue
-                    seen.see(value, record["uid"])
-                if sent is not None:
-                    sent.see(_unix(record.get("send_time")), record["uid"])
+                uid = with_uid(resource, record)["uid"]
+                values = [(_unix(record.get(field)), taken, seen) for field, taken, seen in marks]
+                if any(t is not None and t.taken(v, uid) for v, t, _ in values):
+                    continue
+                for value, _, seen in values:
+                    seen.see(value, uid)
                 records.append(record)
             gone = [gone_at(r) for r in records] if resource == "members" else []
             more = listed and offset + self.page_size < total
