@@ -93,7 +93,7 @@ class MailchimpConnector:
 
     def fetch(self, resource: str, object_id: str) -> dict[str, Any]:
         """One object as Mailchimp has it now; a member by `<list_id>:<id>`, or by its bare id
-        (then the first audience that holds it)."""
+        (then the first audience that holds it). An archived member comes with `deleted: true`."""
         if resource == "members":
             return self._fetch_member(object_id)
         if resource not in RESOURCES:
@@ -265,10 +265,14 @@ class MailchimpConnector:
         for lid in candidates:
             path = f"/lists/{quote(lid, safe='')}/members/{quote(member_id, safe='')}"
             try:
-                return with_uid("members", self._http.get(path, {}, what="member"))
+                member = with_uid("members", self._http.get(path, {}, what="member"))
             except FatalAPIError as exc:
                 if exc.status != 404 or len(candidates) == 1:
                     raise
+                continue
+            if gone_at(member):
+                member["deleted"] = True  # archived: the webhook path marks the row deleted
+            return member
         raise FatalAPIError(
             f"mailchimp member {member_id}: in none of the account's audiences",
             status=404,

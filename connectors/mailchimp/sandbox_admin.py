@@ -5,7 +5,8 @@
 (list_id, id), `touch_members` (count), `create_campaign` (list_id, title, send),
 `send_campaign` (id), `hide_members` (list_id, count: left out of listings, still counted).
 `POST /_sandbox/webhooks` with `{"url": ".../webhooks/mailchimp/ID?secret=S"}` validates the URL
-with a GET, as Mailchimp does, then POSTs every member event not yet delivered, form-encoded.
+with a GET, as Mailchimp does, then POSTs every member event not yet taken, form-encoded; events
+the receiver did not answer 2xx stay pending for the next delivery.
 """
 
 from __future__ import annotations
@@ -109,16 +110,22 @@ class MailchimpAdmin:
             state = self._account_of(payload)
             events, state.events = list(state.events), []
         validation = _validate(url)
-        bodies = [form_encode(e) for e in events]
+        bodies = {}
+        for event in events:
+            body = form_encode(event)
+            bodies[event_id(form_fields(body))] = (event, body)
         deliveries = deliver(
             url,
-            [(event_id(form_fields(b)), b) for b in bodies],
+            [(eid, body) for eid, (_, body) in bodies.items()],
             lambda body: {},
             content_type=FORM,
             duplicate_probability=float(payload.get("duplicate_probability") or 0.0),
             shuffle=bool(payload.get("shuffle")),
             seed=payload.get("seed"),
         )
+        taken = {d.event_id for d in deliveries if d.status is not None and d.status < 300}
+        with self.lock:  # what was not taken is sent again next time, as Mailchimp retries
+            state.events[:0] = [e for eid, (e, _) in bodies.items() if eid not in taken]
         return {"validation": validation, "deliveries": [d.to_json() for d in deliveries]}
 
 

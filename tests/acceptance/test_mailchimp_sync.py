@@ -163,3 +163,61 @@ def test_revoked_key_fails_that_integration_with_a_reconnect_message(cli: Cli, s
     failed = results["venue-mc-b"]
     assert failed["status"] == "failed" and "reconnect the Mailchimp account" in failed["error"]
     assert KEY_B not in str(failed)
+
+
+def test_webhooks_from_mailchimp_apply_to_members(cli: Cli, sandbox: Sandbox):
+    from tests.acceptance.test_webhooks_e2e import apply_inbox, free_port, start_web
+
+    integration = cli.add_integration(
+        "tenant-b", "venue-mc-b", "mailchimp", sandbox.urls["mailchimp"],
+        api_key=KEY_B, webhook_secret="hook-secret-b",
+    )  # fmt: skip
+    cli.json("sync", "--resource", "members")
+    members = sandbox.admin("mailchimp", f"objects/members?account={KEY_B}")
+    once = [m for m in members if sum(o["id"] == m["id"] for o in members) == 1]
+    quits, leaves, edits = [m for m in once if m["status"] == "subscribed"][:3]
+    changes = [
+        {"action": "update_member", "id": quits["id"], "fields": {"status": "unsubscribed"}},
+        {"action": "archive_member", "id": leaves["id"]},
+        {
+            "action": "update_member",
+            "id": edits["id"],
+            "fields": {"merge_fields": {"FNAME": "Flo"}},
+        },
+    ]
+    for change, member in zip(changes, (quits, leaves, edits), strict=True):
+        sandbox.admin(
+            "mailchimp", "mutate", {**change, "account": KEY_B, "list_id": member["list_id"]}
+        )
+    port = free_port()
+    web = start_web(cli.env, port)
+    try:
+        url = f"http://127.0.0.1:{port}/api/v1/integrations/webhooks/mailchimp/{integration}"
+        wrong = sandbox.admin(
+            "mailchimp", "webhooks", {"url": url + "?secret=nope", "account": KEY_B}
+        )
+        assert wrong["validation"] == 400 and len(wrong["deliveries"]) == 3
+        assert {d["status"] for d in wrong["deliveries"]} == {400}, "refused, kept for a retry"
+        answer = sandbox.admin(
+            "mailchimp", "webhooks",
+            {"url": url + "?secret=hook-secret-b", "account": KEY_B,
+             "duplicate_probability": 0.5, "shuffle": True, "seed": 2},
+        )  # fmt: skip
+    finally:
+        stop(web)
+    assert answer["validation"] == 200
+    assert answer["deliveries"] and all(d["status"] == 200 for d in answer["deliveries"])
+    assert apply_inbox(cli, integration) >= 3
+    warehouse = Warehouse(cli.env["INTSYNC_WAREHOUSE"])
+
+    def row(member: dict[str, Any]) -> tuple:
+        found = warehouse.query(
+            "select status, first_name, _deleted_at from staging.mailchimp_members "
+            f"where venue_id = 'venue-mc-b' and id = '{member['list_id']}:{member['id']}'"
+        )
+        assert len(found) == 1
+        return found[0]
+
+    assert row(quits)[0] == "unsubscribed" and row(quits)[2] is None
+    assert row(leaves)[0] == "archived" and row(leaves)[2] is not None
+    assert row(edits)[1] == "Flo" and row(edits)[2] is None
