@@ -91,10 +91,10 @@ def resources_to_sync(
     """The resources a sync of `integration` reads: `asked`, checked, or every mapped one.
 
     Raises pipelines.errors.NoMappingError for an unknown or unmapped resource."""
-    from pipelines.sync import _resources_to_sync
+    from pipelines.sync import mapped_resources
 
     connector = ctx.connector_factory(integration, ctx.store)
     try:
-        return _resources_to_sync(ctx.catalog, connector, integration, asked)
+        return mapped_resources(ctx.catalog, connector, integration, asked)
     finally:
         connector.close()

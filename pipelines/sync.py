@@ -76,7 +76,7 @@ def sync_integration(
     )
     connector = ctx.connector_factory(integration, ctx.store)
     try:
-        names = _resources_to_sync(ctx.catalog, connector, integration, resources)
+        names = mapped_resources(ctx.catalog, connector, integration, resources)
     except NoMappingError as exc:
         result.status, result.error = "failed", str(exc)
         return result
@@ -106,9 +106,10 @@ def sync_integration(
     return result
 
 
-def _resources_to_sync(
+def mapped_resources(
     catalog: MappingCatalog, connector: Connector, integration: Any, asked: Sequence[str] | None
 ) -> list[str]:
+    """The resources to sync: those asked for (each must exist and be mapped), else all mapped."""
     available = connector.resources()
     mapped = [r for r in available if catalog.staging_for(integration.provider, r)]
     if not asked:
