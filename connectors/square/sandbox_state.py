@@ -22,7 +22,7 @@ from connectors.square.sandbox_data import (
     square_id,
 )
 
-_ATTRS = ("location_id", "created_at", "type", "is_deleted")
+_ATTRS = ("location_id", "created_at", "closed_at", "state", "type", "is_deleted")
 COLLECTIONS = (
     "payments",
     "refunds",
@@ -125,31 +125,25 @@ class SquareMerchant:
                 f"The sort_field must match the date_time_filter field ({date_field}).",
                 "query.sort.sort_field",
             )
-        window = dates.get(date_field) or {} if date_field else {}
+        window = (dates.get(date_field) or {}) if date_field else {}
+        lo, hi = _stamp(window.get("start_at")), _stamp(window.get("end_at"))
         states = set((flt.get("state_filter") or {}).get("states") or [])
         places = set(wanted)
+        rng = CreatedRange(gte=lo, lte=hi) if date_field == "updated_at" else None
+        other = date_field if date_field in ("created_at", "closed_at") else None
 
         def where(attrs: Any) -> bool:
-            return attrs["location_id"] in places
+            if attrs["location_id"] not in places:
+                return False
+            if states and attrs["state"] not in states:
+                return False
+            value = attrs[other] if other else None
+            if other and value is None:
+                return False
+            return not other or ((lo is None or value >= lo) and (hi is None or value <= hi))
 
-        rng = CreatedRange(gte=_stamp(window.get("start_at")), lte=_stamp(window.get("end_at")))
-        if sort_field != "UPDATED_AT" and date_field:
-            key, rng = date_field, None
-            lo, hi = _stamp(window.get("start_at")), _stamp(window.get("end_at"))
-            base = where
-
-            def where(attrs: Any) -> bool:  # noqa: F811 - created_at window on top
-                value = attrs["created_at"]
-                return base(attrs) and (lo is None or value >= lo) and (hi is None or value <= hi)
-
-            del key
         limit = _limit(body.get("limit"), 500, 1000)
-        blobs, cursor = self._page(
-            "orders", rng, where, sort_field, sort.get("sort_order"), limit, body
-        )
-        if states:
-            blobs = [b for b in blobs if orjson.loads(b).get("state") in states]
-        return blobs, cursor
+        return self._page("orders", rng, where, sort_field, sort.get("sort_order"), limit, body)
 
     def search_customers(self, body: dict[str, Any]) -> tuple[list[bytes], str | None]:
         """POST /v2/customers/search: `updated_at` / `created_at` windows, at most 100 a page."""

@@ -107,3 +107,19 @@ def test_webhooks_are_signed_over_the_notification_url_and_body(square_sandbox):
         ("customer.created", "customers"),
     ]
     assert events[0].object and events[0].object["note"] == "hello"
+
+
+def test_orders_search_filters_by_state_and_created_at(sdk, square_sandbox):
+    ids = [x.id for x in sdk.locations.list().locations][:10]
+    start = "2026-01-01T00:00:00Z"
+    found = sdk.orders.search(
+        location_ids=ids,
+        query={"filter": {"state_filter": {"states": ["COMPLETED"]},
+                          "date_time_filter": {"created_at": {"start_at": start}}},
+               "sort": {"sort_field": "CREATED_AT", "sort_order": "ASC"}},
+        limit=1000,
+    ).orders  # fmt: skip
+    merchant = square_sandbox.merchant(square_sandbox.tokens[TOKEN][0])
+    wanted = [o for o in merchant.current("orders") if o["location_id"] in ids
+              and o["state"] == "COMPLETED" and o["created_at"] >= "2026-01-01"]  # fmt: skip
+    assert [o.id for o in found] == [o["id"] for o in sorted(wanted, key=lambda o: o["created_at"])]
