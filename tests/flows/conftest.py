@@ -122,3 +122,49 @@ def emitted(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     finally:
         worker.drain()
         worker._client.events = []
+
+
+def touched_events(sandbox: StripeSandbox, resource: str, count: int) -> list[dict[str, Any]]:
+    """Update `count` objects of `resource` in the sandbox; the `*.updated` events recorded."""
+    account = sandbox.account(KEY)
+    touched = set(account.touch(resource, count, seed=3))
+    events = account.collections["events"]
+    found = [events.get(i) for i in events.ids()]
+    return [e for e in found if e and e["data"]["object"]["id"] in touched]
+
+
+def store_events(store: Any, integration: Any, events: list[dict[str, Any]]) -> list[bool]:
+    """Put verified Stripe events in the inbox as the webhook route does; True for each new one."""
+    import orjson
+
+    return [
+        store.add_inbox_event(
+            provider="stripe",
+            integration_id=integration.id,
+            tenant_id=integration.tenant_id,
+            venue_id=integration.venue_id,
+            event_id=event["id"],
+            headers={"content-type": "application/json"},
+            body=orjson.dumps(event),
+        )
+        for event in events
+    ]
+
+
+def backdate(store: Any, table_name: str, column: str, days: float) -> None:
+    """Move `column` of every row of store table `table_name` `days` into the past."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from warehouse.store import schema
+
+    table = getattr(schema, table_name)
+    with store.engine.begin() as conn:
+        for row_id, value in conn.execute(sa.select(table.c.id, table.c[column])).all():
+            if value is not None:
+                conn.execute(
+                    sa.update(table)
+                    .where(table.c.id == row_id)
+                    .values({column: value - timedelta(days=days)})
+                )

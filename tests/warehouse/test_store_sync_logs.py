@@ -107,3 +107,23 @@ def test_naive_datetimes_are_refused(store):
 def test_finishing_an_unknown_log_raises(store):
     with pytest.raises(NotFoundError, match="no sync log 999"):
         store.finish_sync_log(999, status="success")
+
+
+def test_pruning_removes_logs_finished_before_the_cutoff_and_keeps_running_ones(store, integration):
+    done = store.start_sync_log(
+        integration=integration, resource="charges", run_id="old", cursor_before=None
+    )
+    store.finish_sync_log(done, status="success")
+    failed = store.start_sync_log(
+        integration=integration, resource="refunds", run_id="old", cursor_before=None
+    )
+    store.finish_sync_log(failed, status="failed", error_class="RetriableAPIError")
+    running = store.start_sync_log(
+        integration=integration, resource="customers", run_id="new", cursor_before=None
+    )
+
+    assert store.prune_sync_logs(finished_before=datetime.now(UTC) - timedelta(days=1)) == 0
+    assert store.prune_sync_logs(finished_before=datetime.now(UTC) + timedelta(seconds=1)) == 2
+    assert [log.id for log in store.list_sync_logs()] == [running]
+    with pytest.raises(NotFoundError):
+        store.get_sync_log(done)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from warehouse.errors import NotFoundError
 from warehouse.store.base import StoreBase
@@ -116,3 +116,18 @@ class SyncLogsMixin(StoreBase):
             query = query.where(sync_logs.c.id < before_id)
         with self._read() as conn:
             return [SyncLog(**row) for row in conn.execute(query).mappings()]
+
+    def prune_sync_logs(self, *, finished_before: datetime) -> int:
+        """Delete log rows that finished before `finished_before`; how many.
+
+        Rows still `running` (no finish time) are kept whatever their age: a run that died
+        mid-way stays visible until it is looked into.
+        """
+        with self._write() as conn:
+            result = conn.execute(
+                delete(sync_logs).where(
+                    sync_logs.c.finished_at.is_not(None),
+                    sync_logs.c.finished_at < finished_before,
+                )
+            )
+            return int(result.rowcount)
