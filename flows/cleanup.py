@@ -1,5 +1,6 @@
-"""`clean-up`: retention. Settled webhook inbox rows older than the providers' retry windows, and
-leftover spool folders of dead runs, are deleted."""
+"""`clean-up`: retention. Settled webhook inbox rows older than the providers' retry windows,
+finished sync logs older than their retention, and leftover spool folders of dead runs, are
+deleted."""
 
 from __future__ import annotations
 
@@ -17,12 +18,19 @@ from warehouse.store.types import utcnow
 # Stripe retries deliveries for three days: an event pruned earlier could be applied again.
 DEFAULT_INBOX_DAYS = 7
 DEFAULT_SPOOL_DAYS = 2
+DEFAULT_SYNC_LOG_DAYS = 90
 
 
 @task(name="prune-inbox")
 def prune_inbox(days: float) -> int:
     """Delete `done` inbox rows received more than `days` ago; how many."""
     return sync_context().store.prune_inbox(done_before=utcnow() - timedelta(days=days))
+
+
+@task(name="prune-sync-logs")
+def prune_sync_logs(days: float) -> int:
+    """Delete sync logs that finished more than `days` ago (running ones stay); how many."""
+    return sync_context().store.prune_sync_logs(finished_before=utcnow() - timedelta(days=days))
 
 
 @task(name="prune-spools")
@@ -42,7 +50,9 @@ def prune_spools(days: float) -> int:
 
 @flow(name="clean-up")
 def cleanup_flow(
-    inbox_days: float = DEFAULT_INBOX_DAYS, spool_days: float = DEFAULT_SPOOL_DAYS
+    inbox_days: float = DEFAULT_INBOX_DAYS,
+    spool_days: float = DEFAULT_SPOOL_DAYS,
+    sync_log_days: float = DEFAULT_SYNC_LOG_DAYS,
 ) -> dict[str, Any]:
     """Apply the retention rules; how much each removed."""
     if inbox_days < 3:
@@ -50,4 +60,13 @@ def cleanup_flow(
             f"inbox_days={inbox_days}: keep settled events at least 3 days (Stripe redelivers "
             "for three days; a pruned event would be applied again)"
         )
-    return {"inbox_rows": prune_inbox(inbox_days), "spool_folders": prune_spools(spool_days)}
+    if sync_log_days < 1:
+        raise ValueError(
+            f"sync_log_days={sync_log_days}: keep sync logs at least a day (`sync-due` reads the "
+            "latest log of each integration to tell whether it is due)"
+        )
+    return {
+        "inbox_rows": prune_inbox(inbox_days),
+        "sync_logs": prune_sync_logs(sync_log_days),
+        "spool_folders": prune_spools(spool_days),
+    }
