@@ -10,6 +10,7 @@ When another process saved first, its tokens are taken instead of ours.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -31,9 +32,12 @@ class Tokens:
     refresh_token: str | None = None
     expires_at: float | None = None
     version: int | None = None
+    # Fingerprint of the credentials' access token these tokens descend from: when the venue
+    # reconnects (new credentials), tokens saved for the old connection are no longer used.
+    source: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"access_token": self.access_token}
+        out: dict[str, Any] = {"access_token": self.access_token, "source": self.source}
         if self.refresh_token:
             out["refresh_token"] = self.refresh_token
         if self.expires_at is not None:
@@ -66,6 +70,7 @@ class StoreTokens:
             return None
         tokens = _tokens(saved.tokens)
         tokens.version = saved.version
+        tokens.source = saved.tokens.get("source")
         return tokens
 
     def save(self, tokens: Tokens) -> int:
@@ -87,6 +92,11 @@ def _tokens(data: Mapping[str, Any]) -> Tokens:
         refresh_token=data.get("refresh_token") or None,
         expires_at=parse_iso(expires) if isinstance(expires, str) and expires else None,
     )
+
+
+def fingerprint(token: str) -> str:
+    """A short hash naming a token without revealing it."""
+    return hashlib.sha256(token.encode()).hexdigest()[:16]
 
 
 # POSTs /oauth2/token with the given body and returns the parsed answer.
@@ -112,8 +122,14 @@ class TokenKeeper:
         self._clock = clock
         self._client_id = credentials.get("client_id") or None
         self._client_secret = credentials.get("client_secret") or None
+        source = fingerprint(credentials["access_token"])
         saved = store.load() if store is not None else None
-        self.current = saved or _tokens(credentials)
+        if saved is not None and saved.source == source:
+            self.current = saved
+        else:
+            self.current = _tokens(credentials)
+            self.current.version = saved.version if saved is not None else None
+        self.current.source = source
         self.refreshes = 0
 
     def token(self) -> str:
@@ -155,6 +171,7 @@ class TokenKeeper:
             }
         )
         fresh.version = self.current.version
+        fresh.source = self.current.source
         self.refreshes += 1
         if self.store is not None:
             fresh = self._save(fresh)

@@ -154,7 +154,10 @@ class SquareSandbox(SandboxApp):
             key, search = _SEARCHES[path]
             blobs, cursor = getattr(merchant, search)(request.json() or {})
             latest = rfc3339(merchant.now()) if key == "objects" else None
-            return _listing(key, blobs, cursor, latest)
+            response = _listing(key, blobs, cursor, latest)
+            if key == "customers" and merchant.last_count is not None:
+                response.body = response.body[:-1] + b',"count":%d}' % merchant.last_count
+            return response
         parts = path.strip("/").split("/")
         if len(parts) == 3 and method == "GET" and parts[1] in ("payments", "refunds", "orders"):
             found = merchant.get(parts[1], parts[2])

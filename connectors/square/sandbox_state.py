@@ -17,6 +17,7 @@ from connectors.square.sandbox_data import (
     customer,
     order,
     payment,
+    refund,
     rfc3339,
     seed_merchant,
     square_id,
@@ -69,6 +70,7 @@ class SquareMerchant:
         for name in COLLECTIONS:
             self.collections[name].load(seeded[name])
         self.events: list[dict[str, Any]] = []
+        self.last_count: int | None = None  # what the last customers search with count found
         self._last = float(spec.anchor())
         self._made = 0
 
@@ -160,7 +162,14 @@ class SquareMerchant:
         sort = (body.get("query") or {}).get("sort") or {}
         field = "CREATED_AT" if sort.get("field") == "CREATED_AT" else "UPDATED_AT"
         limit = _limit(body.get("limit"), 100, 100)
-        return self._page("customers", rng, where, field, sort.get("order"), limit, body)
+        blobs, cursor = self._page("customers", rng, where, field, sort.get("order"), limit, body)
+        self.last_count = None
+        if body.get("count"):
+            coll = self.collections["customers"]
+            self.last_count = sum(
+                1 for oid in coll.ids() if where(_attrs(coll, oid)) and _in(coll, oid, rng)
+            )
+        return blobs, cursor
 
     def search_catalog(self, body: dict[str, Any]) -> tuple[list[bytes], str | None]:
         """POST /v2/catalog/search: object types, `begin_time` on updated_at, deleted on request."""
@@ -225,12 +234,40 @@ class SquareMerchant:
             for variation in variations:
                 self.collections["catalog_variations"].put(variation)
                 self._event("catalog.version.updated", "catalog_object", variation)
+        elif name == "refunds":
+            obj = self._refund(rng, when, fields)
         else:
             raise bad_request(f"the sandbox cannot create {name}")
         obj.update(fields)
         self.collections[name].put(obj)
         self._event(_event_type(name, "created"), _data_type(name), obj)
         return obj
+
+    def _refund(self, rng: Any, when: float, fields: dict[str, Any]) -> dict[str, Any]:
+        """A refund of `fields["payment_id"]` (default: the newest unrefunded completed payment);
+        the payment gains the refund id and its refunded money."""
+        paid_id = fields.pop("payment_id", None)
+        if paid_id is None:
+            paid_id = next(
+                p["id"]
+                for p in self.current("payments")
+                if p["status"] == "COMPLETED" and not p.get("refund_ids")
+            )
+        paid = self.get("payments", paid_id)
+        made = refund(rng, paid, when + 1)
+        made["created_at"] = made["updated_at"] = rfc3339(when)
+        made["status"] = "COMPLETED"
+        refunded = (paid.get("refunded_money") or {}).get("amount", 0)
+        amount = made["amount_money"]["amount"] + refunded
+        self.update(
+            "payments",
+            paid_id,
+            {
+                "refund_ids": [*(paid.get("refund_ids") or []), made["id"]],
+                "refunded_money": {**made["amount_money"], "amount": amount},
+            },
+        )
+        return made
 
     def update(self, name: str, object_id: str, fields: dict[str, Any]) -> dict[str, Any]:
         """Change fields of one object; updated_at moves to now and the version goes up."""

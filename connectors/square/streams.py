@@ -144,15 +144,22 @@ class Streams:
             start = rfc3339_millis(max(0, int(old_mark - CUSTOMERS_OVERLAP * 1000)))
             query["filter"] = {"updated_at": {"start_at": start}}
 
+        full = old_mark is None
+        total: dict[str, int | None] = {"count": None}
+
         def fetch(cursor: str | None) -> Fetched[str]:
             body: dict[str, Any] = {"limit": CUSTOMERS_PAGE, "query": query}
             if cursor:
                 body["cursor"] = cursor
+            elif full:
+                body["count"] = True  # a full read is checked against Square's count
             answer = self._call("POST", res.path, body=body, what="customers search")
             records = list(answer.get(res.key) or [])
             for record in records:
                 seen.see(millis(record["updated_at"]), record["id"])
-            return Fetched(records, answer.get("cursor") or None)
+            if isinstance(answer.get("count"), int):
+                total["count"] = answer["count"]
+            return Fetched(records, answer.get("cursor") or None, expected_total=total["count"])
 
         return [(fetch, res.name)], lambda: {"mark": seen.value}
 

@@ -77,6 +77,11 @@ def _mutate(sandbox: Sandbox, token: str) -> dict[str, str]:
         change("create", "payments", fields={"location_id": place["id"], "note": "new"})
     change("touch", "payments", count=5)
     change("touch", "refunds", count=2)
+    payments = sandbox.admin("square", f"objects/payments?account={token}")
+    refundable = next(
+        p for p in payments[10:] if p["status"] == "COMPLETED" and not p.get("refund_ids")
+    )
+    change("create", "refunds", fields={"payment_id": refundable["id"]})  # the payment changes too
     change("update", "customers", id=customers[1]["id"], fields={"email_address": "x@example.org"})
     change("create", "customers")
     change("update", "orders", id=orders[2]["id"], fields={"state": "CANCELED"})
@@ -105,7 +110,8 @@ def test_full_and_incremental_sync_equal_the_sandbox(cli: Cli, sandbox: Sandbox)
     assert [r["status"] for r in second] == ["success", "success"], second
     by_venue = {r["venue_id"]: r for r in second}
     read_a = {o["resource"]: o["rows_extracted"] for o in by_venue["venue-a"]["resources"]}
-    assert read_a["payments"] == 3 + 5, "incremental reads only the changes"
+    assert read_a["payments"] == 3 + 5 + 1, "incremental reads only the changes"
+    assert read_a["refunds"] == 2 + 1
     assert 0 < read_a["orders"] <= 3 and 0 < read_a["catalog_items"] <= 3
     read_b = {o["resource"]: o["rows_extracted"] for o in by_venue["venue-b"]["resources"]}
     # Locations are read whole; customers search starts a little before its mark (overlap).

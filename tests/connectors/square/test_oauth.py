@@ -7,7 +7,7 @@ import time
 import pytest
 
 from connectors.errors import AuthenticationError
-from connectors.square.oauth import Tokens
+from connectors.square.oauth import Tokens, fingerprint
 from connectors.square.sandbox import CLIENT_ID, CLIENT_SECRET
 from tests.connectors.square.conftest import TOKEN, MemoryTokens
 
@@ -34,10 +34,22 @@ def test_a_token_older_than_a_week_is_refreshed_and_saved_before_use(connect, sq
 
 def test_a_saved_token_is_used_over_the_credentials(connect, square_sandbox):
     store = MemoryTokens()
-    store.saved = Tokens("EAAAnot-known", f"{TOKEN}-refresh", time.time() + 29 * 86400, 3)
+    store.saved = Tokens(
+        "EAAAnot-known", f"{TOKEN}-refresh", time.time() + 29 * 86400, 3, fingerprint(TOKEN)
+    )
     connector = connect({"access_token": TOKEN, **CLIENT}, token_store=store)
     with pytest.raises(AuthenticationError, match="reconnect"):
         list(connector.read("locations", {}))
+
+
+def test_tokens_saved_for_an_earlier_connection_give_way_to_new_credentials(connect):
+    store = MemoryTokens()
+    store.saved = Tokens(
+        "EAAAnot-known", "old-refresh", time.time() + 29 * 86400, 3, fingerprint("EAAAold")
+    )
+    connector = connect({"access_token": TOKEN}, token_store=store)
+    assert len([r for p in connector.read("locations", {}) for r in p.records]) == 12
+    assert connector.tokens.current.version == 3, "the next save still compares versions"
 
 
 def test_an_expired_token_refreshes_once_then_retries(connect, square_sandbox):
