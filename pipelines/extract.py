@@ -70,10 +70,15 @@ def mapping_hints(compiled: Any) -> dict[str, Any]:
 
 
 def child_hints(child: Any) -> dict[str, Any]:
-    """Child rows are replaced per parent: delete the parent's old rows, insert the new ones."""
+    """Child rows are replaced per parent: delete the parent's old rows, insert the new ones.
+
+    The parent is named with its venue (and provider in core tables): providers such as
+    QuickBooks number each company's objects from 1, so a bare parent id recurs across venues.
+    """
+    scope = [name for name in ("venue_id", "provider") if name in child.column_hints]
     return {
         "primary_key": [],
-        "merge_key": list(child.parent_key),
+        "merge_key": [*scope, *child.parent_key],
         "write_disposition": "merge",
         "columns": child.column_hints,
     }
