@@ -75,10 +75,12 @@ class QuickBooksAdmin:
                 raise NotFound(fault.detail) from None
 
     def objects(self, resource: str, params: dict[str, str]) -> bytes:
-        """Current entities of a resource, most recently updated first (JSON array)."""
+        """Current entities of a resource, most recently updated first (JSON array); the realm
+        is `?realm=` (or `?account=`, as for other sandboxes)."""
         entity = entity_of(resource)
         with self.lock:
-            store = self.company(params.get("realm") or next(iter(self.specs))).stores[entity]
+            realm = params.get("realm") or params.get("account") or next(iter(self.specs))
+            store = self.company(realm).stores[entity]
             return b"[" + b",".join(store.blob(i) or b"" for i in store.ids()) + b"]"
 
     def webhooks(self, payload: Obj) -> Any:
