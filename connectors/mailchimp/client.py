@@ -10,7 +10,8 @@ audiences has the same id; for the other resources `uid` is the id.
 State (JSON; times in unix seconds):
     lists      none: every read lists every audience (they are few)
     members    {"lists": {list_id: {"cursor": newest last_changed, "ids": [uids at it]}}}; the
-               next read asks each audience `since_last_changed` its cursor, skipping the ids
+               next read asks each audience `since_last_changed` its cursor (taken as
+               inclusive, as the sandbox serves it), skipping the ids already taken at it
     campaigns  created_cursor (+ _ids) and sent_cursor: new campaigns `since_create_time`,
                newly sent ones `since_send_time`
     reports    sent_cursor: reports `since_send_time` 30 days before it (opens and clicks keep

@@ -46,7 +46,7 @@ def start_web(env: dict[str, str], port: int, *extra: str, timeout: float = 60) 
         try:
             if requests.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
                 return process
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or too busy to answer in 1 s
             time.sleep(0.2)
     process.kill()
     raise RuntimeError("intsync web did not answer /health")
