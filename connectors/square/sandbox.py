@@ -29,7 +29,8 @@ from connectors.sandbox.registry import SandboxOptions
 from connectors.sandbox.seeding import DAY, SeedSpec, rng_for
 from connectors.sandbox.webhooks import deliver
 from connectors.square.sandbox_data import SEEDED, rfc3339, square_id
-from connectors.square.sandbox_state import COLLECTIONS, SquareError, SquareMerchant
+from connectors.square.sandbox_search import SquareError
+from connectors.square.sandbox_state import COLLECTIONS, SquareMerchant
 
 SEEDABLE = SEEDED
 CLIENT_ID = "sq0idp-sandbox-intsync"
