@@ -1,0 +1,96 @@
+"""The scheduled sync: only integrations not synced within the interval get a run, on `normal`,
+the longest-waiting first and at most `limit` per tick."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from flows.due import due_integrations, sync_due_flow
+from flows.sync import sync_resource
+from tests.flows.conftest import KEY, backdate
+from warehouse.store.types import utcnow
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+
+@pytest.fixture
+def sync_deployment() -> None:
+    """The `integrations` pool with its queues and a `sync-integration` deployment in it."""
+    from prefect.client.orchestration import get_client
+
+    from flows.setup import POOL, ensure_pool, queues
+    from flows.sync import sync_integration_flow
+
+    with get_client(sync_client=True) as client:
+        ensure_pool(client, queues())
+    sync_integration_flow.to_deployment(
+        name="sync-integration", work_pool_name=POOL, work_queue_name="high"
+    ).apply()
+
+
+@pytest.fixture
+def fleet(ctx, integration, sandbox, store) -> dict[str, Any]:
+    """`stale` synced two hours ago, `fresh` just now, `never` not yet, `off` needs a reconnect."""
+
+    def add(name: str) -> Any:
+        return store.add_integration(
+            tenant_id="t1",
+            venue_id=f"v-{name}",
+            provider="stripe",
+            credentials={"api_key": KEY},
+            base_url=sandbox[1].url,
+            name=name,
+        )
+
+    stale = add("stale")
+    sync_resource.fn(stale.id, "customers")
+    backdate(store, "sync_logs", "started_at", days=2 / 24)
+    sync_resource.fn(integration.id, "customers")
+    never, off = add("never"), add("off")
+    store.set_integration_status(off.id, "needs_reconnect", "key revoked")
+    return {"stale": stale, "fresh": integration, "never": never, "off": off}
+
+
+def _runs(ids: list[str]) -> list[Any]:
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        return [client.read_flow_run(run_id) for run_id in ids]
+
+
+def test_only_integrations_not_synced_within_the_interval_are_due_longest_waiting_first(
+    store, fleet
+):
+    due = due_integrations(store, every=timedelta(minutes=60))
+
+    assert [i.id for i in due] == [fleet["never"].id, fleet["stale"].id]
+
+
+def test_a_later_clock_makes_every_active_integration_due(store, fleet):
+    later = utcnow() + timedelta(hours=3)
+
+    due = due_integrations(store, every=timedelta(minutes=60), now=later)
+
+    assert {i.id for i in due} == {fleet[n].id for n in ("never", "stale", "fresh")}
+
+
+def test_the_flow_starts_one_normal_queue_run_per_due_integration(fleet, sync_deployment):
+    started = sync_due_flow(every_minutes=60, limit=50)
+
+    runs = _runs(started)
+    assert [r.parameters["integration_id"] for r in runs] == [
+        fleet["never"].id,
+        fleet["stale"].id,
+    ]
+    assert {r.work_queue_name for r in runs} == {"normal"}
+    assert {r.parameters["priority"] for r in runs} == {"normal"}
+    assert {r.state_type.value for r in runs} == {"SCHEDULED"}
+
+
+def test_the_fan_out_is_bounded_by_limit(fleet, sync_deployment):
+    started = sync_due_flow(every_minutes=60, limit=1)
+
+    assert [r.parameters["integration_id"] for r in _runs(started)] == [fleet["never"].id]
