@@ -56,9 +56,9 @@ class PooledApiClient(ApiClient):
         )  # fmt: skip
 
 
-def sdk_config(credentials: Mapping[str, str], discover: Callable[[str], str]) -> dict[str, str]:
+def sdk_config(credentials: Mapping[str, str]) -> dict[str, str]:
     """The SDK's config from intsync credentials: `{api_key}` (its `-dc` suffix is the server)
-    or `{access_token, server}`, asking `discover(token)` for the server when none is given."""
+    or `{access_token, server}` (server "" when not given: found on first use)."""
     api_key = credentials.get("api_key")
     if api_key:
         _, _, dc = api_key.rpartition("-")
@@ -75,15 +75,13 @@ def sdk_config(credentials: Mapping[str, str], discover: Callable[[str], str]) -
             "mailchimp needs credential api_key (KEY-us6) or access_token and server",
             provider="mailchimp",
         )
-    return {"access_token": token, "server": credentials.get("server") or discover(token)}
+    return {"access_token": token, "server": credentials.get("server") or ""}
 
 
 def budget_key(config: Mapping[str, str]) -> str:
-    """`mailchimp:<dc>:<hash of the credential>`: one budget per account, never the secret."""
+    """`mailchimp:<hash of the credential>`: one budget per account, never the secret."""
     secret = config.get("api_key") or config.get("access_token", "")
-    digest = hashlib.sha256(secret.encode()).hexdigest()[:16]
-    server = config.get("server") or config.get("api_key", "").rpartition("-")[2]
-    return f"mailchimp:{server}:{digest}"
+    return "mailchimp:" + hashlib.sha256(secret.encode()).hexdigest()[:16]
 
 
 class MailchimpTransport:
@@ -105,17 +103,11 @@ class MailchimpTransport:
             )
         self._base_url = base_url.rstrip("/") if base_url else None
         self._sleep = sleep
-        config = sdk_config(credentials, self.discover_server)
+        config = sdk_config(credentials)
         self._secrets = [v for v in (config.get("api_key"), config.get("access_token")) if v]
         self.client = Client({**config, "timeout": timeout})
         self.client.api_client = PooledApiClient({**config, "timeout": timeout})
-        api = self.client.api_client
-        # The SDK replaces the word "server" anywhere in its URLs with the data centre, so a
-        # base URL is set as the host but requests are sent to `self.host`, built here.
-        self.host = (
-            self._base_url + "/3.0" if self._base_url else DEFAULT_HOST.format(dc=api.server)
-        )
-        api.host = self.host
+        self._host: str | None = None
         self.policy = retry_policy or RetryPolicy()
         self.budget: RateBudget = budget_for(budget_key(config), max_concurrent=MAX_CONNECTIONS)
 
@@ -138,6 +130,22 @@ class MailchimpTransport:
                 provider="mailchimp",
             )
         return str(dc)
+
+    @property
+    def host(self) -> str:
+        """`<base URL>/3.0`, or `https://<dc>.api.mailchimp.com/3.0`; an OAuth token without a
+        server asks the metadata endpoint for its data centre first."""
+        if self._host is None:
+            api = self.client.api_client
+            if not api.server or api.server == "invalid-server":
+                api.server = self.discover_server(api.access_token)
+            # The SDK replaces the word "server" anywhere in its URLs with the data centre, so
+            # the host is set for its own calls, but our requests go to this URL as built here.
+            self._host = (
+                self._base_url + "/3.0" if self._base_url else DEFAULT_HOST.format(dc=api.server)
+            )
+            api.host = self._host
+        return self._host
 
     def get(self, path: str, params: Mapping[str, Any], *, what: str) -> dict[str, Any]:
         """The parsed body of `GET host/path?params`; `what` names the resource in errors."""

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from connectors.common.times import parse_iso
-from connectors.errors import ConfigurationError, FatalAPIError
+from connectors.errors import AuthenticationError, ConfigurationError, FatalAPIError
 from connectors.mailchimp.resources import REPORT_LOOKBACK_SECONDS
 from connectors.mailchimp.sandbox import MailchimpSandbox
 from tests.connectors.mailchimp.conftest import KEY, TOKEN, read_all, sandbox_objects
@@ -157,3 +157,9 @@ def test_since_filters_are_inclusive_and_iso(mailchimp_sandbox: MailchimpSandbox
     newest = sandbox_objects(mailchimp_sandbox, "members")[0]["last_changed"]
     blobs, since_total = state.member_page(list_id, 0, 10, newest)
     assert 1 <= since_total < total and len(blobs) == since_total
+
+
+def test_an_unknown_oauth_token_fails_on_read_not_on_connect(connect):
+    connector = connect(access_token="not-a-known-token-0000")
+    with pytest.raises(AuthenticationError, match="reconnect the Mailchimp account"):
+        read_all(connector, "lists")
