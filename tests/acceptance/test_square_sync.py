@@ -181,7 +181,7 @@ def test_an_expired_token_is_refreshed_once_and_saved(cli: Cli, sandbox: Sandbox
         sandbox.urls["square"],
         access_token=TOKEN_A,
         refresh_token=f"{TOKEN_A}-refresh",
-        expires_at="2026-01-01T00:00:00Z",
+        expires_at="2020-01-01T00:00:00Z",
         **CLIENT,
     )
     first = cli.json("sync", "--integration", integration)
