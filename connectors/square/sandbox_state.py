@@ -191,12 +191,20 @@ class SquareMerchant(SquareReads):
         return next((x for x in self.locations if x["id"] == wanted), self.locations[0])
 
     def _event(self, kind: str, data_type: str, obj: dict[str, Any]) -> None:
+        """Record the webhook Square would send: whole objects, except for orders (ids, version
+        and state only, as `order_created` / `order_updated`) and catalog (a version stamp)."""
         rng = rng_for(self.spec.seed, "event", len(self.events))
         data: dict[str, Any] = {"type": data_type, "id": obj["id"]}
-        if kind.endswith(".deleted"):
-            data["deleted"] = True
-        elif data_type == "catalog_object":
-            data["object"] = {"catalog_version": {"updated_at": obj["updated_at"]}}
+        if data_type == "catalog_object":
+            data = {
+                "type": "catalog",
+                "object": {"catalog_version": {"updated_at": obj["updated_at"]}},
+            }
+        elif data_type == "order":
+            data["type"] = "order_" + kind.split(".")[1]
+            brief = {k: obj.get(k) for k in ("version", "location_id", "state", "created_at")}
+            data["object"] = {data["type"]: {"order_id": obj["id"], **brief,
+                                             "updated_at": obj["updated_at"]}}  # fmt: skip
         else:
             data["object"] = {data_type: obj}
         self.events.append({

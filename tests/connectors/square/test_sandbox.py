@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
+import orjson
 import pytest
 from square import Square
 from square.core.api_error import ApiError
@@ -123,3 +124,16 @@ def test_orders_search_filters_by_state_and_created_at(sdk, square_sandbox):
     wanted = [o for o in merchant.current("orders") if o["location_id"] in ids
               and o["state"] == "COMPLETED" and o["created_at"] >= "2026-01-01"]  # fmt: skip
     assert [o.id for o in found] == [o["id"] for o in sorted(wanted, key=lambda o: o["created_at"])]
+
+
+def test_order_events_carry_ids_and_deleted_customers_their_last_state(square_sandbox):
+    merchant = square_sandbox.merchant(square_sandbox.tokens[TOKEN][0])
+    order = merchant.update("orders", merchant.current("orders")[0]["id"], {"state": "CANCELED"})
+    gone = merchant.delete("customers", merchant.current("customers")[0]["id"])
+    events = [parse(orjson.dumps(e)) for e in merchant.events]
+    assert [(e.type, e.resource, e.object_id, e.deleted) for e in events] == [
+        ("order.updated", "orders", order["id"], False),
+        ("customer.deleted", "customers", gone["id"], True),
+    ]
+    assert events[0].object is None, "order events name the order: it is fetched afterwards"
+    assert events[1].object and events[1].object["email_address"] == gone["email_address"]
