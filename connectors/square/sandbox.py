@@ -235,14 +235,17 @@ class SquareSandbox(SandboxApp):
         )
 
     def webhooks(self, payload: dict[str, Any]) -> Any:
-        """Deliver the account's events (from `since`, an index) to `url`, signed with
-        `signature_key` over `notification_url` (default `url`) + body."""
+        """Deliver the account's events (from `since`, an index, or the ids in `events`) to `url`,
+        signed with `signature_key` over `notification_url` (default `url`) + body."""
         url, key = payload.get("url"), payload.get("signature_key")
         if not url or not key:
             raise SandboxUsageError("webhooks needs url and signature_key")
         notification_url = payload.get("notification_url") or url
         with self.lock:
             events = self._state_for(payload.get("account")).events[int(payload.get("since", 0)) :]
+            if payload.get("events"):
+                wanted = set(payload["events"])
+                events = [e for e in events if e["event_id"] in wanted]
             bodies = [(e["event_id"], orjson.dumps(e)) for e in events]
 
         def sign(body: bytes) -> dict[str, str]:
@@ -257,7 +260,7 @@ class SquareSandbox(SandboxApp):
             shuffle=bool(payload.get("shuffle")),
             seed=payload.get("seed"),
         )
-        return [d.to_json() for d in done]
+        return {"deliveries": [d.to_json() for d in done]}
 
 
 def _listing(

@@ -192,3 +192,44 @@ def test_an_expired_token_is_refreshed_once_and_saved(cli: Cli, sandbox: Sandbox
     assert sandbox.admin("square", "info")["oauth"]["token_requests"] == 1, (
         "the refreshed token was saved and used again, not refreshed a second time"
     )
+
+
+def test_signed_webhooks_bring_changes_and_customer_deletions(cli: Cli, sandbox: Sandbox):
+    if "postgres" in cli.env["INTSYNC_WAREHOUSE"]:
+        pytest.skip("the webhook path is covered on PostgreSQL by the Stripe end-to-end test")
+    from tests.acceptance.test_webhooks_e2e import apply_inbox, free_port, start_web
+
+    port = free_port()
+    web = start_web(cli.env, port)
+    try:
+        # No webhook_url: intsync web checks the signature over the URL it was called at.
+        ids = _connect(cli, sandbox, webhook_signature_key="sq-signature-key")
+        url = f"http://127.0.0.1:{port}/api/v1/integrations/webhooks/square/{ids[TOKEN_A]}"
+        cli.json("sync")
+        customers = sandbox.admin("square", f"objects/customers?account={TOKEN_A}")
+        gone = customers[3]["id"]
+        sandbox.admin("square", "mutate", {"action": "delete", "account": TOKEN_A,
+                                           "resource": "customers", "id": gone})  # fmt: skip
+        _mutate(sandbox, TOKEN_A)
+        answer = sandbox.admin(
+            "square",
+            "webhooks",
+            {"url": url, "signature_key": "sq-signature-key", "account": TOKEN_A,
+             "duplicate_probability": 0.3, "shuffle": True, "seed": 7},
+        )  # fmt: skip
+    finally:
+        stop(web)
+    deliveries = answer["deliveries"]
+    assert deliveries and all(d["status"] == 200 for d in deliveries), deliveries[:3]
+    assert apply_inbox(cli, ids[TOKEN_A]) == len({d["event_id"] for d in deliveries})
+    warehouse = Warehouse(cli.env["INTSYNC_WAREHOUSE"])
+    marked = warehouse.query(
+        f"select _deleted_at from staging.square_customers where venue_id = 'venue-a' and id = '{gone}'"
+    )
+    assert marked and marked[0][0] is not None, "a customer.deleted event marks the row"
+    context = context_for("square", "tenant-a", "venue-a")
+    for spec in specs_of("square"):
+        if spec.resource in ("payments", "orders", "customers", "refunds"):
+            expected = expected_tables(sandbox, "square", TOKEN_A, spec, context)
+            actual = warehouse_tables(warehouse, spec, "venue-a", "square")
+            assert_tables_match(expected, actual, f"webhooks {spec.dataset}")

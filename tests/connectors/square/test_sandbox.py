@@ -98,7 +98,7 @@ def test_webhooks_are_signed_over_the_notification_url_and_body(square_sandbox):
         )
     finally:
         receiver.shutdown()
-    assert [a["status"] for a in answers] == [200, 200]
+    assert [a["status"] for a in answers["deliveries"]] == [200, 200]
     events = []
     for body, signature in received:
         verify(body, signature, "sig-key", url)
