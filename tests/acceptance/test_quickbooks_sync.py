@@ -151,9 +151,7 @@ def test_throttles_and_server_errors_are_survived(cli: Cli, sandbox: Sandbox):
     if "postgres" in cli.env["INTSYNC_WAREHOUSE"]:
         pytest.skip("the fault path does not depend on the warehouse")
     _connect(cli, sandbox)
-    sandbox.admin(
-        "quickbooks", "faults", {"script": [429, 500, 503], "path_prefix": "/v3/"}
-    )
+    sandbox.admin("quickbooks", "faults", {"script": [429, 500, 503], "path_prefix": "/v3/"})
     results = cli.json("sync", "--resource", "invoices")
     assert [r["status"] for r in results] == ["success", "success"]
     statuses = sandbox.admin("quickbooks", "stats")["by_status"]
