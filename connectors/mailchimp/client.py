@@ -33,10 +33,9 @@ from connectors.common.cursors import Boundary
 from connectors.common.paging import Fetched, chain_pages, paginate, with_final_state
 from connectors.common.rate import RateBudget
 from connectors.common.retry import RetryPolicy
-from connectors.common.times import parse_iso
 from connectors.errors import ConfigurationError, FatalAPIError
+from connectors.mailchimp.offsets import Mark, offset_fetcher
 from connectors.mailchimp.resources import (
-    LIST_KEYS,
     PAGE_SIZE,
     REPORT_LOOKBACK_SECONDS,
     RESOURCES,
@@ -47,7 +46,6 @@ from connectors.mailchimp.resources import (
 from connectors.mailchimp.transport import MailchimpTransport
 
 Source = Callable[[], Iterator[Page]]
-Mark = tuple[str, Boundary | None, Boundary]
 
 
 class MailchimpConnector:
@@ -203,42 +201,9 @@ class MailchimpConnector:
         totals: list[int],
         marks: tuple[Mark, ...] = (),
     ) -> Callable[[int | None], Fetched[int]]:
-        """`fetch(offset)` for one offset-paged list; appends its `total_items` to `totals`.
-
-        Each mark is (time field, boundary read from or None, boundary to move): a record at
-        exactly a read-from boundary that it already took is skipped (the `since_*` filters are
-        inclusive), and every record moves the boundaries on."""
-        key = LIST_KEYS[resource]
-
-        def fetch(offset: int | None) -> Fetched[int]:
-            offset = offset or 0
-            query = {**params, "count": self.page_size, "offset": offset}
-            body = self._http.get(path, query, what=resource)
-            listed = body.get(key)
-            if not isinstance(listed, list):
-                raise FatalAPIError(
-                    f"mailchimp {resource}: the response has no {key!r} array",
-                    provider="mailchimp",
-                )
-            total = int(body.get("total_items") or 0)
-            if offset == 0:
-                totals.append(total)
-            records = []
-            for record in listed:
-                uid = with_uid(resource, record)["uid"]
-                values = [(_unix(record.get(field)), taken, seen) for field, taken, seen in marks]
-                if any(t is not None and t.taken(v, uid) for v, t, _ in values):
-                    continue
-                for value, _, seen in values:
-                    seen.see(value, uid)
-                records.append(record)
-            gone = [gone_at(r) for r in records] if resource == "members" else []
-            more = listed and offset + self.page_size < total
-            return Fetched(
-                records, offset + self.page_size if more else None, gone if any(gone) else None
-            )
-
-        return fetch
+        return offset_fetcher(
+            self._http.get, path, resource, params, totals, marks, page_size=self.page_size
+        )
 
     def _finish(
         self,
@@ -279,9 +244,3 @@ class MailchimpConnector:
             status=404,
             provider="mailchimp",
         )
-
-
-def _unix(value: Any) -> int | None:
-    if not value:
-        return None
-    return int(parse_iso(str(value)))
