@@ -34,7 +34,7 @@ def sandbox(cli: Cli):
         "--count",
         "locations=4",
         "--count",
-        "payments=420",
+        "payments=250",
         env=cli.env,
     )
     try:
