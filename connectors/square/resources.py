@@ -49,13 +49,3 @@ RESOURCES: dict[str, SquareResource] = {
                        fetch_key="object"),
     )
 }  # fmt: skip
-
-# Webhook `data.type` -> resources it changes (catalog events name no object type).
-RESOURCES_BY_EVENT_TYPE: dict[str, tuple[str, ...]] = {
-    "payment": ("payments",),
-    "refund": ("refunds",),
-    "order": ("orders",),
-    "customer": ("customers",),
-    "location": ("locations",),
-    "catalog_object": ("catalog_items", "catalog_variations"),
-}
