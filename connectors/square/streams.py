@@ -23,6 +23,8 @@ from connectors.square.resources import (
 Call = Callable[..., dict[str, Any]]
 Fetcher = Callable[[Any], Fetched[Any]]
 Source = tuple[Fetcher, str]
+# One raw page at a cursor: its records and the next cursor (None at the end).
+Lister = Callable[[Any], tuple[list[dict[str, Any]], Any]]
 
 
 def millis(stamp: str) -> int:
@@ -99,7 +101,7 @@ class Streams:
 
         return sources, final
 
-    def _list_page(self, res: SquareResource, group: list[str], start: int | None) -> Fetcher:
+    def _list_page(self, res: SquareResource, group: list[str], start: int | None) -> Lister:
         def fetch(cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
             params: dict[str, Any] = {
                 "location_id": group[0],
@@ -117,7 +119,7 @@ class Streams:
 
         return fetch
 
-    def _orders_page(self, res: SquareResource, group: list[str], start: int | None) -> Fetcher:
+    def _orders_page(self, res: SquareResource, group: list[str], start: int | None) -> Lister:
         query: dict[str, Any] = {"sort": {"sort_field": "UPDATED_AT", "sort_order": "DESC"}}
         if start is not None:
             updated = {"updated_at": {"start_at": rfc3339_millis(start)}}
@@ -203,7 +205,7 @@ class Streams:
 
 
 def _skipping(
-    fetch: Callable[[Any], tuple[list[dict[str, Any]], Any]],
+    fetch: Lister,
     old: dict[str, Boundary],
     stream: Boundary,
 ) -> Fetcher:
