@@ -103,3 +103,11 @@ def test_problem_message_reads_field_errors_and_plain_text():
     )
     assert problem_message(body) == "Invalid Resource: Check the fields. (email_address: blank)"
     assert problem_message("<html>gateway</html>") == "<html>gateway</html>"
+
+
+def test_429s_are_waited_out_with_backoff(connect, mailchimp_sandbox):
+    mailchimp_sandbox.injector.update({"script": [429, 429, 503]})
+    lists, _, last = read_all(connect(), "lists")
+    assert len(lists) == last.expected_total == 3
+    statuses = mailchimp_sandbox.stats.snapshot()["by_status"]
+    assert statuses.get("429") == 2 and statuses.get("503") == 1
