@@ -13,13 +13,12 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from connectors.base import Connector, Page
 from connectors.common.webhooks import WebhookEvent
 from connectors.errors import FatalAPIError
-from pipelines.extract import ResourceOutcome, ResourceReader
+from pipelines.extract import ResourceOutcome, ResourceReader, mapping_context
 from pipelines.loaders import IntegrationLoaders
 from pipelines.spool import Spool
 from pipelines.sync import SyncContext
@@ -57,14 +56,7 @@ def apply_webhook_events(
     connector = ctx.connector_factory(integration, ctx.store)
     loaders = IntegrationLoaders(integration.id, integration.provider, ctx.warehouse, ctx.dlt_dir)
     spool = Spool.temporary(ctx.dlt_dir / "spool", "events-")
-    context = {
-        "tenant_id": integration.tenant_id,
-        "venue_id": integration.venue_id,
-        "integration_id": integration.id,
-        "provider": integration.provider,
-        "synced_at": datetime.now(UTC),
-        "run_id": run_id,
-    }
+    context = mapping_context(integration, run_id)
     try:
         for resource, batch in by_resource.items():
             compiled = ctx.catalog.compiled_for(

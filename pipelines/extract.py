@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -58,6 +59,18 @@ class ResourceOutcome:
     notes: list[str] = field(default_factory=list)
     error_class: str | None = None
     error_message: str | None = None
+
+
+def mapping_context(integration: Any, run_id: str) -> dict[str, Any]:
+    """What every mapped row of a run carries: who it belongs to, and when it was written."""
+    return {
+        "tenant_id": integration.tenant_id,
+        "venue_id": integration.venue_id,
+        "integration_id": integration.id,
+        "provider": integration.provider,
+        "synced_at": datetime.now(UTC),
+        "run_id": run_id,
+    }
 
 
 def mapping_hints(compiled: Any) -> dict[str, Any]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 import orjson
 
 from connectors.base import Page
-from pipelines.extract import ResourceReader
+from pipelines.extract import ResourceReader, mapping_context
 from pipelines.landing import raw_table_name
 from pipelines.loaders import IntegrationLoaders
 from pipelines.spool import Spool
@@ -35,14 +35,7 @@ def remap_integration(
     """Map every raw record of these resources again and merge the rows; cursors stay as they are."""
     loaders = IntegrationLoaders(integration.id, integration.provider, ctx.warehouse, ctx.dlt_dir)
     spool = Spool.temporary(ctx.dlt_dir / "spool", "remap-")
-    context = {
-        "tenant_id": integration.tenant_id,
-        "venue_id": integration.venue_id,
-        "integration_id": integration.id,
-        "provider": integration.provider,
-        "synced_at": datetime.now(UTC),
-        "run_id": run_id,
-    }
+    context = mapping_context(integration, run_id)
     results = []
     try:
         for resource in resources:

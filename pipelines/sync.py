@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from connectors.base import Connector
+from connectors.base import Connector, Page, Window
 from connectors.errors import AuthenticationError, ConnectorError
 from pipelines.connectors import build_connector
 from pipelines.errors import LoadFailedError, NoMappingError
-from pipelines.extract import PageCallback, ResourceOutcome, ResourceReader
+from pipelines.extract import PageCallback, ResourceOutcome, ResourceReader, mapping_context
 from pipelines.loaders import IntegrationLoaders
 from pipelines.opslog import spool_sync_logs
 from pipelines.specs import MappingCatalog
@@ -67,14 +67,20 @@ def sync_integration(
     resources: Sequence[str] | None = None,
     full_refresh: bool = False,
     run_id: str | None = None,
+    window: Window | None = None,
 ) -> SyncResult:
     """Read the asked resources (all mapped ones by default) and load them; never raises for
-    provider or load failures: they end in the result and the sync logs."""
+    provider or load failures: they end in the result and the sync logs.
+
+    With `window` (start, end), each resource reads what was created in [start, end) (a
+    connector without windows reads everything, noted in the log) and no cursor is committed."""
     run_id = run_id or uuid.uuid4().hex
     result = SyncResult(
         integration.id, integration.tenant_id, integration.venue_id, integration.provider, run_id
     )
     connector = ctx.connector_factory(integration, ctx.store)
+    if window is not None:
+        connector = WindowedConnector(connector, window)
     try:
         names = mapped_resources(ctx.catalog, connector, integration, resources)
     except NoMappingError as exc:
@@ -104,6 +110,44 @@ def sync_integration(
         result.error = next((o.error_message for o in result.resources if o.error_message), None)
     _finish_logs(ctx, integration, result, log_ids, loaders)
     return result
+
+
+class WindowedConnector:
+    """A connector whose every read is limited to `window` and yields no cursor state."""
+
+    def __init__(self, inner: Connector, window: Window) -> None:
+        self.inner = inner
+        self.window = window
+        self.provider = inner.provider
+        self.takes_window = "window" in inspect.signature(inner.read).parameters
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def resources(self) -> list[str]:
+        """The inner connector's resources."""
+        return self.inner.resources()
+
+    def read(
+        self, resource: str, state: Mapping[str, Any], *, full_refresh: bool = False
+    ) -> Iterator[Page]:
+        """The window's pages, stripped of state so that no cursor moves."""
+        if self.takes_window:
+            pages = self.inner.read(resource, {}, full_refresh=True, window=self.window)
+            note = None
+        else:
+            pages = self.inner.read(resource, {}, full_refresh=True)
+            note = f"{self.provider} {resource}: no date window for this provider: full re-read"
+        for page in pages:
+            page.state = None
+            if note:
+                page.notes.append(note)
+                note = None
+            yield page
+
+    def close(self) -> None:
+        """Close the inner connector."""
+        self.inner.close()
 
 
 def mapped_resources(
@@ -140,14 +184,7 @@ def _read_all(
     result: SyncResult,
     log_ids: dict[str, int],
 ) -> None:
-    context = {
-        "tenant_id": integration.tenant_id,
-        "venue_id": integration.venue_id,
-        "integration_id": integration.id,
-        "provider": integration.provider,
-        "synced_at": datetime.now(UTC),
-        "run_id": run_id,
-    }
+    context = mapping_context(integration, run_id)
     auth_error: AuthenticationError | None = None
     for name in names:
         state = states.get(name, {})
