@@ -10,6 +10,7 @@ and uses the winner's tokens.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -103,8 +104,15 @@ class TokenKeeper:
         )
 
     def _current(self) -> StoredTokens:
+        """The saved tokens, unless the integration was reconnected since they were saved (its
+        credentials then hold a newer refresh token than the one the saved chain began from)."""
         saved = self._store.load()
-        if saved is not None and saved.tokens.get("refresh_token"):
+        origin = self._origin()
+        if (
+            saved is not None
+            and saved.tokens.get("refresh_token")
+            and saved.tokens.get("origin") in (origin, None)
+        ):
             return saved
         refresh_token = self._credentials.get("refresh_token")
         if not refresh_token:
@@ -112,7 +120,14 @@ class TokenKeeper:
                 "quickbooks needs credential refresh_token: --credential refresh_token=...",
                 provider="quickbooks",
             )
-        return StoredTokens({"refresh_token": refresh_token}, saved.version if saved else None)
+        return StoredTokens(
+            {"refresh_token": refresh_token, "origin": origin}, saved.version if saved else None
+        )
+
+    def _origin(self) -> str:
+        """A fingerprint of the credentials' refresh token (never the token itself)."""
+        token = self._credentials.get("refresh_token") or ""
+        return hashlib.sha256(token.encode()).hexdigest()[:16]
 
     def _refresh(self, current: StoredTokens) -> str:
         for _ in range(_MAX_ROUNDS):
@@ -167,6 +182,7 @@ class TokenKeeper:
             "access_expires_at": int(now + float(client.expires_in or 3600)),
             "refresh_expires_at": int(now + float(client.x_refresh_token_expires_in or 0)),
             "realm_id": self.realm_id,
+            "origin": self._origin(),
         }
 
     def _auth_client(self) -> AuthClient:

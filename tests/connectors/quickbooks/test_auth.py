@@ -158,3 +158,25 @@ def test_a_process_killed_between_rotation_and_save_leaves_a_working_token(
     assert keeper_for(qb_sandbox, qb_server, tokens).access_token()
     saved = store.get_oauth_tokens(integration.id)
     assert saved.tokens["refresh_token"] == qb_sandbox.oauth.realms[REALM].current
+
+
+def test_a_reconnected_company_starts_from_its_new_refresh_token(
+    qb_sandbox: QuickBooksSandbox, qb_server: SandboxServer, store
+):
+    integration = add_integration(store, qb_sandbox, qb_server)
+    tokens = IntegrationTokenStore(store, integration.id, ConcurrentUpdateError)
+    keeper_for(qb_sandbox, qb_server, tokens).access_token()
+    qb_sandbox.oauth.revoke(REALM)  # the venue disconnected, then connected again:
+    qb_sandbox.oauth.add_realm(REALM, "AB11reconnected-refresh-token")
+    store.update_credentials(
+        integration.id,
+        {**integration.credentials, "refresh_token": "AB11reconnected-refresh-token"},
+    )
+    fresh = store.get_integration(integration.id).credentials
+    keeper = TokenKeeper(fresh, qb_server.url + DISCOVERY_PATH, tokens)
+    assert keeper.access_token()
+    saved = store.get_oauth_tokens(integration.id)
+    assert (
+        saved.version == 2
+        and saved.tokens["refresh_token"] == qb_sandbox.oauth.realms[REALM].current
+    )
