@@ -34,6 +34,7 @@ RECONNECT = "reconnect the QuickBooks company (its refresh token was refused or 
 # An access token this close to its expiry is refreshed rather than sent.
 EXPIRY_MARGIN_SECONDS = 120
 _MAX_ROUNDS = 4
+TOKEN_TIMEOUT_SECONDS = 30.0
 
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
@@ -188,7 +189,7 @@ class TokenKeeper:
     def _auth_client(self) -> AuthClient:
         if self._client is None:
             try:
-                self._client = AuthClient(
+                self._client = _TimedAuthClient(
                     self._credentials["client_id"],
                     self._credentials["client_secret"],
                     self._credentials.get("redirect_uri") or "http://localhost/callback",
@@ -202,6 +203,15 @@ class TokenKeeper:
                     provider="quickbooks",
                 ) from None
         return self._client
+
+
+class _TimedAuthClient(AuthClient):
+    """AuthClient whose requests (discovery, token) give up after TOKEN_TIMEOUT_SECONDS: the
+    library itself sets no timeout, and a hung token endpoint would hold the realm's lock."""
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("timeout", TOKEN_TIMEOUT_SECONDS)
+        return super().request(method, url, *args, **kwargs)
 
 
 class _InvalidGrant(Exception):
