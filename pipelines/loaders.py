@@ -1,9 +1,10 @@
 """The dlt pipelines of one integration: one per warehouse dataset, loaded in a safe order.
 
 The staging pipeline carries the connector cursors in dlt resource state, committed in the same
-load as the staging rows. It loads last: raw, core and ops rows of a run are in the warehouse
-before its cursor moves, so a run that dies anywhere is repeated from the old cursor and the
-merges on (venue_id, id) make the repeat harmless.
+load as the staging rows. Raw and core load before it: a run's raw records and core rows are in
+the warehouse before its cursor moves, so a run that dies anywhere is repeated from the old cursor
+and the merges on (venue_id, id) make the repeat harmless. Ops (sync logs, quarantine) loads
+after, in one go with the run's final log entries.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from warehouse.destinations import Warehouse
 
 log = logging.getLogger(__name__)
 
-LOAD_ORDER = ("raw", "core", "ops", "staging")
+LOAD_ORDER = ("raw", "core", "staging", "ops")
 STATE_KEY = "connector_state"
 CHUNK_ROWS = 50_000
 
@@ -83,14 +84,19 @@ class IntegrationLoaders:
         resources = pipe.state.get("sources", {}).get(self.provider, {}).get("resources", {})
         return {name: dict(value.get(STATE_KEY) or {}) for name, value in resources.items()}
 
-    def load(self, spool: Spool, states: Mapping[str, dict[str, Any] | None]) -> dict[str, int]:
-        """Load every dataset of the run from the spool; staging last, with the new cursors.
+    def load(
+        self,
+        spool: Spool,
+        states: Mapping[str, dict[str, Any] | None],
+        datasets: tuple[str, ...] = LOAD_ORDER,
+    ) -> dict[str, int]:
+        """Load the spooled datasets in load order; staging commits the new cursors.
 
         `states` maps each resource that should commit a new cursor to its state (None: keep).
         Returns rows loaded per dataset.
         """
         loaded: dict[str, int] = {}
-        for dataset in LOAD_ORDER:
+        for dataset in (d for d in LOAD_ORDER if d in datasets):
             tables = spool.tables(dataset)
             commit_states = dataset == "staging" and any(v is not None for v in states.values())
             if not tables and not commit_states:

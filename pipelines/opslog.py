@@ -40,12 +40,11 @@ SYNC_LOG_HINTS: dict[str, Any] = {
 }
 
 
-def spool_sync_logs(store: Any, loaders: Any, log_ids: Sequence[int]) -> int:
-    """Load the given sync log rows into ops.sync_logs (merge on id); returns rows written."""
+def spool_sync_logs(store: Any, integration_id: str, log_ids: Sequence[int], spool: Spool) -> int:
+    """Spool the given sync log rows for ops.sync_logs (merged on id); returns rows spooled."""
     if not log_ids:
         return 0
     wanted = set(log_ids)
-    integration_id = loaders.integration_id
     logs = [
         entry
         for entry in store.list_sync_logs(
@@ -57,19 +56,8 @@ def spool_sync_logs(store: Any, loaders: Any, log_ids: Sequence[int]) -> int:
         {name: _value(getattr(entry, name, None)) for name in SYNC_LOG_SCHEMA.names}
         for entry in logs
     ]
-    spool = Spool.temporary(loaders.dlt_dir / "spool", "opslog-")
-    try:
-        spool.write(
-            "ops",
-            "sync_logs",
-            "sync_logs",
-            pa.Table.from_pylist(rows, schema=SYNC_LOG_SCHEMA),
-            SYNC_LOG_HINTS,
-        )
-        with loaders.warehouse.write_lock():
-            loaders.load(spool, {})
-    finally:
-        spool.close()
+    table = pa.Table.from_pylist(rows, schema=SYNC_LOG_SCHEMA)
+    spool.write("ops", "sync_logs", "sync_logs", table, SYNC_LOG_HINTS)
     return len(rows)
 
 

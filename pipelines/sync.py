@@ -104,11 +104,17 @@ def sync_integration(
                 outcome.error_message = str(exc)
     finally:
         connector.close()
+    try:
+        result.status = (
+            "success" if all(o.status == "success" for o in result.resources) else "failed"
+        )
+        if result.status == "failed" and result.error is None:
+            result.error = next(
+                (o.error_message for o in result.resources if o.error_message), None
+            )
+        _finish_logs(ctx, integration, result, log_ids, loaders, spool)
+    finally:
         spool.close()
-    result.status = "success" if all(o.status == "success" for o in result.resources) else "failed"
-    if result.status == "failed" and result.error is None:
-        result.error = next((o.error_message for o in result.resources if o.error_message), None)
-    _finish_logs(ctx, integration, result, log_ids, loaders)
     return result
 
 
@@ -227,7 +233,7 @@ def _fail(outcome: ResourceOutcome, exc: Exception) -> None:
 def _load(loaders: IntegrationLoaders, spool: Spool, result: SyncResult) -> None:
     states = {o.resource: o.cursor_after for o in result.resources if o.status == "extracted"}
     with loaders.warehouse.write_lock():
-        loaders.load(spool, states)
+        loaders.load(spool, states, datasets=("raw", "core", "staging"))
     for outcome in result.resources:
         if outcome.status == "extracted":
             outcome.status = "success"
@@ -249,7 +255,11 @@ def _finish_logs(
     result: SyncResult,
     log_ids: dict[str, int],
     loaders: IntegrationLoaders,
+    spool: Spool,
 ) -> None:
+    """Close the run's sync logs in the store, then load them with the run's quarantined rows
+    into ops (last: a run that dies before leaves its records in raw, so `intsync remap` can
+    quarantine them again)."""
     for outcome in result.resources:
         ctx.store.finish_sync_log(
             log_ids[outcome.resource],
@@ -267,12 +277,12 @@ def _finish_logs(
             ctx.on_resource(outcome)
     if result.ok and integration.status != "active":
         ctx.store.set_integration_status(integration.id, "active", None)
+    spool_sync_logs(ctx.store, integration.id, list(log_ids.values()), spool)
     try:
-        spool_sync_logs(ctx.store, loaders, list(log_ids.values()))
-    except (
-        LoadFailedError
-    ) as exc:  # the store keeps the master copy; the mirror catches up next run
-        log.warning("could not copy sync logs to ops.sync_logs: %s", exc)
+        with ctx.warehouse.write_lock():
+            loaders.load(spool, {}, datasets=("ops",))
+    except LoadFailedError as exc:  # the store keeps the master copy of the logs
+        log.warning("could not load ops.sync_logs and ops.quarantine: %s", exc)
 
 
 def _cursor_text(state: dict[str, Any] | None) -> str | None:
