@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
+
+# A half-open range of creation times [start, end), both timezone-aware.
+Window = tuple[datetime, datetime]
 
 
 @dataclass
@@ -36,9 +40,20 @@ class Connector(Protocol):
         ...
 
     def read(
-        self, resource: str, state: Mapping[str, Any], *, full_refresh: bool = False
+        self,
+        resource: str,
+        state: Mapping[str, Any],
+        *,
+        full_refresh: bool = False,
+        window: Window | None = None,
     ) -> Iterator[Page]:
-        """Pages of `resource` changed since `state` (everything when empty or full_refresh)."""
+        """Pages of `resource` changed since `state` (everything when empty or full_refresh).
+
+        With `window`, only the records created in [start, end), `state` ignored, and no page
+        carries a new state: a windowed read (a backfill) never moves the cursor. A connector
+        that cannot list by creation time may leave `window` out of its signature; the pipeline
+        then reads everything instead.
+        """
         ...
 
     def close(self) -> None:

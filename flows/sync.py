@@ -4,6 +4,7 @@ on its own (retriable failures only), under its account's concurrency limit and 
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 from prefect import flow, task
@@ -11,6 +12,7 @@ from prefect.runtime import flow_run
 
 from flows import events
 from flows.limits import account_slot
+from flows.reruns import give_up_after_crashes
 from flows.retrying import ResourceFailedError, retry_options
 from flows.runtime import sync_context
 from pipelines.context import is_provider_fault, resources_to_sync
@@ -30,9 +32,14 @@ class SyncFailedError(Exception):
 
 @task(name="sync-resource", task_run_name="{resource}")
 def sync_resource(
-    integration_id: str, resource: str, full_refresh: bool = False, run_id: str | None = None
+    integration_id: str,
+    resource: str,
+    full_refresh: bool = False,
+    run_id: str | None = None,
+    window: tuple[datetime, datetime] | None = None,
 ) -> dict[str, Any]:
-    """Extract and load one resource; raises ResourceFailedError (retriable or not) on failure."""
+    """Extract and load one resource (with `window`, only what was created in it, and no cursor
+    moves); raises ResourceFailedError (retriable or not) on failure."""
     ctx = sync_context()
     integration = ctx.store.get_integration(integration_id)
     breakers = (
@@ -43,7 +50,12 @@ def sync_resource(
         breaker.check()
     with account_slot(integration):
         result = sync_integration(
-            integration, ctx, resources=[resource], full_refresh=full_refresh, run_id=run_id
+            integration,
+            ctx,
+            resources=[resource],
+            full_refresh=full_refresh,
+            run_id=run_id,
+            window=window,
         )
     if not result.resources:
         raise ResourceFailedError(resource, "NoMappingError", result.error)
@@ -73,7 +85,13 @@ def sync_integration_flow(
     priority: str = "high",
 ) -> dict[str, Any]:
     """Sync one integration: each resource a retried task; events before and after; exhausted
-    retries dead-lettered. Fails (after recording everything) when any resource failed."""
+    retries dead-lettered. Fails (after recording everything) when any resource failed, and at
+    once, dead-lettered, when rerun after crashes more often than the cap (flows.reruns)."""
+    give_up_after_crashes(
+        "sync",
+        integration_id,
+        {"integration_id": integration_id, "resources": resources, "full_refresh": full_refresh},
+    )
     ctx = sync_context()
     integration = ctx.store.get_integration(integration_id)
     run_id = (flow_run.get_id() or "").replace("-", "") or None
@@ -107,6 +125,8 @@ def run_resources(
         outcomes.append(_failed(name, error_class, str(exc)))
         if getattr(exc, "retriable", False):
             _dead_letter(integration, name, full_refresh, str(exc), options["retries"] + 1)
+        elif error_class == "BreakerOpenError":
+            _dead_letter_cut_short(integration, name, full_refresh, run_id, str(exc))
         if error_class in _STOP_RUN:
             stop = exc
     failed = [o for o in outcomes if o["status"] != "success"]
@@ -131,6 +151,25 @@ def _failed(resource: str, error_class: str, message: str) -> dict[str, Any]:
         "error_class": error_class,
         "error_message": message,
     }
+
+
+def _dead_letter_cut_short(
+    integration: Any, resource: str, full_refresh: bool, run_id: str | None, refusal: str
+) -> None:
+    """A breaker that opened between a resource's retries ends them with a non-retriable error;
+    the work still failed on the provider's side, so it is dead-lettered like exhausted retries.
+    A resource refused before any try (the breaker was open already) is not."""
+    tries = [
+        log
+        for log in sync_context().store.list_sync_logs(integration_id=integration.id, limit=200)
+        if run_id and log.run_id == run_id and log.resource == resource
+    ]
+    failed = [log for log in tries if log.status == "failed"]
+    if not failed:
+        return
+    last = failed[0]
+    reason = f"{resource}: {last.error_class}: {last.error_message}; then {refusal}"
+    _dead_letter(integration, resource, full_refresh, reason, len(tries))
 
 
 def _dead_letter(

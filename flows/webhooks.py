@@ -57,7 +57,7 @@ def apply_webhook_events_flow(
     store = sync_context().store
     claimed = store.claim_inbox_events(limit=batch_size, integration_id=integration_id)
     by_integration: dict[str, list[Any]] = defaultdict(list)
-    for row in claimed:
+    for row in _drop_unsettled(store, claimed, max_attempts):
         by_integration[row.integration_id].append(row)
     run_id = (flow_run.get_id() or "").replace("-", "") or "local"
     step = apply_event_batch.with_options(**retry_options())
@@ -70,6 +70,21 @@ def apply_webhook_events_flow(
         else:
             summary["applied"][target] = state.result()
     return summary
+
+
+def _drop_unsettled(store: Any, rows: list[Any], max_attempts: int) -> list[Any]:
+    """Dead-letter events claimed more than `max_attempts` times: a failed batch settles them at
+    `max_attempts`, so only runs that died while applying them (a poison event) get them here.
+    The rest, to apply."""
+    dead = [r for r in rows if r.attempts > max_attempts]
+    reason = (
+        f"claimed more than {max_attempts} times without being settled: the runs applying it "
+        "died (out of memory, killed); see the workers' logs"
+    )
+    for row in dead:
+        _dead_letter(store, row, reason)
+    store.mark_inbox_events([r.id for r in dead], "failed", reason)
+    return [r for r in rows if r.attempts <= max_attempts]
 
 
 def _settle_failed(store: Any, rows: list[Any], reason: str, max_attempts: int) -> int:

@@ -13,6 +13,8 @@ State of one resource after a read (JSON; times in unix seconds):
                          (empty when it could not tell them all: they are then read again)
     events_checked_at    our clock when the read began; when both this and events_cursor are
                          older than Stripe's 30-day event retention, the next read is a full one
+A windowed read (`window=(start, end)`, a backfill) lists `created[gte]=start`, `created[lt]=end`,
+takes no events and yields no state: the cursors stay where they were.
 Order within a read (the pipeline keeps the first occurrence of an id): the list (current state),
 then events newest first. An object changed while a read runs may be shadowed here by its listed
 state; its event is newer than the saved events_cursor, so the next read takes it.
@@ -25,7 +27,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from connectors.base import Page
+from connectors.base import Page, Window
 from connectors.common.cursors import Boundary
 from connectors.common.paging import Fetched, chain_pages, paginate, with_final_state
 from connectors.common.rate import RateBudget
@@ -81,9 +83,17 @@ class StripeConnector:
         return list(RESOURCES)
 
     def read(
-        self, resource: str, state: Mapping[str, Any], *, full_refresh: bool = False
+        self,
+        resource: str,
+        state: Mapping[str, Any],
+        *,
+        full_refresh: bool = False,
+        window: Window | None = None,
     ) -> Iterator[Page]:
-        """Pages of `resource` changed since `state` (everything when empty or full_refresh)."""
+        """Pages of `resource` changed since `state` (everything when empty or full_refresh);
+        with `window`, the objects created in [start, end), leaving every cursor as it was."""
+        if window is not None:
+            return self._read_window(self._resource(resource), window)
         return self._read(self._resource(resource), dict(state or {}), full_refresh)
 
     def fetch(self, resource: str, object_id: str) -> dict[str, Any]:
@@ -149,6 +159,18 @@ class StripeConnector:
             return out
 
         yield from with_final_state(chain_pages(*sources), final_state, notes)
+
+    def _read_window(self, res: StripeResource, window: Window) -> Iterator[Page]:
+        start, end = _unix(window[0], "start"), _unix(window[1], "end")
+        if end <= start:
+            raise ConfigurationError(
+                f"stripe {res.name}: window end {iso_utc(end)} is not after start "
+                f"{iso_utc(start)}: give (start, end) with start < end",
+                provider="stripe",
+            )
+        filters = {"created": {"gte": start, "lt": end}}
+        fetch = self._list_fetcher(res, filters, Boundary(), Boundary(), int(self._clock()))
+        return paginate(fetch, what=f"{res.name} created {iso_utc(start)}..{iso_utc(end)}")
 
     @staticmethod
     def _needs_full_read(
@@ -235,3 +257,14 @@ class StripeConnector:
         at_top = [e["id"] for e in events if int(e["created"]) == top]
         complete = len(at_top) < len(events) or not body.get("has_more")
         return Boundary(top, set(at_top) if complete else set())
+
+
+def _unix(moment: Any, name: str) -> int:
+    """Unix seconds of a timezone-aware datetime; ConfigurationError for anything else."""
+    if getattr(moment, "tzinfo", None) is None or not hasattr(moment, "timestamp"):
+        raise ConfigurationError(
+            f"stripe window {name} {moment!r}: give a timezone-aware datetime "
+            "(e.g. datetime(2024, 1, 1, tzinfo=UTC))",
+            provider="stripe",
+        )
+    return int(moment.timestamp())

@@ -13,6 +13,7 @@ from intsync.cli.progress import console
 
 SYNC_DEPLOYMENT = "sync-integration/sync-integration"
 EVENTS_DEPLOYMENT = "apply-webhook-events/apply-webhook-events"
+BACKFILL_DEPLOYMENT = "backfill/backfill"
 
 
 @click.group("dlq")
@@ -53,8 +54,9 @@ def list_(app: AppContext, limit: int, as_json: bool) -> None:
 @pass_app
 def replay(app: AppContext, letter_id: int) -> None:
     """Try the work again: a webhook event goes back to the inbox (and a batch run starts when a
-    Prefect API is configured); a sync starts on the `high` queue, or runs here without Prefect.
-    The dead letter is removed once the work is handed over (or, run here, succeeded)."""
+    Prefect API is configured); a sync starts on the `high` queue, a backfill on `low`, or either
+    runs here without Prefect. The dead letter is removed once the work is handed over (or, run
+    here, succeeded)."""
     letter = _letter(app, letter_id)
     if letter.kind == "webhook":
         app.store.mark_inbox_events([int(letter.payload["inbox_id"])], "pending")
@@ -68,6 +70,11 @@ def replay(app: AppContext, letter_id: int) -> None:
         }
         if not _start(app, SYNC_DEPLOYMENT, params, "high") and not _sync_here(app, params):
             click.echo(f"dead letter {letter_id}: the sync failed again; kept", err=True)
+            sys.exit(1)
+    elif letter.kind == "backfill":
+        params = {k: letter.payload.get(k) for k in ("integration_id", "start", "end", "resources")}
+        if not _start(app, BACKFILL_DEPLOYMENT, params, "low") and not _backfill_here(app, params):
+            click.echo(f"dead letter {letter_id}: the backfill failed again; kept", err=True)
             sys.exit(1)
     else:
         raise BadUsage(f"dead letter {letter_id} is of kind {letter.kind!r}, which cannot replay")
@@ -117,5 +124,26 @@ def _sync_here(app: AppContext, params: dict) -> bool:
         sync_context(app),
         resources=params["resources"],
         full_refresh=params["full_refresh"],
+    )
+    return result.ok
+
+
+def _backfill_here(app: AppContext, params: dict) -> bool:
+    """Whole UTC days start through end, as the backfill flow reads them."""
+    from datetime import UTC, date, datetime, time, timedelta
+
+    from intsync.cli.composition import sync_context
+    from pipelines.sync import sync_integration
+
+    start, end = (date.fromisoformat(params[k]) for k in ("start", "end"))
+    window = (
+        datetime.combine(start, time(), tzinfo=UTC),
+        datetime.combine(end + timedelta(days=1), time(), tzinfo=UTC),
+    )
+    result = sync_integration(
+        app.store.get_integration(params["integration_id"]),
+        sync_context(app),
+        resources=params["resources"],
+        window=window,
     )
     return result.ok

@@ -110,3 +110,35 @@ def test_a_sync_out_of_retries_lands_in_the_dead_letters_with_its_reason(
         "full_refresh": False,
     }
     assert "HTTP 500" in letter.reason
+
+
+def test_a_breaker_opening_between_retries_still_dead_letters_the_resource(
+    ctx, integration, sandbox, store, monkeypatch
+):
+    monkeypatch.setenv("INTSYNC_BREAKER_FAILURES", "2")
+    sandbox[0].injector.update({"script": [500, 503]})
+
+    with pytest.raises(Exception, match="circuit breaker 'provider:stripe' is open after 2"):
+        sync_integration_flow(integration.id, resources=["customers"])
+
+    [letter] = store.list_dead_letters()
+    assert (letter.kind, letter.attempts) == ("sync", 2)
+    assert letter.payload["resources"] == ["customers"]
+    assert (
+        "HTTP 503" in letter.reason and "circuit breaker 'provider:stripe' is open" in letter.reason
+    )
+
+
+def test_a_sync_refused_by_an_already_open_breaker_is_not_dead_lettered(
+    ctx, integration, sandbox, store, monkeypatch
+):
+    monkeypatch.setenv("INTSYNC_BREAKER_FAILURES", "1")
+    sandbox[0].injector.update({"script": [500]})
+    with pytest.raises(Exception, match="circuit breaker"):
+        sync_integration_flow(integration.id, resources=["customers"])
+    before = store.list_dead_letters()
+
+    with pytest.raises(Exception, match="circuit breaker 'provider:stripe' is open"):
+        sync_integration_flow(integration.id, resources=["charges"])
+
+    assert store.list_dead_letters() == before

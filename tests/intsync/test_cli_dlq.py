@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
+import orjson
 import pytest
 from click.testing import CliRunner
 
@@ -166,3 +168,31 @@ def test_a_replay_that_fails_again_keeps_the_letter(store, integration, sandbox)
     assert f"dead letter {letter}: the sync failed again; kept" in result.output
     assert [d.id for d in store.list_dead_letters()] == [letter]
     assert STRIPE_KEY not in result.output
+
+
+def test_replaying_a_backfill_letter_without_prefect_reads_its_range_here(
+    store, integration, sandbox
+):
+    created = [
+        c["created"] for c in orjson.loads(sandbox[0].objects("customers", {"account": STRIPE_KEY}))
+    ]
+    days = sorted({datetime.fromtimestamp(c, UTC).date() for c in created})
+    letter = store.add_dead_letter(
+        kind="backfill",
+        integration_id=integration.id,
+        payload={
+            "integration_id": integration.id,
+            "start": str(days[0]),
+            "end": str(days[-1]),
+            "resources": ["customers"],
+        },
+        reason="crashed and was rerun 4 times",
+        attempts=5,
+    )
+
+    result = run("dlq", "replay", str(letter))
+
+    assert result.output.strip() == f"replayed dead letter {letter} (backfill)"
+    [log] = store.list_sync_logs(integration_id=integration.id)
+    assert (log.status, log.rows_loaded, log.cursor_after) == ("success", 7, None)
+    assert store.list_dead_letters() == []
