@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from connectors.base import Page
+from connectors.base import Page, Window
 from connectors.common.cursors import Boundary
 from connectors.common.paging import Fetched, chain_pages, paginate, with_final_state
 from connectors.common.retry import RetryPolicy
@@ -96,10 +96,22 @@ class QuickBooksConnector:
         return list(RESOURCES)
 
     def read(
-        self, resource: str, state: Mapping[str, Any], *, full_refresh: bool = False
+        self,
+        resource: str,
+        state: Mapping[str, Any],
+        *,
+        full_refresh: bool = False,
+        window: Window | None = None,
     ) -> Iterator[Page]:
-        """Pages of `resource` changed since `state` (everything when empty or full_refresh)."""
-        return self._read(self._resource(resource), dict(state or {}), full_refresh)
+        """Pages of `resource` changed since `state` (everything when empty or full_refresh).
+
+        With `window`, the entities created in [start, end), newest first, and no state."""
+        res = self._resource(resource)
+        if window is not None:
+            created = (window[0].timestamp(), window[1].timestamp())
+            fetch = self._query_fetcher(res, Boundary(), Boundary(), created)
+            return (page for page in paginate(fetch, start=1) if page.records)
+        return self._read(res, dict(state or {}), full_refresh)
 
     def fetch(self, resource: str, object_id: str) -> dict[str, Any]:
         """One entity as QuickBooks has it now; FatalAPIError with status 404 when it is gone."""
@@ -196,14 +208,18 @@ class QuickBooksConnector:
         return False
 
     def _query_fetcher(
-        self, res: QuickBooksResource, taken: Boundary, seen: Boundary
+        self,
+        res: QuickBooksResource,
+        taken: Boundary,
+        seen: Boundary,
+        created: tuple[float, float] | None = None,
     ) -> Callable[[int | None], Fetched[int]]:
         read: set[str] = set()
         size = self._page_size
 
         def fetch(start: int | None) -> Fetched[int]:
             position = start or 1
-            text = select_page(res.entity, taken.value, position, size)
+            text = select_page(res.entity, taken.value, position, size, created)
             body = self._query(res, text, "query")
             listed = body.get(res.entity) or []
             records: list[dict[str, Any]] = []

@@ -12,9 +12,22 @@ def qbo_time(unix_seconds: float) -> str:
     return datetime.fromtimestamp(int(unix_seconds), UTC).strftime("%Y-%m-%dT%H:%M:%S-00:00")
 
 
-def select_page(entity: str, since: float | None, start: int, size: int) -> str:
-    """`select *` newest first, from `since` (inclusive; None: everything), 1-based `start`."""
-    where = f" where Metadata.LastUpdatedTime >= '{qbo_time(since)}'" if since is not None else ""
+def select_page(
+    entity: str,
+    since: float | None,
+    start: int,
+    size: int,
+    created: tuple[float, float] | None = None,
+) -> str:
+    """`select *` newest first, from `since` (inclusive; None: everything), 1-based `start`;
+    `created` (start, end) keeps only what was created in [start, end)."""
+    conditions = []
+    if since is not None:
+        conditions.append(f"Metadata.LastUpdatedTime >= '{qbo_time(since)}'")
+    if created is not None:
+        conditions.append(f"Metadata.CreateTime >= '{qbo_time(created[0])}'")
+        conditions.append(f"Metadata.CreateTime < '{qbo_time(created[1])}'")
+    where = f" where {' and '.join(conditions)}" if conditions else ""
     return f"select * from {entity}{where} {ORDER} STARTPOSITION {start} MAXRESULTS {size}"
 
 

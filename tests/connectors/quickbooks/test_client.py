@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +11,7 @@ import orjson
 import pytest
 
 from connectors.base import Page
+from connectors.common.times import parse_iso
 from connectors.errors import AuthenticationError, ConfigurationError, FatalAPIError
 from connectors.quickbooks.client import QuickBooksConnector
 from connectors.quickbooks.sandbox import QuickBooksSandbox
@@ -196,3 +198,16 @@ def test_an_unknown_resource_names_the_ones_there_are(connector: QuickBooksConne
 def test_missing_credentials_are_named():
     with pytest.raises(ConfigurationError, match="realm_id"):
         QuickBooksConnector({"client_id": "a", "client_secret": "b", "refresh_token": "c"})
+
+
+def test_a_window_reads_what_was_created_in_it_and_moves_no_cursor(
+    connector: QuickBooksConnector, qb_sandbox: QuickBooksSandbox
+):
+    invoices = objects(qb_sandbox, "invoices")
+    created = sorted(parse_iso(i["MetaData"]["CreateTime"]) for i in invoices)
+    start, end = created[len(created) // 4], created[len(created) // 2]
+    window = (dt.datetime.fromtimestamp(start, dt.UTC), dt.datetime.fromtimestamp(end, dt.UTC))
+    pages = list(connector.read("invoices", {}, window=window))
+    want = {i["Id"] for i in invoices if start <= parse_iso(i["MetaData"]["CreateTime"]) < end}
+    assert {r["Id"] for p in pages for r in p.records} == want and want
+    assert all(p.state is None for p in pages)
