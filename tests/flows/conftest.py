@@ -21,6 +21,7 @@ from warehouse.destinations import Warehouse
 from warehouse.store import open_store
 
 KEY = "sk_test_flows_0001"
+STORE_KEY = "flows-test-secret-key-0123"
 COUNTS = {"customers": 12, "charges": 30, "refunds": 3}
 RESOURCES = ["customers", "charges"]
 SPECS = Path(__file__).parent / "specs"
@@ -57,7 +58,7 @@ def sandbox() -> Iterator[tuple[StripeSandbox, SandboxServer]]:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Any]:
-    opened = open_store(f"sqlite:///{tmp_path / 'store.db'}", "flows-test-secret-key-0123")
+    opened = open_store(f"sqlite:///{tmp_path / 'store.db'}", STORE_KEY)
     yield opened
     opened.close()
 
@@ -168,3 +169,31 @@ def backdate(store: Any, table_name: str, column: str, days: float) -> None:
                     .where(table.c.id == row_id)
                     .values({column: value - timedelta(days=days)})
                 )
+
+
+@pytest.fixture
+def deployments(prefect_server: None) -> None:
+    """The `integrations` pool with its queues, and the deployments others start by name."""
+    from prefect.client.orchestration import get_client
+
+    from flows.backfill import backfill_flow
+    from flows.setup import POOL, ensure_pool, queues
+    from flows.sync import sync_integration_flow
+    from flows.webhooks import apply_webhook_events_flow
+
+    with get_client(sync_client=True) as client:
+        ensure_pool(client, queues())
+    for made, queue in (
+        (sync_integration_flow, "high"),
+        (apply_webhook_events_flow, "critical"),
+        (backfill_flow, "low"),
+    ):
+        made.to_deployment(name=made.name, work_pool_name=POOL, work_queue_name=queue).apply()
+
+
+def read_flow_run(run_id: Any) -> Any:
+    """A flow run as the Prefect server has it."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        return client.read_flow_run(run_id)

@@ -17,21 +17,6 @@ pytestmark = pytest.mark.usefixtures("prefect_server")
 
 
 @pytest.fixture
-def sync_deployment() -> None:
-    """The `integrations` pool with its queues and a `sync-integration` deployment in it."""
-    from prefect.client.orchestration import get_client
-
-    from flows.setup import POOL, ensure_pool, queues
-    from flows.sync import sync_integration_flow
-
-    with get_client(sync_client=True) as client:
-        ensure_pool(client, queues())
-    sync_integration_flow.to_deployment(
-        name="sync-integration", work_pool_name=POOL, work_queue_name="high"
-    ).apply()
-
-
-@pytest.fixture
 def fleet(ctx, integration, sandbox, store) -> dict[str, Any]:
     """`stale` synced two hours ago, `fresh` just now, `never` not yet, `off` needs a reconnect."""
 
@@ -77,7 +62,7 @@ def test_a_later_clock_makes_every_active_integration_due(store, fleet):
     assert {i.id for i in due} == {fleet[n].id for n in ("never", "stale", "fresh")}
 
 
-def test_the_flow_starts_one_normal_queue_run_per_due_integration(fleet, sync_deployment):
+def test_the_flow_starts_one_normal_queue_run_per_due_integration(fleet, deployments):
     started = sync_due_flow(every_minutes=60, limit=50)
 
     runs = _runs(started)
@@ -90,7 +75,7 @@ def test_the_flow_starts_one_normal_queue_run_per_due_integration(fleet, sync_de
     assert {r.state_type.value for r in runs} == {"SCHEDULED"}
 
 
-def test_the_fan_out_is_bounded_by_limit(fleet, sync_deployment):
+def test_the_fan_out_is_bounded_by_limit(fleet, deployments):
     started = sync_due_flow(every_minutes=60, limit=1)
 
     assert [r.parameters["integration_id"] for r in _runs(started)] == [fleet["never"].id]
