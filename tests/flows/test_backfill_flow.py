@@ -20,6 +20,7 @@ def _created_days(sandbox, resource: str) -> list[date]:
     return sorted(datetime.fromtimestamp(o["created"], UTC).date() for o in found)
 
 
+@pytest.mark.slow
 def test_a_backfill_loads_only_the_range_and_leaves_the_cursor_where_it_was(
     ctx, integration, sandbox, store
 ):
@@ -40,6 +41,7 @@ def test_a_backfill_loads_only_the_range_and_leaves_the_cursor_where_it_was(
     assert store.list_sync_logs(integration_id=integration.id, limit=1)[0].cursor_before == "{}"
 
 
+@pytest.mark.slow
 def test_a_rerun_of_the_same_range_reads_nothing_again(ctx, integration, sandbox, store):
     days = _created_days(sandbox[0], "customers")
 

@@ -112,6 +112,7 @@ def test_a_sync_out_of_retries_lands_in_the_dead_letters_with_its_reason(
     assert "HTTP 500" in letter.reason
 
 
+@pytest.mark.slow
 def test_a_breaker_opening_between_retries_still_dead_letters_the_resource(
     ctx, integration, sandbox, store, monkeypatch
 ):

@@ -47,6 +47,7 @@ def test_a_second_run_finds_nothing_left_and_loads_nothing_twice(ctx, integratio
     assert staging_count(ctx, "stripe_customers") == (3, 3)
 
 
+@pytest.mark.slow
 def test_events_that_keep_failing_go_to_the_dead_letters_after_max_attempts(
     ctx, integration, sandbox, store
 ):
