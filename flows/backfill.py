@@ -2,8 +2,9 @@
 queue, resumably, without moving any cursor.
 
 The range is whole UTC days, `start` through `end` inclusive: each resource reads the objects
-created in [start 00:00, end + 1 day 00:00). Connectors that list by creation time (Stripe) read
-only that window; the others read the resource's whole history (the sync log says so). Either
+created in [start 00:00, end + 1 day 00:00). Connectors that list by creation time (Stripe,
+QuickBooks) read only that window; the others read the resource's whole history (the sync log
+says so). Either
 way no cursor is committed, so the next scheduled sync carries on from where it was.
 
 Each resource is one task whose result is cached by (integration, resource, range): a rerun of
