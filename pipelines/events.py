@@ -8,6 +8,7 @@ outcome independent of delivery order and repeats.
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections import defaultdict
@@ -19,6 +20,7 @@ from connectors.base import Connector, Page
 from connectors.common.webhooks import WebhookEvent
 from connectors.errors import FatalAPIError
 from pipelines.extract import ResourceOutcome, ResourceReader, mapping_context
+from pipelines.landing import last_known_records
 from pipelines.loaders import IntegrationLoaders
 from pipelines.spool import Spool
 from pipelines.sync import SyncContext
@@ -63,7 +65,18 @@ def apply_webhook_events(
                 integration.provider, resource, integration.venue_id
             )
             reader = ResourceReader(
-                resource, compiled, context, spool, id_key=getattr(connector, "id_key", "id")
+                resource,
+                compiled,
+                context,
+                spool,
+                id_key=getattr(connector, "id_key", "id"),
+                last_known=functools.partial(
+                    last_known_records,
+                    ctx.warehouse,
+                    integration.provider,
+                    resource,
+                    integration.id,
+                ),
             )
             outcome = ResourceOutcome(resource, cursor_before={})
             reader.take(_current_state(connector, resource, batch), outcome)

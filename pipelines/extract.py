@@ -16,6 +16,8 @@ from pipelines.prefetch import prefetched
 from pipelines.spool import Spool
 
 PageCallback = Callable[[str, int], None]
+# ids -> {id: the newest raw record the warehouse holds for it}
+LastKnown = Callable[[list[str]], dict[str, dict[str, Any]]]
 
 QUARANTINE_TABLE = "quarantine"
 QUARANTINE_SCHEMA = pa.schema(
@@ -110,6 +112,7 @@ class ResourceReader:
         id_key: str = "id",
         on_page: PageCallback | None = None,
         land_raw: bool = True,
+        last_known: LastKnown | None = None,
     ) -> None:
         self.resource = resource
         self.mappings = mappings
@@ -118,6 +121,7 @@ class ResourceReader:
         self.id_key = id_key
         self.on_page = on_page
         self.land_raw = land_raw
+        self.last_known = last_known
         self._seen: set[str] = set()
 
     def read(
@@ -142,10 +146,29 @@ class ResourceReader:
         if page.expected_total is not None:
             outcome.expected_total = page.expected_total
         outcome.notes.extend(page.notes)
+        if deleted_at is not None and self.last_known is not None:
+            records = self._fill_deleted(records, deleted_at, ids)
         if records:
             self._spool(records, deleted_at, ids, outcome)
         if self.on_page is not None:
             self.on_page(self.resource, outcome.rows_extracted)
+
+    def _fill_deleted(
+        self, records: list[dict[str, Any]], deleted_at: list[str | None], ids: list[str]
+    ) -> list[dict[str, Any]]:
+        """A deleted object keeps its last known values (and child rows): providers such as
+        QuickBooks report a deletion with the id alone. What the deletion says wins."""
+        gone = [i for i, mark in enumerate(deleted_at) if mark]
+        if not gone:
+            return records
+        assert self.last_known is not None
+        known = self.last_known([ids[i] for i in gone])
+        filled = list(records)
+        for i in gone:
+            before = known.get(ids[i])
+            if before is not None:
+                filled[i] = {**before, **records[i]}
+        return filled
 
     def _first_occurrences(
         self, page: Page, outcome: ResourceOutcome

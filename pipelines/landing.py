@@ -70,3 +70,22 @@ def raw_page(
         ],
         schema=RAW_SCHEMA,
     )
+
+
+def last_known_records(
+    warehouse: Any, provider: str, resource: str, integration_id: str, ids: list[str]
+) -> dict[str, dict[str, Any]]:
+    """The newest raw record of each of these ids for an integration (none before a first sync)."""
+    table = raw_table_name(provider, resource)
+    if not ids or not warehouse.table_exists("raw", table):
+        return {}
+    mark = warehouse.placeholder
+    sql = (
+        "select id, record from ("
+        " select id, record, row_number() over (partition by id order by _synced_at desc) as version"
+        f' from raw."{table}" where integration_id = {mark}'
+        f" and id in ({', '.join([mark] * len(ids))})"
+        ") newest where version = 1"
+    )
+    rows = warehouse.query(sql, [integration_id, *ids])
+    return {row[0]: row[1] if isinstance(row[1], dict) else orjson.loads(row[1]) for row in rows}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 import uuid
@@ -17,6 +18,7 @@ from connectors.errors import AuthenticationError, ConnectorError
 from pipelines.connectors import build_connector
 from pipelines.errors import LoadFailedError, NoMappingError
 from pipelines.extract import PageCallback, ResourceOutcome, ResourceReader, mapping_context
+from pipelines.landing import last_known_records
 from pipelines.loaders import IntegrationLoaders
 from pipelines.opslog import spool_sync_logs
 from pipelines.specs import MappingCatalog
@@ -209,6 +211,9 @@ def _read_all(
             spool,
             id_key=getattr(connector, "id_key", "id"),
             on_page=ctx.on_page,
+            last_known=functools.partial(
+                last_known_records, ctx.warehouse, integration.provider, name, integration.id
+            ),
         )
         try:
             outcome = reader.read(connector, state, full_refresh=full_refresh)

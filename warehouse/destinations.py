@@ -73,6 +73,8 @@ class Warehouse:
             return names, list(cur.fetchall())
 
     def table_exists(self, dataset: str, table: str) -> bool:
+        if self.kind == "duckdb" and not self.duckdb_path.exists():
+            return False
         rows = self.query(
             "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
             if self.kind == "duckdb"
