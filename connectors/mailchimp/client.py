@@ -32,8 +32,9 @@ from connectors.base import Page
 from connectors.common.cursors import Boundary
 from connectors.common.paging import Fetched, chain_pages, paginate, with_final_state
 from connectors.common.rate import RateBudget
+from connectors.common.resources import resource_named
 from connectors.common.retry import RetryPolicy
-from connectors.errors import ConfigurationError, FatalAPIError
+from connectors.errors import FatalAPIError
 from connectors.mailchimp.offsets import Mark, offset_fetcher
 from connectors.mailchimp.resources import (
     PAGE_SIZE,
@@ -81,11 +82,7 @@ class MailchimpConnector:
         self, resource: str, state: Mapping[str, Any], *, full_refresh: bool = False
     ) -> Iterator[Page]:
         """Pages of `resource` changed since `state` (everything when empty or full_refresh)."""
-        if resource not in RESOURCES:
-            raise ConfigurationError(
-                f"mailchimp has no resource {resource!r}: choose from {', '.join(RESOURCES)}",
-                provider="mailchimp",
-            )
+        resource_named("mailchimp", {name: name for name in RESOURCES}, resource)
         old = {} if full_refresh else dict(state or {})
         reader = getattr(self, f"_read_{resource}")
         return reader(old)
@@ -95,8 +92,7 @@ class MailchimpConnector:
         (then the first audience that holds it). An archived member comes with `deleted: true`."""
         if resource == "members":
             return self._fetch_member(object_id)
-        if resource not in RESOURCES:
-            raise ConfigurationError(f"mailchimp has no resource {resource!r}")
+        resource_named("mailchimp", {name: name for name in RESOURCES}, resource)
         body = self._http.get(f"/{resource}/{quote(object_id, safe='')}", {}, what=resource)
         return with_uid(resource, body)
 

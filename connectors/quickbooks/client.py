@@ -21,6 +21,7 @@ from typing import Any
 from connectors.base import Page, Window
 from connectors.common.cursors import Boundary
 from connectors.common.paging import Fetched, chain_pages, paginate, with_final_state
+from connectors.common.resources import resource_named
 from connectors.common.retry import RetryPolicy
 from connectors.common.times import iso_utc, parse_iso
 from connectors.errors import ConfigurationError, FatalAPIError
@@ -138,13 +139,7 @@ class QuickBooksConnector:
 
     # -- reading ----------------------------------------------------------------------------
     def _resource(self, name: str) -> QuickBooksResource:
-        res = RESOURCES.get(name)
-        if res is None:
-            raise ConfigurationError(
-                f"quickbooks has no resource {name!r}: choose from {', '.join(RESOURCES)}",
-                provider="quickbooks",
-            )
-        return res
+        return resource_named("quickbooks", RESOURCES, name)
 
     def _read(
         self, res: QuickBooksResource, state: dict[str, Any], full_refresh: bool

@@ -30,8 +30,8 @@ from urllib.parse import quote
 from connectors.base import Page
 from connectors.common.paging import chain_pages, paginate, with_final_state
 from connectors.common.rate import RateBudget
+from connectors.common.resources import resource_named
 from connectors.common.retry import RetryPolicy
-from connectors.errors import ConfigurationError
 from connectors.square.oauth import TokenKeeper, TokenStore
 from connectors.square.resources import RESOURCES, SquareResource
 from connectors.square.streams import Streams
@@ -102,13 +102,7 @@ class SquareConnector:
     # -- requests ------------------------------------------------------------------------
 
     def _resource(self, name: str) -> SquareResource:
-        res = RESOURCES.get(name)
-        if res is None:
-            raise ConfigurationError(
-                f"square has no resource {name!r}: choose from {', '.join(RESOURCES)}",
-                provider="square",
-            )
-        return res
+        return resource_named("square", RESOURCES, name)
 
     def _call(
         self,

@@ -31,6 +31,7 @@ from connectors.base import Page, Window
 from connectors.common.cursors import Boundary
 from connectors.common.paging import Fetched, chain_pages, paginate, with_final_state
 from connectors.common.rate import RateBudget
+from connectors.common.resources import resource_named
 from connectors.common.retry import RetryPolicy
 from connectors.common.times import iso_utc
 from connectors.errors import ConfigurationError
@@ -110,13 +111,7 @@ class StripeConnector:
     # -- reading ----------------------------------------------------------------------------
 
     def _resource(self, name: str) -> StripeResource:
-        res = RESOURCES.get(name)
-        if res is None:
-            raise ConfigurationError(
-                f"stripe has no resource {name!r}: choose from {', '.join(RESOURCES)}",
-                provider="stripe",
-            )
-        return res
+        return resource_named("stripe", RESOURCES, name)
 
     def _read(
         self, res: StripeResource, state: dict[str, Any], full_refresh: bool
