@@ -16,13 +16,10 @@ The sandbox applies no rate limit here, and the integration's budget is raised
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import requests
@@ -30,7 +27,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.acceptance.conftest import INTSYNC, start_sandbox, stop  # noqa: E402
+from bench.common import add_integration, cli, timed  # noqa: E402
+from tests.acceptance.conftest import start_sandbox, stop  # noqa: E402
 
 KEY = "sk_test_bench_sync"
 
@@ -52,21 +50,21 @@ def main() -> None:
     try:
         requests.get(f"{url}/v1/charges?limit=1", headers={"Authorization": f"Bearer {KEY}"})
         n = args.charges
-        floor = _timed(lambda: _fetch_only(url))
+        floor = timed(lambda: _fetch_only(url))
         integration = _add_integration(env, url)
-        full = _timed(
-            lambda: _cli(env, "sync", "--integration", integration, "--resource", "charges")
+        full = timed(
+            lambda: cli(env, "sync", "--integration", integration, "--resource", "charges")
         )
         requests.post(
             f"{url}/_sandbox/mutate",
             json={"action": "touch", "resource": "charges", "fraction": 0.01, "account": KEY},
             timeout=120,
         ).raise_for_status()
-        incremental = _timed(
-            lambda: _cli(env, "sync", "--integration", integration, "--resource", "charges")
+        incremental = timed(
+            lambda: cli(env, "sync", "--integration", integration, "--resource", "charges")
         )
         limit = args.baseline_limit or n
-        naive = _timed(lambda: _sdk_and_dlt_defaults(url, limit, work))
+        naive = timed(lambda: _sdk_and_dlt_defaults(url, limit, work))
     finally:
         stop(sandbox.process)
         shutil.rmtree(work, ignore_errors=True)
@@ -82,12 +80,6 @@ def main() -> None:
     )
 
 
-def _timed(fn) -> float:
-    started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
-
-
 def _fetch_only(url: str) -> int:
     from connectors.stripe.client import StripeConnector
 
@@ -98,19 +90,7 @@ def _fetch_only(url: str) -> int:
 
 
 def _add_integration(env: dict[str, str], url: str) -> str:
-    out = _cli(
-        env, "integrations", "add", "--tenant", "bench", "--venue", "bench-venue",
-        "--provider", "stripe", "--base-url", url, "--credential", f"api_key={KEY}",
-        "--credential", "requests_per_second=1000000", "--json",
-    )  # fmt: skip
-    return json.loads(out.strip().splitlines()[-1])["id"]
-
-
-def _cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([INTSYNC, *args], env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"intsync {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout
+    return add_integration(env, "stripe", url, {"api_key": KEY, "requests_per_second": "1000000"})
 
 
 def _sdk_and_dlt_defaults(url: str, limit: int, work: Path) -> None:

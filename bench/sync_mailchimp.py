@@ -17,10 +17,8 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import requests
@@ -28,7 +26,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.acceptance.conftest import INTSYNC, start_sandbox, stop  # noqa: E402
+from bench.common import add_integration, cli, timed  # noqa: E402
+from tests.acceptance.conftest import start_sandbox, stop  # noqa: E402
 
 KEY = "0000000000000000000000000000bench-us6"
 
@@ -51,18 +50,18 @@ def main() -> None:
     url = sandbox.urls["mailchimp"]
     try:
         n = args.members
-        floor = _timed(lambda: _fetch_only(url))
+        floor = timed(lambda: _fetch_only(url))
         integration = _add_integration(env, url)
         sync = ("sync", "--integration", integration, "--resource", "members", "--json")
-        full = _timed(lambda: _cli(env, *sync))
+        full = timed(lambda: cli(env, *sync))
         requests.post(
             f"{url}/_sandbox/mutate",
             json={"action": "touch_members", "count": n // 100, "account": KEY},
             timeout=300,
         ).raise_for_status()
-        incremental = _timed(lambda: _check_incremental(_cli(env, *sync), n // 100))
+        incremental = timed(lambda: _check_incremental(cli(env, *sync), n // 100))
         limit = args.baseline_limit or n
-        naive = _timed(lambda: _sdk_and_dlt_defaults(url, limit, work))
+        naive = timed(lambda: _sdk_and_dlt_defaults(url, limit, work))
     finally:
         stop(sandbox.process)
         shutil.rmtree(work, ignore_errors=True)
@@ -77,12 +76,6 @@ def main() -> None:
         f"incremental after 1% changed: {incremental:.2f} s = "
         f"{incremental / full:.3f} of the full sync"
     )
-
-
-def _timed(fn) -> float:
-    started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
 
 
 def _fetch_only(url: str) -> int:
@@ -102,18 +95,7 @@ def _check_incremental(out: str, changed: int) -> None:
 
 
 def _add_integration(env: dict[str, str], url: str) -> str:
-    out = _cli(
-        env, "integrations", "add", "--tenant", "bench", "--venue", "bench-venue",
-        "--provider", "mailchimp", "--base-url", url, "--credential", f"api_key={KEY}", "--json",
-    )  # fmt: skip
-    return json.loads(out.strip().splitlines()[-1])["id"]
-
-
-def _cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([INTSYNC, *args], env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"intsync {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout
+    return add_integration(env, "mailchimp", url, {"api_key": KEY})
 
 
 def _sdk_and_dlt_defaults(url: str, limit: int, work: Path) -> None:

@@ -17,13 +17,10 @@ once and then 500 a minute.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import requests
@@ -31,7 +28,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.acceptance.conftest import INTSYNC, start_sandbox, stop  # noqa: E402
+from bench.common import add_integration, cli, timed  # noqa: E402
+from tests.acceptance.conftest import start_sandbox, stop  # noqa: E402
 
 REALM = "9130357000000001"
 UNLIMITED = 1e9
@@ -53,22 +51,22 @@ def main() -> None:
     n = args.invoices
     try:
         creds = _credentials(url)
-        floor = _timed(lambda: _fetch_only(url, creds))
+        floor = timed(lambda: _fetch_only(url, creds))
         pipeline_id = _add_integration(env, url, "bench-pipeline", creds)
-        in_process = _timed(lambda: _pipeline_unbudgeted(env, pipeline_id))
+        in_process = timed(lambda: _pipeline_unbudgeted(env, pipeline_id))
         cli_id = _add_integration(env, url, "bench-cli", creds)
-        full = _timed(lambda: _cli(env, "sync", "--integration", cli_id, "--resource", "invoices"))
+        full = timed(lambda: cli(env, "sync", "--integration", cli_id, "--resource", "invoices"))
         requests.post(
             f"{url}/_sandbox/mutate",
             json={"action": "touch", "resource": "invoices", "count": max(1, n // 100),
                   "realm": REALM},
             timeout=300,
         ).raise_for_status()  # fmt: skip
-        incremental = _timed(
-            lambda: _cli(env, "sync", "--integration", cli_id, "--resource", "invoices")
+        incremental = timed(
+            lambda: cli(env, "sync", "--integration", cli_id, "--resource", "invoices")
         )
         limit = min(args.baseline_limit or n, n)
-        naive = _timed(lambda: _requests_and_dlt_defaults(url, creds, limit, work))
+        naive = timed(lambda: _requests_and_dlt_defaults(url, creds, limit, work))
     finally:
         stop(sandbox.process)
         shutil.rmtree(work, ignore_errors=True)
@@ -88,12 +86,6 @@ def main() -> None:
         f"incremental after 1% changed: {incremental:.2f} s = {incremental / full:.3f} of the "
         "full sync (goal <= 0.05)"
     )
-
-
-def _timed(fn) -> float:
-    started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
 
 
 def _credentials(url: str) -> dict[str, str]:
@@ -141,19 +133,8 @@ def _pipeline_unbudgeted(env: dict[str, str], integration_id: str) -> None:
 
 
 def _add_integration(env: dict[str, str], url: str, venue: str, creds: dict[str, str]) -> str:
-    args = ["integrations", "add", "--tenant", "bench", "--venue", venue,
-            "--provider", "quickbooks", "--base-url", url, "--json"]  # fmt: skip
-    for key in ("client_id", "client_secret", "realm_id", "refresh_token"):
-        args += ["--credential", f"{key}={creds[key]}"]
-    out = _cli(env, *args)
-    return json.loads(out.strip().splitlines()[-1])["id"]
-
-
-def _cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([INTSYNC, *args], env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"intsync {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout
+    keys = ("client_id", "client_secret", "realm_id", "refresh_token")
+    return add_integration(env, "quickbooks", url, {k: creds[k] for k in keys}, venue)
 
 
 def _requests_and_dlt_defaults(url: str, creds: dict[str, str], limit: int, work: Path) -> None:

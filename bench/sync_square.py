@@ -16,13 +16,10 @@ Square pages payments 100 at a time, so (d) is bound by the budget: N / 100 / 20
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import requests
@@ -30,7 +27,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.acceptance.conftest import INTSYNC, start_sandbox, stop  # noqa: E402
+from bench.common import add_integration, cli, timed  # noqa: E402
+from tests.acceptance.conftest import start_sandbox, stop  # noqa: E402
 
 TOKEN = "EAAAbench_sync_square"
 HISTORY = "2000-01-01T00:00:00Z"
@@ -54,22 +52,22 @@ def main() -> None:
     url = sandbox.urls["square"]
     n = args.payments
     try:
-        floor = _timed(lambda: _fetch_only(url))
+        floor = timed(lambda: _fetch_only(url))
         pipeline_id = _add_integration(env, url, "bench-pipeline")
-        in_process = _timed(lambda: _pipeline_unbudgeted(env, pipeline_id))
+        in_process = timed(lambda: _pipeline_unbudgeted(env, pipeline_id))
         cli_id = _add_integration(env, url, "bench-cli")
-        full = _timed(lambda: _cli(env, "sync", "--integration", cli_id, "--resource", "payments"))
+        full = timed(lambda: cli(env, "sync", "--integration", cli_id, "--resource", "payments"))
         requests.post(
             f"{url}/_sandbox/mutate",
             json={"action": "touch", "resource": "payments", "count": max(1, n // 100),
                   "account": TOKEN},
             timeout=300,
         ).raise_for_status()  # fmt: skip
-        incremental = _timed(
-            lambda: _cli(env, "sync", "--integration", cli_id, "--resource", "payments")
+        incremental = timed(
+            lambda: cli(env, "sync", "--integration", cli_id, "--resource", "payments")
         )
         limit = min(args.baseline_limit or n, n)
-        naive = _timed(lambda: _sdk_and_dlt_defaults(url, limit, work))
+        naive = timed(lambda: _sdk_and_dlt_defaults(url, limit, work))
     finally:
         stop(sandbox.process)
         shutil.rmtree(work, ignore_errors=True)
@@ -88,12 +86,6 @@ def main() -> None:
         f"incremental after 1% changed: {incremental:.2f} s = {incremental / full:.3f} of the "
         "full sync (goal <= 0.05)"
     )
-
-
-def _timed(fn) -> float:
-    started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
 
 
 def _fetch_only(url: str) -> int:
@@ -130,18 +122,7 @@ def _pipeline_unbudgeted(env: dict[str, str], integration_id: str) -> None:
 
 
 def _add_integration(env: dict[str, str], url: str, venue: str) -> str:
-    out = _cli(
-        env, "integrations", "add", "--tenant", "bench", "--venue", venue, "--provider", "square",
-        "--base-url", url, "--credential", f"access_token={TOKEN}", "--json",
-    )  # fmt: skip
-    return json.loads(out.strip().splitlines()[-1])["id"]
-
-
-def _cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([INTSYNC, *args], env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"intsync {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout
+    return add_integration(env, "square", url, {"access_token": TOKEN}, venue)
 
 
 def _sdk_and_dlt_defaults(url: str, limit: int, work: Path) -> None:
