@@ -16,10 +16,8 @@ The sandbox applies no rate limit here, and the integration's budget is raised
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import requests
@@ -27,7 +25,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import add_integration, cli, timed  # noqa: E402
+from bench.common import add_integration, bench_env, cli, timed  # noqa: E402
 from tests.acceptance.conftest import start_sandbox, stop  # noqa: E402
 
 KEY = "sk_test_bench_sync"
@@ -40,9 +38,7 @@ def main() -> None:
         "--baseline-limit", type=int, default=None, help="charges for (c); default: all"
     )
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="intsync-bench-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INTSYNC_")}
-    env.update(INTSYNC_HOME=str(work / "home"), INTSYNC_SECRET_KEY="bench-secret-key-0123456789")
+    work, env = bench_env("intsync-bench-")
     sandbox = start_sandbox(
         "stripe", "--api-key", KEY, "--count", f"charges={args.charges}", env=env, timeout=600
     )

@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import requests
@@ -26,7 +24,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import add_integration, cli, timed  # noqa: E402
+from bench.common import add_integration, bench_env, cli, timed  # noqa: E402
 from tests.acceptance.conftest import start_sandbox, stop  # noqa: E402
 
 KEY = "0000000000000000000000000000bench-us6"
@@ -40,9 +38,7 @@ def main() -> None:
         "--baseline-limit", type=int, default=None, help="members for (c); default: all"
     )
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="intsync-bench-mc-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INTSYNC_")}
-    env.update(INTSYNC_HOME=str(work / "home"), INTSYNC_SECRET_KEY="bench-secret-key-0123456789")
+    work, env = bench_env("intsync-bench-mc-")
     sandbox = start_sandbox(
         "mailchimp", "--api-key", KEY, "--count", f"members={args.members}",
         "--count", f"lists={args.lists}", env=env, timeout=600,

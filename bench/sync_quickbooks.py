@@ -17,10 +17,8 @@ once and then 500 a minute.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import requests
@@ -28,7 +26,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import add_integration, cli, timed  # noqa: E402
+from bench.common import add_integration, bench_env, cli, timed  # noqa: E402
 from tests.acceptance.conftest import start_sandbox, stop  # noqa: E402
 
 REALM = "9130357000000001"
@@ -40,9 +38,7 @@ def main() -> None:
     parser.add_argument("--invoices", type=int, default=100_000)
     parser.add_argument("--baseline-limit", type=int, default=20_000, help="invoices for (c)")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="intsync-bench-quickbooks-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INTSYNC_")}
-    env.update(INTSYNC_HOME=str(work / "home"), INTSYNC_SECRET_KEY="bench-secret-key-0123456789")
+    work, env = bench_env("intsync-bench-quickbooks-")
     sandbox = start_sandbox(
         "quickbooks", "--api-key", REALM, "--count", f"invoices={args.invoices}",
         "--count", "payments=0", env=env, timeout=900,

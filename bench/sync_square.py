@@ -16,10 +16,8 @@ Square pages payments 100 at a time, so (d) is bound by the budget: N / 100 / 20
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import requests
@@ -27,7 +25,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import add_integration, cli, timed  # noqa: E402
+from bench.common import add_integration, bench_env, cli, timed  # noqa: E402
 from tests.acceptance.conftest import start_sandbox, stop  # noqa: E402
 
 TOKEN = "EAAAbench_sync_square"
@@ -42,9 +40,7 @@ def main() -> None:
         "--baseline-limit", type=int, default=10_000, help="payments for (c), slow: 4 ms each"
     )
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="intsync-bench-square-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INTSYNC_")}
-    env.update(INTSYNC_HOME=str(work / "home"), INTSYNC_SECRET_KEY="bench-secret-key-0123456789")
+    work, env = bench_env("intsync-bench-square-")
     sandbox = start_sandbox(
         "square", "--api-key", TOKEN, "--count", f"payments={args.payments}",
         "--count", f"locations={args.locations}", env=env, timeout=600,
