@@ -72,6 +72,7 @@ def test_webhook_changes_are_fetched_and_merged(
     changed = company.update("Customer", "4", {"DisplayName": "Renamed By Webhook"})
     made = company.create("Customer", {"DisplayName": "Made By Webhook"})
     doomed = company.stores["Customer"].ids()[-1]
+    doomed_name = company.stores["Customer"].get(doomed)["DisplayName"]
     company.delete("Customer", doomed)
     app, url = receiver
     qb_sandbox.deliver_changes(url, VERIFIER, realm=REALM, form=form, duplicate_probability=0.5,
@@ -92,5 +93,6 @@ def test_webhook_changes_are_fetched_and_merged(
     assert rows == {
         changed["Id"]: ("Renamed By Webhook", False),
         made["Id"]: ("Made By Webhook", False),
-        doomed: (None, True),  # a deletion names only the Id: the row keeps no other columns
+        # a deletion names only the Id: the row keeps its last known values, marked deleted
+        doomed: (doomed_name, True),
     }
