@@ -58,7 +58,6 @@ class SyncContext:
     catalog: MappingCatalog
     dlt_dir: Path
     on_page: PageCallback | None = None
-    on_resource: Callable[[ResourceOutcome], None] | None = None
     connector_factory: Callable[[Any, Any], Connector] = build_connector
 
 
@@ -278,8 +277,6 @@ def _finish_logs(
             error_message=outcome.error_message,
             details={"notes": outcome.notes, "expected_total": outcome.expected_total},
         )
-        if ctx.on_resource is not None:
-            ctx.on_resource(outcome)
     if result.ok and integration.status != "active":
         ctx.store.set_integration_status(integration.id, "active", None)
     spool_sync_logs(ctx.store, integration.id, list(log_ids.values()), spool)

@@ -49,9 +49,6 @@ class SyncProgress:
             self._tasks[resource] = self._progress.add_task(f"{self._label} {resource}", total=None)
         self._progress.update(self._tasks[resource], completed=rows)
 
-    def resource_done(self, outcome: Any) -> None:
-        pass
-
     def stop(self) -> None:
         if self._progress is not None:
             self._progress.stop()

@@ -38,7 +38,7 @@ def sync(
     show_progress = not as_json and sys.stderr.isatty()
     ok = True
     with SyncProgress(enabled=show_progress) as progress:
-        ctx = sync_context(app, on_page=progress.page, on_resource=progress.resource_done)
+        ctx = sync_context(app, on_page=progress.page)
         for integration in integrations:
             progress.start(integration)
             result = sync_integration(
