@@ -1,4 +1,8 @@
-"""Arrow IPC files for one run, written page by page and read back as batches for dlt."""
+"""Arrow IPC files for one run, gathered page by page and read back as batches for dlt.
+
+Pages are buffered and written a few megabytes at a time: a write releases the GIL, and taking it
+back from the prefetch thread after every small page cost more than the writing itself.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+
+# Buffered pages are written once they hold this many bytes (or when the table is closed).
+FLUSH_BYTES = 8 * 1024 * 1024
 
 
 @dataclass
@@ -24,6 +31,15 @@ class SpooledTable:
     rows: int = 0
     _writer: pa.ipc.RecordBatchFileWriter | None = field(default=None, repr=False)
     _schema: pa.Schema | None = field(default=None, repr=False)
+    _pending: list[pa.Table] = field(default_factory=list, repr=False)
+    _pending_bytes: int = field(default=0, repr=False)
+
+    def flush(self) -> None:
+        """Write the buffered pages as one batch."""
+        if self._pending and self._writer is not None:
+            self._writer.write_table(pa.concat_tables(self._pending))
+        self._pending.clear()
+        self._pending_bytes = 0
 
 
 class Spool:
@@ -56,8 +72,11 @@ class Spool:
             self._tables[key] = spooled
         if data.schema != spooled._schema:
             data = data.cast(spooled._schema)
-        spooled._writer.write_table(data)
+        spooled._pending.append(data)
+        spooled._pending_bytes += data.nbytes
         spooled.rows += data.num_rows
+        if spooled._pending_bytes >= FLUSH_BYTES:
+            spooled.flush()
 
     def tables(self, dataset: str, resource: str | None = None) -> list[SpooledTable]:
         """The spooled tables of a dataset (and resource), writers closed."""
@@ -92,5 +111,6 @@ class Spool:
     @staticmethod
     def _close(spooled: SpooledTable) -> None:
         if spooled._writer is not None:
+            spooled.flush()
             spooled._writer.close()
             spooled._writer = None

@@ -24,3 +24,14 @@ def test_empty_pages_write_nothing(tmp_path):
     spool = Spool(tmp_path / "run")
     spool.write("raw", "charges", "t", pa.table({"n": pa.array([], pa.int64())}), {})
     assert spool.tables("raw") == []
+
+
+def test_pages_buffered_across_flushes_come_back_whole_and_in_order(tmp_path, monkeypatch):
+    monkeypatch.setattr("pipelines.spool.FLUSH_BYTES", 40)  # a flush every few pages
+    spool = Spool(tmp_path / "run")
+    for page in range(25):
+        spool.write("raw", "charges", "t", pa.table({"n": [page * 2, page * 2 + 1]}), {})
+    (charges,) = spool.tables("raw")
+    values = [v for chunk in Spool.chunks(charges, 7) for v in chunk.column(0).to_pylist()]
+    assert values == list(range(50))
+    assert charges.rows == 50
