@@ -59,9 +59,7 @@ def raw_page(
     n = len(records)
     synced_at: datetime = context["synced_at"]
     deleted = (
-        pa.array(deleted_at, pa.string()).cast(_TS)
-        if deleted_at is not None
-        else pa.nulls(n, _TS)
+        pa.array(deleted_at, pa.string()).cast(_TS) if deleted_at is not None else pa.nulls(n, _TS)
     )
     body = pa.array([orjson.dumps(r) for r in records], pa.binary()).cast(pa.string())
     return pa.table(
