@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, Response, jsonify
 
 from intsync.config import Settings, load_settings
+from warehouse.store.group_commit import GroupCommit
 from web import errors, requestlog
 from web.metrics import Metrics
 from web.orchestration import ApplyRequester, PrefectLauncher
@@ -51,6 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         or os.environ.get("INTSYNC_JWT_ISSUER")
         or "auth-service",
         warehouse_probe=config.get("warehouse_probe"),
+        inbox_writer=GroupCommit(store.add_inbox_events),
         extra={"apply_requester": requester},
     )
     errors.register(app)

@@ -25,6 +25,7 @@ class WebState:
     jwt_audience: str = "intsync"
     jwt_issuer: str | None = None
     warehouse_probe: Callable[[], None] | None = None
+    inbox_writer: Any = None  # warehouse.store.GroupCommit of NewInboxEvent -> bool
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import threading
 import time
 from typing import Any
 
@@ -12,6 +10,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from connectors.errors import SignatureError
 from warehouse.errors import NotFoundError
+from warehouse.store.inbox import NewInboxEvent
 from web.errors import ApiError
 from web.state import state
 from web.webhook_providers import VERIFIERS, Delivery, check_mailchimp_url, verify_delivery
@@ -19,14 +18,6 @@ from web.webhook_providers import VERIFIERS, Delivery, check_mailchimp_url, veri
 log = logging.getLogger(__name__)
 
 bp = Blueprint("webhooks", __name__, url_prefix="/api/v1/integrations/webhooks")
-
-# SQLite takes one writer at a time and makes the others back off in sleeps; threads of one
-# process queue here instead, which keeps the latency of a burst of webhooks down.
-_SQLITE_WRITER = threading.Lock()
-
-
-def _writer_lock(store: Any) -> Any:
-    return _SQLITE_WRITER if store.engine.dialect.name == "sqlite" else contextlib.nullcontext()
 
 
 def _integration(provider: str, integration_id: str) -> Any:
@@ -72,20 +63,21 @@ def receive(provider: str, integration_id: str) -> tuple[Response, int]:
     started = time.perf_counter()
     integration = _integration(provider, integration_id)
     events = _verified(provider, integration)
-    store = state().store
     headers = {key: value for key, value in request.headers.items()}
     stored = duplicates = 0
     for event, body in events:
-        with _writer_lock(store):
-            fresh = store.add_inbox_event(
-                provider=provider,
-                integration_id=integration.id,
-                tenant_id=integration.tenant_id,
-                venue_id=integration.venue_id,
-                event_id=event.event_id,
-                headers=headers,
-                body=body,
+        # Concurrent requests' events commit together; each request waits for its own commit.
+        fresh = state().inbox_writer.submit(
+            NewInboxEvent(
+                provider,
+                integration.id,
+                integration.tenant_id,
+                integration.venue_id,
+                event.event_id,
+                headers,
+                body,
             )
+        )
         stored, duplicates = stored + fresh, duplicates + (not fresh)
     elapsed = time.perf_counter() - started
     outcome = "stored" if stored else "duplicate"

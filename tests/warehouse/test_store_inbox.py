@@ -7,6 +7,8 @@ import pytest
 
 from tests.warehouse.conftest import KEY
 from warehouse.store import StoreError, open_store
+from warehouse.store.group_commit import GroupCommit
+from warehouse.store.inbox import NewInboxEvent
 
 
 def _add(store, event_id: str, integration_id: str = "int_a", body: bytes = b"{}") -> bool:
@@ -113,3 +115,40 @@ def test_prune_removes_only_old_done_events(store):
     assert store.prune_inbox(done_before=datetime.now(UTC) + timedelta(seconds=1)) == 1
     assert store.inbox_stats()["processing"] == 1
     assert store.get_inbox_event(first.id) is None
+
+
+def _new(event_id: str, integration_id: str = "int_a") -> NewInboxEvent:
+    return NewInboxEvent("stripe", integration_id, "t1", "v1", event_id, {}, b"{}")
+
+
+def test_a_batch_of_events_commits_together_and_says_which_were_new(store):
+    assert _add(store, "evt_old") is True
+    fresh = store.add_inbox_events([_new("evt_1"), _new("evt_old"), _new("evt_2"), _new("evt_1")])
+    assert fresh == [True, False, True, False]
+    assert store.inbox_stats()["pending"] == 3
+    assert store.inbox_stats()["duplicates"] == 2
+
+
+def test_a_batch_with_an_event_without_id_stores_nothing(store):
+    with pytest.raises(StoreError, match="has no event id"):
+        store.add_inbox_events([_new("evt_1"), _new("")])
+    assert store.inbox_stats()["pending"] == 0
+
+
+def test_concurrent_webhook_writes_share_commits_and_each_learns_its_own_outcome(store):
+    writer = GroupCommit(store.add_inbox_events)
+    ids = [f"evt_{n % 150}" for n in range(200)]  # 50 repeats
+    outcomes: dict[int, bool] = {}
+
+    def post(n: int) -> None:
+        outcomes[n] = writer.submit(_new(ids[n]))
+
+    threads = [threading.Thread(target=post, args=(n,)) for n in range(200)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(outcomes.values()) == 150
+    assert store.inbox_stats()["pending"] == 150
+    assert store.inbox_stats()["duplicates"] == 50
+    assert writer.items == 200 and writer.batches < 200

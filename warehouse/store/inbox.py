@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +23,19 @@ _DROPPED_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization", 
 MAX_ERROR_CHARS = 4000
 
 
+@dataclass(frozen=True)
+class NewInboxEvent:
+    """One verified delivery's event, as the webhook route hands it to the store."""
+
+    provider: str
+    integration_id: str
+    tenant_id: str
+    venue_id: str
+    event_id: str
+    headers: dict[str, str]
+    body: bytes
+
+
 class InboxMixin(StoreBase):
     """Storing, claiming and settling webhook events."""
 
@@ -36,34 +51,55 @@ class InboxMixin(StoreBase):
         body: bytes,
     ) -> bool:
         """Store a pending event, committed on return; False when it was stored before."""
-        if not event_id:
-            raise StoreError(f"{provider} event for {integration_id} has no event id")
-        kept = {k: v for k, v in headers.items() if k.lower() not in _DROPPED_HEADERS}
+        event = NewInboxEvent(
+            provider, integration_id, tenant_id, venue_id, event_id, headers, bytes(body)
+        )
+        return self.add_inbox_events([event])[0]
+
+    def add_inbox_events(self, events: Sequence[NewInboxEvent]) -> list[bool]:
+        """Store pending events in one transaction, committed on return; for each, whether it
+        is new (False: an event with its provider, integration and id was stored before, or
+        earlier in `events`). Nothing is stored when any event has no id."""
+        for event in events:
+            if not event.event_id:
+                raise StoreError(
+                    f"{event.provider} event for {event.integration_id} has no event id"
+                )
+        rows = [self._inbox_row(event) for event in events]
         statement = (
             self._insert(webhook_inbox)
-            .values(
-                provider=provider,
-                integration_id=integration_id,
-                tenant_id=tenant_id,
-                venue_id=venue_id,
-                event_id=event_id,
-                received_at=utcnow(),
-                headers=kept,
-                body=bytes(body),
-                status="pending",
-                attempts=0,
-            )
             .on_conflict_do_nothing(index_elements=["provider", "integration_id", "event_id"])
+            .returning(
+                webhook_inbox.c.provider, webhook_inbox.c.integration_id, webhook_inbox.c.event_id
+            )
         )
         with self._write() as conn:
-            if conn.execute(statement).rowcount == 1:
-                return True
-            conn.execute(
-                update(counters)
-                .where(counters.c.name == DUPLICATES)
-                .values(value=counters.c.value + 1)
-            )
-            return False
+            inserted = {tuple(row) for row in conn.execute(statement, rows)}
+            fresh = _first_of_inserted(events, inserted)
+            repeats = fresh.count(False)
+            if repeats:
+                conn.execute(
+                    update(counters)
+                    .where(counters.c.name == DUPLICATES)
+                    .values(value=counters.c.value + repeats)
+                )
+        return fresh
+
+    @staticmethod
+    def _inbox_row(event: NewInboxEvent) -> dict[str, Any]:
+        kept = {k: v for k, v in event.headers.items() if k.lower() not in _DROPPED_HEADERS}
+        return {
+            "provider": event.provider,
+            "integration_id": event.integration_id,
+            "tenant_id": event.tenant_id,
+            "venue_id": event.venue_id,
+            "event_id": event.event_id,
+            "received_at": utcnow(),
+            "headers": kept,
+            "body": event.body,
+            "status": "pending",
+            "attempts": 0,
+        }
 
     def claim_inbox_events(
         self,
@@ -176,3 +212,16 @@ def _event(row: Any) -> InboxEvent:
         attempts=row["attempts"],
         last_error=row["last_error"],
     )
+
+
+def _first_of_inserted(
+    events: Sequence[NewInboxEvent], inserted: set[tuple[Any, ...]]
+) -> list[bool]:
+    """Per event, whether it is new: inserted now, and not a repeat of one earlier in the batch."""
+    seen: set[tuple[str, str, str]] = set()
+    fresh = []
+    for event in events:
+        key = (event.provider, event.integration_id, event.event_id)
+        fresh.append(key in inserted and key not in seen)
+        seen.add(key)
+    return fresh
