@@ -231,7 +231,9 @@ def main() -> None:
         print(f"\n[{kind}]")
         print(f"  verify only   {b['requests']:>6} req  {b['rps']:8.0f} req/s  p50 {b['p50_ms']:6.1f} ms  p99 {b['p99_ms']:6.1f} ms  {b['statuses']}")  # fmt: skip
         print(f"  verify+store  {f['requests']:>6} req  {f['rps']:8.0f} req/s  p50 {f['p50_ms']:6.1f} ms  p99 {f['p99_ms']:6.1f} ms  {f['statuses']}")  # fmt: skip
-        print(f"  verify only before / after the full path: {b['rps_each'][0]:.0f} / {b['rps_each'][1]:.0f} req/s")
+        print(
+            f"  verify only before / after the full path: {b['rps_each'][0]:.0f} / {b['rps_each'][1]:.0f} req/s"
+        )
         print(f"  ratio full/verify-only throughput: {f['rps'] / b['rps']:.2f} (goal >= 0.5)")
         lost = result["unique"] - result["inbox_rows"]
         print(f"  inbox: {result['inbox_rows']} rows for {result['unique']} distinct events "
