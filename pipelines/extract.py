@@ -14,10 +14,13 @@ from connectors.base import Connector, Page
 from pipelines.landing import RAW_HINTS, raw_page, raw_table_name
 from pipelines.prefetch import prefetched
 from pipelines.spool import Spool
+from pipelines.unlisted import deletion_pages
 
 PageCallback = Callable[[str, int], None]
 # ids -> {id: the newest raw record the warehouse holds for it}
 LastKnown = Callable[[list[str]], dict[str, dict[str, Any]]]
+# () -> ids of the rows the warehouse holds for this resource, not marked deleted
+LiveIds = Callable[[], set[str]]
 
 QUARANTINE_TABLE = "quarantine"
 QUARANTINE_SCHEMA = pa.schema(
@@ -113,6 +116,7 @@ class ResourceReader:
         on_page: PageCallback | None = None,
         land_raw: bool = True,
         last_known: LastKnown | None = None,
+        live_ids: LiveIds | None = None,
     ) -> None:
         self.resource = resource
         self.mappings = mappings
@@ -122,21 +126,39 @@ class ResourceReader:
         self.on_page = on_page
         self.land_raw = land_raw
         self.last_known = last_known
+        self.live_ids = live_ids
         self._seen: set[str] = set()
 
     def read(
         self, connector: Connector, state: Mapping[str, Any], *, full_refresh: bool
     ) -> ResourceOutcome:
-        """Read every page; connector errors propagate with the outcome so far attached."""
+        """Read every page; connector errors propagate with the outcome so far attached.
+
+        With `live_ids`, a full refresh that read to the end marks deleted the rows it no longer
+        found (their last known values kept)."""
         outcome = ResourceOutcome(self.resource, cursor_before=dict(state))
         try:
             pages = connector.read(self.resource, state, full_refresh=full_refresh)
             for page in prefetched(pages):
                 self.take(page, outcome)
+            if full_refresh and self.live_ids is not None:
+                self._mark_unlisted(outcome)
         except Exception as exc:
             exc.outcome = outcome  # type: ignore[attr-defined]
             raise
         return outcome
+
+    def _mark_unlisted(self, outcome: ResourceOutcome) -> None:
+        assert self.live_ids is not None
+        gone = self.live_ids() - self._seen
+        if not gone:
+            return
+        synced_at: datetime = self.context["synced_at"]
+        for page in deletion_pages(gone, self.id_key, synced_at.timestamp()):
+            self.take(page, outcome)
+        outcome.notes.append(
+            f"full refresh: {len(gone)} rows the provider no longer lists marked deleted"
+        )
 
     def take(self, page: Page, outcome: ResourceOutcome) -> None:
         """Spool one page: drop repeats of ids already seen in this run, map, count."""

@@ -23,6 +23,7 @@ from pipelines.loaders import IntegrationLoaders
 from pipelines.opslog import spool_sync_logs
 from pipelines.specs import MappingCatalog
 from pipelines.spool import Spool
+from pipelines.unlisted import live_ids
 from warehouse.destinations import Warehouse
 
 log = logging.getLogger(__name__)
@@ -192,6 +193,7 @@ def _read_all(
     log_ids: dict[str, int],
 ) -> None:
     context = mapping_context(integration, run_id)
+    windowed = isinstance(connector, WindowedConnector)  # a window is never the whole resource
     auth_error: AuthenticationError | None = None
     for name in names:
         state = states.get(name, {})
@@ -213,6 +215,7 @@ def _read_all(
             last_known=functools.partial(
                 last_known_records, ctx.warehouse, integration.provider, name, integration.id
             ),
+            live_ids=None if windowed else _live_ids(ctx, integration, name),
         )
         try:
             outcome = reader.read(connector, state, full_refresh=full_refresh)
@@ -225,6 +228,15 @@ def _read_all(
                 auth_error = exc
                 ctx.store.set_integration_status(integration.id, "needs_reconnect", str(exc))
         result.resources.append(outcome)
+
+
+def _live_ids(ctx: SyncContext, integration: Any, resource: str) -> Callable[[], set[str]]:
+    tables = [
+        m.table
+        for m in ctx.catalog.compiled_for(integration.provider, resource, integration.venue_id)
+        if m.dataset == "staging"
+    ]
+    return functools.partial(live_ids, ctx.warehouse, tables, integration.id)
 
 
 def _fail(outcome: ResourceOutcome, exc: Exception) -> None:
