@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from warehouse.destinations import Warehouse
 log = logging.getLogger(__name__)
 
 LOAD_ORDER = ("raw", "core", "staging", "ops")
+SIDE_BY_SIDE = ("raw", "core")
 STATE_KEY = "connector_state"
 CHUNK_ROWS = 50_000
 
@@ -92,25 +94,45 @@ class IntegrationLoaders:
     ) -> dict[str, int]:
         """Load the spooled datasets in load order; staging commits the new cursors.
 
-        `states` maps each resource that should commit a new cursor to its state (None: keep).
-        Returns rows loaded per dataset.
+        Raw and core load side by side (separate pipelines and schemas, and the warehouse does
+        the work outside the GIL); staging starts only once both are in, so a cursor never moves
+        ahead of them. `states` maps each resource that should commit a new cursor to its state
+        (None: keep). Returns rows loaded per dataset.
         """
+        work = {
+            dataset: spool.tables(dataset)
+            for dataset in LOAD_ORDER
+            if dataset in datasets and self._has_work(dataset, spool, states)
+        }
         loaded: dict[str, int] = {}
-        for dataset in (d for d in LOAD_ORDER if d in datasets):
-            tables = spool.tables(dataset)
-            commit_states = dataset == "staging" and any(v is not None for v in states.values())
-            if not tables and not commit_states:
-                continue
-            pipe = self.pipeline(dataset)
-            source = self._source(dataset, spool, states if dataset == "staging" else {})
-            try:
-                pipe.extract(source)
-                pipe.normalize()
-                pipe.load()
-            except Exception as exc:
-                raise LoadFailedError(f"loading {dataset} failed: {exc}") from exc
-            loaded[dataset] = sum(t.rows for t in tables)
+        first = [dataset for dataset in work if dataset in SIDE_BY_SIDE]
+        if len(first) > 1:
+            with ThreadPoolExecutor(len(first), thread_name_prefix="intsync-load") as pool:
+                futures = [pool.submit(self._load_one, d, spool, states) for d in first]
+            for dataset, future in zip(first, futures, strict=True):
+                loaded[dataset] = future.result()  # the first failure, once both have ended
+        for dataset in work:
+            if dataset not in loaded:
+                loaded[dataset] = self._load_one(dataset, spool, states)
         return loaded
+
+    @staticmethod
+    def _has_work(dataset: str, spool: Spool, states: Mapping[str, dict[str, Any] | None]) -> bool:
+        commits = dataset == "staging" and any(v is not None for v in states.values())
+        return bool(spool.tables(dataset)) or commits
+
+    def _load_one(
+        self, dataset: str, spool: Spool, states: Mapping[str, dict[str, Any] | None]
+    ) -> int:
+        pipe = self.pipeline(dataset)
+        source = self._source(dataset, spool, states if dataset == "staging" else {})
+        try:
+            pipe.extract(source)
+            pipe.normalize()
+            pipe.load()
+        except Exception as exc:
+            raise LoadFailedError(f"loading {dataset} failed: {exc}") from exc
+        return sum(t.rows for t in spool.tables(dataset))
 
     def _source(
         self, dataset: str, spool: Spool, states: Mapping[str, dict[str, Any] | None]

@@ -5,6 +5,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from pipelines.errors import LoadFailedError
 from pipelines.landing import RAW_HINTS
 from pipelines.loaders import IntegrationLoaders
 from pipelines.spool import Spool
@@ -72,3 +73,24 @@ def test_a_resource_without_new_cursor_keeps_its_state(tmp_path, warehouse):
     loaders.load(_spool(tmp_path, "s2", ["ch_1"], "b"), {"charges": None})
     assert loaders.cursor_states() == {"charges": {"created": 10}}
     assert _versions(warehouse) == {"ch_1": "b"}
+
+
+def test_raw_and_core_load_side_by_side_and_a_failure_keeps_staging_and_its_cursor_back(
+    tmp_path, warehouse
+):
+    loaders = IntegrationLoaders("int_a", "stripe", warehouse, tmp_path / "dlt")
+    first = _spool(tmp_path, "s1", ["ch_1"], "a")
+    first.write("core", "charges", "payments", _rows(["ch_1"], "a"), HINTS)
+    loaded = loaders.load(first, {"charges": {"created": 10}})
+    assert loaded == {"raw": 1, "core": 1, "staging": 1}
+    assert warehouse.query("select id, version from core.payments") == [("ch_1", "a")]
+
+    broken = _spool(tmp_path, "s2", ["ch_2"], "b")
+    # a core table whose key column is missing cannot merge: the core load fails
+    broken.write("core", "charges", "payments", pa.table({"other": ["x"]}), HINTS)
+    with pytest.raises(LoadFailedError, match="loading core failed"):
+        loaders.load(broken, {"charges": {"created": 20}})
+    assert _versions(warehouse) == {"ch_1": "a"}, "staging did not load after the failure"
+    assert loaders.cursor_states() == {"charges": {"created": 10}}
+    raw_ids = {row[0] for row in warehouse.query("select id from raw.stripe_charges")}
+    assert raw_ids == {"ch_1", "ch_2"}, "raw, loading beside core, finished"
