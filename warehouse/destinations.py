@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,6 +11,7 @@ from typing import Any
 import dlt
 
 from warehouse.errors import WarehouseError
+from warehouse.locks import exclusive_file_lock
 
 DATASETS = ("raw", "staging", "core", "ops")
 
@@ -54,7 +53,7 @@ class Warehouse:
         if self.kind != "duckdb":
             yield
             return
-        with _file_lock(self.duckdb_path.with_name(self.duckdb_path.name + ".lock")):
+        with exclusive_file_lock(self.duckdb_path.with_name(self.duckdb_path.name + ".lock")):
             yield
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -113,32 +112,6 @@ class Warehouse:
     @property
     def placeholder(self) -> str:
         return "?" if self.kind == "duckdb" else "%s"
-
-
-_THREAD_LOCK = threading.RLock()
-_HELD: dict[Path, int] = {}
-
-
-@contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """An exclusive lock across processes (flock) and threads; re-entrant within a thread."""
-    with _THREAD_LOCK:
-        if _HELD.get(path):
-            _HELD[path] += 1
-            try:
-                yield
-            finally:
-                _HELD[path] -= 1
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a+") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            _HELD[path] = 1
-            try:
-                yield
-            finally:
-                _HELD[path] = 0
-                fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _postgres_dsn(url: str) -> str:

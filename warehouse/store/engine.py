@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import fcntl
 import sqlite3
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +13,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 
 from warehouse.errors import StoreError
+from warehouse.locks import exclusive_file_lock
 
 BUSY_TIMEOUT_S = 30
 # Execution option asking for a write transaction: BEGIN IMMEDIATE on SQLite, so that two
@@ -100,25 +99,14 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
-_TURNS = threading.local()
-
-
 @contextmanager
 def _writer_turn(engine: Engine) -> Iterator[None]:
-    """An exclusive lock across threads and processes for SQLite writers; re-entrant in a thread."""
     database = engine.url.database if engine.dialect.name == "sqlite" else None
-    held: dict[str, int] = _TURNS.__dict__.setdefault("held", {})
-    if not database or held.get(database):
+    if not database:
         yield
         return
-    with open(f"{database}.writer-lock", "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        held[database] = 1
-        try:
-            yield
-        finally:
-            held[database] = 0
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with exclusive_file_lock(f"{database}.writer-lock"):
+        yield
 
 
 @contextmanager
