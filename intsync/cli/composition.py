@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from intsync.cli.context import AppContext, BadUsage
-from pipelines.context import build_sync_context
-from pipelines.sync import SyncContext
+
+if TYPE_CHECKING:  # pipelines import dlt: commands that run no sync start without it
+    from pipelines.sync import SyncContext
 
 
 def sync_context(app: AppContext, **callbacks: Any) -> SyncContext:
     """A SyncContext for the configured warehouse and the shipped (validated) mappings."""
     from mappings import SpecValidationError
+    from pipelines.context import build_sync_context
 
     try:
         return build_sync_context(app.settings, store=app.store, **callbacks)
