@@ -73,14 +73,20 @@ class Orchestra:
     def start_run(self, queue: str, **parameters: Any) -> str:
         body = {"parameters": parameters, "work_queue_name": queue}
         deployment = self.get(f"/deployments/name/{SYNC}")
-        response = requests.post(
-            f"{self.api}/deployments/{deployment['id']}/create_flow_run", json=body, timeout=30
-        )
-        response.raise_for_status()
-        return response.json()["id"]
+        path = f"/deployments/{deployment['id']}/create_flow_run"
+        return self.call("post", path, json=body)["id"]
 
     def get(self, path: str) -> Any:
-        response = requests.get(f"{self.api}{path}", timeout=30)
+        return self.call("get", path)
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """One API call, retried on 502/503 as Prefect's own client does: a busy server answers
+        503 (its SQLite database locked) without having done anything."""
+        for attempt in range(6):
+            response = requests.request(method, f"{self.api}{path}", timeout=30, **kwargs)
+            if response.status_code not in (502, 503) or attempt == 5:
+                break
+            time.sleep(0.5 * (attempt + 1))
         response.raise_for_status()
         return response.json()
 
@@ -166,9 +172,7 @@ def _staging_charges(env: dict[str, str]) -> tuple[int, int]:
 
 
 def test_setup_made_the_pool_with_four_prioritised_queues(orchestra):
-    queues = requests.post(
-        f"{orchestra.api}/work_pools/integrations/queues/filter", json={}, timeout=30
-    ).json()
+    queues = orchestra.call("post", "/work_pools/integrations/queues/filter", json={})
     found = {q["name"]: (q["priority"], q["concurrency_limit"]) for q in queues}
     assert found["critical"][0] == 1 and found["high"][0] == 2
     assert found["normal"] == (3, 6) and found["low"] == (4, 2)
@@ -215,8 +219,8 @@ def test_a_run_on_an_account_at_its_limit_waits_and_then_completes(orchestra):
 
 
 def _limits(orchestra: Orchestra) -> list[str]:
-    found = requests.post(f"{orchestra.api}/v2/concurrency_limits/filter", json={}, timeout=30)
-    return [item["name"] for item in found.json()]
+    found = orchestra.call("post", "/v2/concurrency_limits/filter", json={})
+    return [item["name"] for item in found]
 
 
 def test_a_run_whose_worker_is_killed_is_rerun_and_the_warehouse_is_exact(orchestra):
