@@ -99,11 +99,11 @@ class IntegrationLoaders:
         ahead of them. `states` maps each resource that should commit a new cursor to its state
         (None: keep). Returns rows loaded per dataset.
         """
-        work = {
-            dataset: spool.tables(dataset)
+        work = [
+            dataset
             for dataset in LOAD_ORDER
             if dataset in datasets and self._has_work(dataset, spool, states)
-        }
+        ]
         loaded: dict[str, int] = {}
         first = [dataset for dataset in work if dataset in SIDE_BY_SIDE]
         if len(first) > 1:

@@ -32,10 +32,8 @@ def deletion_pages(gone: set[str], id_key: str, now: float) -> list[Page]:
     """Pages that report each id in `gone` deleted at `now` (unix seconds), id alone, sorted."""
     ordered = sorted(gone)
     when = iso_utc(int(now))
+    chunks = [ordered[start : start + PAGE_SIZE] for start in range(0, len(ordered), PAGE_SIZE)]
     return [
-        Page(
-            records=[{id_key: record_id} for record_id in ordered[start : start + PAGE_SIZE]],
-            deleted_at=[when] * len(ordered[start : start + PAGE_SIZE]),
-        )
-        for start in range(0, len(ordered), PAGE_SIZE)
+        Page(records=[{id_key: record_id} for record_id in chunk], deleted_at=[when] * len(chunk))
+        for chunk in chunks
     ]
