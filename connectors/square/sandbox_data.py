@@ -4,6 +4,7 @@ variations, shaped as in Square's API reference (Money `{amount, currency}`, RFC
 from __future__ import annotations
 
 import random
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -96,9 +97,12 @@ def _made(spec, resource, counts, newest, make) -> list[dict[str, Any]]:
 
 
 def _updated(rng: random.Random, created: float, newest: float) -> float:
-    """Most objects change a little after they are made; some much later."""
+    """Most objects change a little after they are made; some much later, but never after the
+    moment of seeding: a change made afterwards must be newer than every seeded one (seeding
+    just after midnight UTC once stamped orders hours into the future, so an incremental read
+    from the newest mark missed an order changed through the API)."""
     later = rng.random() * (86_400 if rng.random() < 0.8 else 30 * 86_400)
-    return min(newest - rng.random() * 60, created + later)
+    return min(newest - rng.random() * 60, created + later, time.time() - 1)
 
 
 def location(rng: random.Random, merchant_id: str, index: int, newest: int) -> dict[str, Any]:
