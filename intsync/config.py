@@ -38,6 +38,8 @@ class Settings:
     jwt_public_key: str | None = field(default=None, repr=False)
     hash_salt: str = field(default="", repr=False)
     prefect_api_url: str | None = None
+    # worker processes for a full read that can be split (Stripe); 1 reads in the sync's process
+    read_processes: int = 1
 
     @property
     def dlt_dir(self) -> Path:
@@ -72,7 +74,21 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         jwt_public_key=env.get("INTSYNC_JWT_PUBLIC_KEY") or None,
         hash_salt=env.get("INTSYNC_HASH_SALT", ""),
         prefect_api_url=env.get("PREFECT_API_URL") or None,
+        read_processes=_read_processes(env.get("INTSYNC_READ_PROCESSES")),
     )
+
+
+def _read_processes(raw: str | None) -> int:
+    """INTSYNC_READ_PROCESSES, else one per core (at most 4)."""
+    if not raw:
+        return max(1, min(os.cpu_count() or 1, 4))
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 64:
+        raise ConfigError("INTSYNC_READ_PROCESSES", raw, "a whole number from 1 to 64")
+    return value
 
 
 def parse_service_secrets(raw: str) -> dict[str, str]:

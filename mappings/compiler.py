@@ -58,6 +58,7 @@ class CompiledMapping:
 
     def __init__(self, spec: Spec, salt: bytes) -> None:
         self.spec = spec
+        self.hash_salt = salt
         self.dataset = spec.dataset
         self.table = spec.table
         self.provider = spec.provider

@@ -36,6 +36,7 @@ def build_sync_context(settings: Any, *, store: Any = None, **callbacks: Any) ->
         warehouse=Warehouse(settings.warehouse_url),
         catalog=MappingCatalog(hash_salt=settings.hash_salt),
         dlt_dir=settings.dlt_dir,
+        read_processes=settings.read_processes,
         **callbacks,
     )
 

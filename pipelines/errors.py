@@ -15,3 +15,9 @@ class LoadFailedError(PipelineError):
     """The warehouse refused a load; the packages are kept and finished by the next run."""
 
     retriable = True
+
+
+class ReadFailedError(PipelineError):
+    """Reading a resource failed inside intsync (a worker process died): run the sync again."""
+
+    retriable = True

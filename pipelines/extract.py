@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import pyarrow as pa
@@ -13,10 +13,16 @@ import pyarrow as pa
 from connectors.base import Connector, Page
 from pipelines.landing import RAW_HINTS, raw_page, raw_table_name
 from pipelines.prefetch import prefetched
-from pipelines.spool import Spool
+from pipelines.spool import Spool, SpooledTable
 from pipelines.unlisted import deletion_pages
 
+if TYPE_CHECKING:
+    from connectors.common.splits import Split
+    from pipelines.partread import PartPool
+
 PageCallback = Callable[[str, int], None]
+# A spooled table hint (not dlt's): the rows hold each primary key once.
+DEDUPLICATED = "deduplicated"
 # ids -> {id: the newest raw record the warehouse holds for it}
 LastKnown = Callable[[list[str]], dict[str, dict[str, Any]]]
 # () -> ids of the rows the warehouse holds for this resource, not marked deleted
@@ -79,11 +85,15 @@ def mapping_context(integration: Any, run_id: str) -> dict[str, Any]:
 
 
 def mapping_hints(compiled: Any) -> dict[str, Any]:
-    """dlt table hints for a compiled mapping's main table."""
+    """dlt table hints for a compiled mapping's main table.
+
+    `deduplicated`: a run spools each id once (see `_first_occurrences`), so the warehouse need
+    not deduplicate the rows again before merging them."""
     return {
         "primary_key": list(compiled.primary_key),
         "write_disposition": compiled.write_disposition,
         "columns": compiled.column_hints,
+        DEDUPLICATED: True,
     }
 
 
@@ -130,23 +140,70 @@ class ResourceReader:
         self._seen: set[str] = set()
 
     def read(
-        self, connector: Connector, state: Mapping[str, Any], *, full_refresh: bool
+        self,
+        connector: Connector,
+        state: Mapping[str, Any],
+        *,
+        full_refresh: bool,
+        pool: PartPool | None = None,
     ) -> ResourceOutcome:
         """Read every page; connector errors propagate with the outcome so far attached.
 
+        With a `pool`, a full read that the connector can split is read by its worker processes.
         With `live_ids`, a full refresh that read to the end marks deleted the rows it no longer
         found (their last known values kept)."""
         outcome = ResourceOutcome(self.resource, cursor_before=dict(state))
         try:
-            pages = connector.read(self.resource, state, full_refresh=full_refresh)
-            for page in prefetched(pages):
-                self.take(page, outcome)
+            split = self._split(connector, state, full_refresh, pool)
+            if split is not None:
+                assert pool is not None
+                pool.read(self, connector, split, outcome)
+            else:
+                pages = connector.read(self.resource, state, full_refresh=full_refresh)
+                for page in prefetched(pages):
+                    self.take(page, outcome)
             if full_refresh and self.live_ids is not None:
                 self._mark_unlisted(outcome)
         except Exception as exc:
             exc.outcome = outcome  # type: ignore[attr-defined]
             raise
         return outcome
+
+    def _split(
+        self,
+        connector: Connector,
+        state: Mapping[str, Any],
+        full_refresh: bool,
+        pool: PartPool | None,
+    ) -> Split | None:
+        if pool is None or not pool.usable or not hasattr(connector, "split"):
+            return None
+        return connector.split(  # type: ignore[attr-defined, no-any-return]
+            self.resource, state, full_refresh=full_refresh, parts=pool.parts
+        )
+
+    def adopt(
+        self,
+        tables: list[SpooledTable],
+        part: ResourceOutcome,
+        ids: list[str] | None,
+        outcome: ResourceOutcome,
+    ) -> None:
+        """Take in what another process read: its spooled tables, counts and ids (it reported
+        its progress as it went)."""
+        for spooled in tables:
+            self.spool.adopt(spooled)
+        outcome.rows_extracted += part.rows_extracted
+        outcome.rows_loaded += part.rows_loaded
+        outcome.rows_deleted += part.rows_deleted
+        outcome.rows_quarantined += part.rows_quarantined
+        outcome.notes.extend(part.notes)
+        if ids:
+            self._seen.update(ids)
+
+    def seen_ids(self) -> list[str]:
+        """The ids this reader has taken so far."""
+        return list(self._seen)
 
     def _mark_unlisted(self, outcome: ResourceOutcome) -> None:
         assert self.live_ids is not None

@@ -12,12 +12,13 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
+# Nullability as in RAW_HINTS: dlt imports the spooled files unchanged only when they agree.
 RAW_SCHEMA = pa.schema(
     [
         ("tenant_id", pa.string()),
-        ("venue_id", pa.string()),
+        pa.field("venue_id", pa.string(), nullable=False),
         ("integration_id", pa.string()),
-        ("id", pa.string()),
+        pa.field("id", pa.string(), nullable=False),
         ("_synced_at", pa.timestamp("us", tz="UTC")),
         ("_deleted_at", pa.timestamp("us", tz="UTC")),
         ("record", pa.string()),

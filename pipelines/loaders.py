@@ -5,6 +5,9 @@ load as the staging rows. Raw and core load before it: a run's raw records and c
 the warehouse before its cursor moves, so a run that dies anywhere is repeated from the old cursor
 and the merges on (venue_id, id) make the repeat harmless. Ops (sync logs, quarantine) loads
 after, in one go with the run's final log entries.
+
+The spooled Parquet files are imported into dlt's load packages as they are. Loading staging
+beside raw and core was tried and measured slower: the three merges competed for two cores.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import dlt
-import pyarrow as pa
+import pyarrow.parquet as pq
 
 from pipelines.errors import LoadFailedError
+from pipelines.extract import DEDUPLICATED
 from pipelines.spool import Spool, SpooledTable
 from warehouse.destinations import Warehouse
 
@@ -27,7 +31,6 @@ log = logging.getLogger(__name__)
 LOAD_ORDER = ("raw", "core", "staging", "ops")
 SIDE_BY_SIDE = ("raw", "core")
 STATE_KEY = "connector_state"
-CHUNK_ROWS = 50_000
 
 
 class IntegrationLoaders:
@@ -99,33 +102,31 @@ class IntegrationLoaders:
         ahead of them. `states` maps each resource that should commit a new cursor to its state
         (None: keep). Returns rows loaded per dataset.
         """
+        commits = {r: s for r, s in states.items() if s} if "staging" in datasets else {}
         work = [
-            dataset
-            for dataset in LOAD_ORDER
-            if dataset in datasets and self._has_work(dataset, spool, states)
+            d
+            for d in LOAD_ORDER
+            if d in datasets and (spool.tables(d) or (d == "staging" and commits))
         ]
         loaded: dict[str, int] = {}
-        first = [dataset for dataset in work if dataset in SIDE_BY_SIDE]
+        first = [d for d in work if d in SIDE_BY_SIDE]
         if len(first) > 1:
             with ThreadPoolExecutor(len(first), thread_name_prefix="intsync-load") as pool:
-                futures = [pool.submit(self._load_one, d, spool, states) for d in first]
+                futures = [pool.submit(self._load_one, d, spool, {}) for d in first]
             for dataset, future in zip(first, futures, strict=True):
                 loaded[dataset] = future.result()  # the first failure, once both have ended
         for dataset in work:
             if dataset not in loaded:
-                loaded[dataset] = self._load_one(dataset, spool, states)
+                loaded[dataset] = self._load_one(
+                    dataset, spool, commits if dataset == "staging" else {}
+                )
         return loaded
-
-    @staticmethod
-    def _has_work(dataset: str, spool: Spool, states: Mapping[str, dict[str, Any] | None]) -> bool:
-        commits = dataset == "staging" and any(v is not None for v in states.values())
-        return bool(spool.tables(dataset)) or commits
 
     def _load_one(
         self, dataset: str, spool: Spool, states: Mapping[str, dict[str, Any] | None]
     ) -> int:
         pipe = self.pipeline(dataset)
-        source = self._source(dataset, spool, states if dataset == "staging" else {})
+        source = self._source(dataset, spool, states)
         try:
             pipe.extract(source)
             pipe.normalize()
@@ -139,7 +140,7 @@ class IntegrationLoaders:
     ) -> Any:
         """A dlt source with one resource per spooled table (hints set once, not per batch),
         plus one state-only resource per provider resource whose cursor moves."""
-        resources = [_table_resource(spooled, spool) for spooled in spool.tables(dataset)]
+        resources = [_table_resource(spooled) for spooled in spool.tables(dataset)]
         resources += [_state_resource(name, state) for name, state in states.items() if state]
 
         def intsync_source() -> list[Any]:
@@ -148,13 +149,25 @@ class IntegrationLoaders:
         return dlt.source(name=self.provider, max_table_nesting=0)(intsync_source)()
 
 
-def _table_resource(spooled: SpooledTable, spool: Spool) -> Any:
-    def rows() -> Iterator[pa.Table]:
-        yield from spool.chunks(spooled, CHUNK_ROWS)
+def _table_resource(spooled: SpooledTable) -> Any:
+    """The spooled Parquet files, imported into the load package as they are (dlt takes the
+    table's columns from the empty table of the same schema)."""
+    assert spooled.schema is not None
+    empty = spooled.schema.empty_table()
 
-    return dlt.resource(
-        rows, name=f"{spooled.resource}__{spooled.table}", table_name=spooled.table, **spooled.hints
+    def rows() -> Iterator[Any]:
+        for path in spooled.files:
+            count = pq.read_metadata(path).num_rows
+            yield dlt.mark.with_file_import(str(path), "parquet", count, hints=empty)
+
+    hints = dict(spooled.hints)
+    deduplicated = hints.pop(DEDUPLICATED, False)
+    resource = dlt.resource(
+        rows, name=f"{spooled.resource}__{spooled.table}", table_name=spooled.table, **hints
     )
+    if deduplicated:  # dlt's merge otherwise numbers every row per key to keep one
+        resource.apply_hints(additional_table_hints={"x-stage-data-deduplicated": True})
+    return resource
 
 
 def _state_resource(resource: str, state: dict[str, Any]) -> Any:

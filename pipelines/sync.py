@@ -15,12 +15,14 @@ import orjson
 
 from connectors.base import Connector, Page, Window
 from connectors.errors import AuthenticationError, ConnectorError
+from pipelines.collector import fewer_collections
 from pipelines.connectors import build_connector
-from pipelines.errors import LoadFailedError, NoMappingError
+from pipelines.errors import LoadFailedError, NoMappingError, ReadFailedError
 from pipelines.extract import PageCallback, ResourceOutcome, ResourceReader, mapping_context
 from pipelines.landing import last_known_records
 from pipelines.loaders import IntegrationLoaders
 from pipelines.opslog import spool_sync_logs
+from pipelines.partread import PartPool
 from pipelines.specs import MappingCatalog
 from pipelines.spool import Spool
 from pipelines.unlisted import live_ids
@@ -60,6 +62,8 @@ class SyncContext:
     dlt_dir: Path
     on_page: PageCallback | None = None
     connector_factory: Callable[[Any, Any], Connector] = build_connector
+    # worker processes for full reads a connector can split (1: every read in this process)
+    read_processes: int = 1
 
 
 def sync_integration(
@@ -76,7 +80,18 @@ def sync_integration(
 
     With `window` (start, end), each resource reads what was created in [start, end) (a
     connector without windows reads everything, noted in the log) and no cursor is committed."""
-    run_id = run_id or uuid.uuid4().hex
+    with fewer_collections():
+        return _sync(integration, ctx, resources, full_refresh, run_id or uuid.uuid4().hex, window)
+
+
+def _sync(
+    integration: Any,
+    ctx: SyncContext,
+    resources: Sequence[str] | None,
+    full_refresh: bool,
+    run_id: str,
+    window: Window | None,
+) -> SyncResult:
     result = SyncResult(
         integration.id, integration.tenant_id, integration.venue_id, integration.provider, run_id
     )
@@ -194,6 +209,8 @@ def _read_all(
 ) -> None:
     context = mapping_context(integration, run_id)
     windowed = isinstance(connector, WindowedConnector)  # a window is never the whole resource
+    # a full read the connector can split is read by worker processes (never a window)
+    pool = PartPool(ctx.read_processes) if ctx.read_processes > 1 and not windowed else None
     auth_error: AuthenticationError | None = None
     for name in names:
         state = states.get(name, {})
@@ -218,9 +235,9 @@ def _read_all(
             live_ids=None if windowed else _live_ids(ctx, integration, name),
         )
         try:
-            outcome = reader.read(connector, state, full_refresh=full_refresh)
+            outcome = reader.read(connector, state, full_refresh=full_refresh, pool=pool)
             outcome.status = "extracted"
-        except ConnectorError as exc:
+        except (ConnectorError, ReadFailedError) as exc:
             outcome = getattr(exc, "outcome", None) or ResourceOutcome(name, cursor_before=state)
             _fail(outcome, exc)
             spool.discard(name)

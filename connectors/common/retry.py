@@ -27,7 +27,7 @@ class RetryPolicy:
     retries 5xx and connection errors itself).
     """
 
-    max_attempts: int = 5
+    max_attempts: int = 8
     base_delay: float = 0.5
     max_delay: float = 20.0
     total_timeout: float = 120.0

@@ -33,6 +33,7 @@ from connectors.common.paging import Fetched, chain_pages, paginate, with_final_
 from connectors.common.rate import RateBudget
 from connectors.common.resources import resource_named
 from connectors.common.retry import RetryPolicy
+from connectors.common.splits import Recipe, Split, oldest_bound, windows
 from connectors.common.times import iso_utc
 from connectors.errors import ConfigurationError
 from connectors.stripe.resources import (
@@ -76,6 +77,13 @@ class StripeConnector:
         )
         self.budget: RateBudget = self._http.budget
         self._clock = clock
+        self._recipe = {
+            "credentials": dict(credentials),
+            "base_url": base_url,
+            "max_network_retries": max_network_retries,
+            "rate_per_second": rate_per_second,
+            "retry_policy": retry_policy,
+        }
 
     # -- the Connector protocol -------------------------------------------------------------
 
@@ -107,6 +115,73 @@ class StripeConnector:
     def close(self) -> None:
         """Release this thread's pooled connection."""
         self._http.close()
+
+    # -- split reads: one full read by several workers at once --------------------------------
+
+    def split(
+        self, resource: str, state: Mapping[str, Any], *, full_refresh: bool = False, parts: int
+    ) -> Split | None:
+        """A full read of `resource` cut into about `parts` creation windows (newest first);
+        None when the read would be incremental or everything fits on one page."""
+        res = self._resource(resource)
+        started = int(self._clock())
+        notes: list[str] = []
+        if not (full_refresh or self._needs_full_read(res, dict(state or {}), started, notes)):
+            return None
+        events = self._events_boundary(res) if res.event_types else Boundary()  # before listing
+        params: dict[str, Any] = {"limit": PAGE_SIZE, **dict(res.list_params)}
+        first, more = self._http.list_page(res.path, params, what=res.name)
+        if more is None or not isinstance(first[0].get("created"), int):
+            return None
+        newest = first[0]["created"]
+
+        def exists_before(moment: int) -> bool:
+            probe = {**params, "limit": 1, "created": {"lt": moment}}
+            return bool(self._http.list_page(res.path, probe, what=res.name)[0])
+
+        oldest = oldest_bound(exists_before, newest)
+        token = {"started": started, "events": [events.value, events.saved_ids()]}
+        return Split(windows(oldest, newest, parts), token, notes)
+
+    def read_part(self, resource: str, part: Mapping[str, Any]) -> Iterator[Page]:
+        """The pages of one window of a split; the last page's state sums the window up for
+        `join_parts` (it is not a cursor)."""
+        res = self._resource(resource)
+        created = {op: part[op] for op in ("gte", "lt") if part.get(op) is not None}
+        filters = {"created": created} if created else {}
+        seen = Boundary()
+        fetch = self._list_fetcher(res, filters, Boundary(), seen, int(self._clock()))
+        pages = paginate(fetch, what=f"{res.name} part {created or 'all'}")
+        return with_final_state(
+            pages,
+            lambda: {"created_cursor": seen.value, "created_cursor_ids": seen.saved_ids()},
+        )
+
+    def join_parts(
+        self, resource: str, split: Split, summaries: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """The state a serial full read would have left, from every part's summary."""
+        res = self._resource(resource)
+        created = Boundary()
+        for summary in summaries:
+            for object_id in summary.get("created_cursor_ids") or ():
+                created.see(summary.get("created_cursor"), object_id)
+        out: dict[str, Any] = {
+            "created_cursor": created.value,
+            "created_cursor_ids": created.saved_ids(),
+        }
+        if res.event_types:
+            events = Boundary.restore(*split.token["events"])
+            out["events_cursor"] = events.value
+            out["events_cursor_ids"] = events.saved_ids()
+            out["events_checked_at"] = split.token["started"]
+        return out
+
+    def recipe(self, share: float = 1.0) -> Recipe:
+        """How a worker process builds this connector with `share` of its rate budget."""
+        kwargs = dict(self._recipe)
+        kwargs["rate_per_second"] = kwargs["rate_per_second"] * share
+        return Recipe(StripeConnector, kwargs)
 
     # -- reading ----------------------------------------------------------------------------
 

@@ -26,6 +26,9 @@ from connectors.errors import (
     RateLimitedError,
     RetriableAPIError,
 )
+from connectors.stripe import sdklog
+
+sdklog.install()
 
 RECONNECT = "reconnect the Stripe account (the API key was refused or revoked)"
 _KEY_PATTERN = re.compile(r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9*]+")

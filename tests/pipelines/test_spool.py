@@ -35,3 +35,17 @@ def test_pages_buffered_across_flushes_come_back_whole_and_in_order(tmp_path, mo
     values = [v for chunk in Spool.chunks(charges, 7) for v in chunk.column(0).to_pylist()]
     assert values == list(range(50))
     assert charges.rows == 50
+
+
+def test_rows_written_after_adopting_or_reading_a_table_are_kept(tmp_path):
+    worker = Spool(tmp_path / "worker")
+    worker.write("staging", "charges", "t", pa.table({"n": [1, 2]}), {})
+    (adopted,) = worker.finish()
+    spool = Spool(tmp_path / "run")
+    spool.adopt(adopted)
+    spool.write("staging", "charges", "t", pa.table({"n": [3]}), {})
+    (table,) = spool.tables("staging")
+    spool.write("staging", "charges", "t", pa.table({"n": [4]}), {})
+    (table,) = spool.tables("staging")
+    values = sorted(v for chunk in Spool.chunks(table, 10) for v in chunk.column(0).to_pylist())
+    assert values == [1, 2, 3, 4] and table.rows == 4
