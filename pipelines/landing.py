@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import orjson
 import pyarrow as pa
 
@@ -62,7 +63,7 @@ def raw_page(
     deleted = (
         pa.array(deleted_at, pa.string()).cast(_TS) if deleted_at is not None else pa.nulls(n, _TS)
     )
-    body = pa.array([orjson.dumps(r) for r in records], pa.binary()).cast(pa.string())
+    body = _json_column([orjson.dumps(r) for r in records])
     return pa.table(
         [
             pa.repeat(pa.scalar(context["tenant_id"], pa.string()), n),
@@ -75,6 +76,17 @@ def raw_page(
         ],
         schema=RAW_SCHEMA,
     )
+
+
+def _json_column(texts: list[bytes]) -> pa.Array:
+    """A string array over orjson's output, built from its bytes and their lengths (orjson
+    writes valid UTF-8, so the check a cast from binary makes is skipped)."""
+    offsets = np.zeros(len(texts) + 1, np.int64)
+    np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)), out=offsets[1:])
+    if offsets[-1] >= 2**31:
+        return pa.array(texts, pa.binary()).cast(pa.string())
+    data = pa.py_buffer(b"".join(texts))
+    return pa.StringArray.from_buffers(len(texts), pa.py_buffer(offsets.astype(np.int32)), data)
 
 
 def last_known_records(

@@ -13,7 +13,11 @@ Nothing here touches the warehouse: the loads stay in the parent, in the usual o
 from __future__ import annotations
 
 import multiprocessing
+import os
+import pickle
 import queue
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -106,7 +110,7 @@ def _run_workers(
     processes = [
         context.Process(
             target=_work,
-            args=(job, n, tasks, replies),
+            args=(job, n, tasks, replies, os.getpid()),
             name=f"intsync-read-{n}",
             daemon=True,
         )
@@ -138,13 +142,7 @@ def _gather(
         try:
             kind, *body = replies.get(timeout=POLL_SECONDS)
         except queue.Empty:
-            dead = [p for p in processes if p.exitcode not in (None, 0)]
-            if dead:
-                raise ReadFailedError(
-                    f"{job_name(reader)}: worker process {dead[0].name} ended with exit code "
-                    f"{dead[0].exitcode}: run the sync again (INTSYNC_READ_PROCESSES=1 reads in "
-                    "one process)"
-                ) from None
+            _check_alive(processes, reader)
             continue
         if kind == "rows":
             extracted += body[0]
@@ -159,6 +157,19 @@ def _gather(
             raise body[0]
 
 
+def _check_alive(processes: list[Any], reader: ResourceReader) -> None:
+    """Fail when a worker died, or every worker ended without reporting all it owed."""
+    dead = [p for p in processes if p.exitcode not in (None, 0)]
+    if not dead and any(p.exitcode is None for p in processes):
+        return
+    which = dead[0] if dead else processes[0]
+    raise ReadFailedError(
+        f"{job_name(reader)}: worker process {which.name} ended (exit code {which.exitcode}) "
+        "before reporting what it read: run the sync again (INTSYNC_READ_PROCESSES=1 reads in "
+        "one process)"
+    )
+
+
 def job_name(reader: ResourceReader) -> str:
     """How messages name the resource a split read is for."""
     return f"{reader.context.get('provider')} {reader.resource}"
@@ -167,14 +178,24 @@ def job_name(reader: ResourceReader) -> str:
 # -- in the worker ---------------------------------------------------------------------------
 
 
-def _work(job: PartJob, number: int, tasks: Any, replies: Any) -> None:
+def _work(job: PartJob, number: int, tasks: Any, replies: Any, parent: int) -> None:
     """Read parts from `tasks` until the end marker; report every page and part, then the
     worker's spooled tables (runs in a spawned process)."""
+    threading.Thread(target=_exit_with, args=(parent,), name="intsync-parent", daemon=True).start()
     try:
         with fewer_collections():
             replies.put(("done", _read_parts(job, number, tasks, replies)))
     except BaseException as exc:  # handed to the parent, raised there
-        replies.put(("error", exc))
+        replies.put(("error", _picklable(exc)))
+
+
+def _picklable(exc: BaseException) -> BaseException:
+    """`exc`, or a ReadFailedError saying what it was when it cannot cross to the parent."""
+    try:
+        pickle.dumps(exc)
+    except Exception:
+        return ReadFailedError(f"reading in a worker process failed: {type(exc).__name__}: {exc}")
+    return exc
 
 
 def _read_parts(job: PartJob, number: int, tasks: Any, replies: Any) -> WorkerResult:
@@ -199,3 +220,10 @@ def _read_parts(job: PartJob, number: int, tasks: Any, replies: Any) -> WorkerRe
     finally:
         connector.close()
     return WorkerResult(spool.finish(), outcome, reader.seen_ids() if job.keep_ids else None)
+
+
+def _exit_with(parent: int) -> None:
+    """End this worker once its parent is gone (killed, say): nobody would take its pages."""
+    while os.getppid() == parent:
+        time.sleep(POLL_SECONDS)
+    os._exit(1)

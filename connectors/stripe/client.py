@@ -55,6 +55,9 @@ class StripeConnector:
     """One Stripe account (or Connect account), read through the official SDK's transport."""
 
     provider = "stripe"
+    # A full read is split only when it looks longer than this many pages: below that, the
+    # probes and the worker processes cost more than they save.
+    split_min_pages = 20
 
     def __init__(
         self,
@@ -122,7 +125,8 @@ class StripeConnector:
         self, resource: str, state: Mapping[str, Any], *, full_refresh: bool = False, parts: int
     ) -> Split | None:
         """A full read of `resource` cut into about `parts` creation windows (newest first);
-        None when the read would be incremental or everything fits on one page."""
+        None when the read would be incremental or looks shorter than `split_min_pages` pages
+        (judged by how much time the first page spans)."""
         res = self._resource(resource)
         started = int(self._clock())
         notes: list[str] = []
@@ -139,6 +143,9 @@ class StripeConnector:
             probe = {**params, "limit": 1, "created": {"lt": moment}}
             return bool(self._http.list_page(res.path, probe, what=res.name)[0])
 
+        span = max(1, newest - int(first[-1].get("created") or newest))
+        if not exists_before(newest - span * self.split_min_pages):
+            return None
         oldest = oldest_bound(exists_before, newest)
         token = {"started": started, "events": [events.value, events.saved_ids()]}
         return Split(windows(oldest, newest, parts), token, notes)

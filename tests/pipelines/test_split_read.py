@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -10,12 +13,20 @@ import orjson
 import pytest
 
 from connectors.sandbox import SandboxServer, SeedSpec
+from connectors.stripe.client import StripeConnector
 from connectors.stripe.sandbox import StripeSandbox
+from pipelines import partread
 from pipelines.sync import SyncContext, sync_integration
 from tests.pipelines.conftest import KEY, make_context
 
 COUNTS = {"customers": 150, "charges": 420}
 COLUMNS = "id, amount, currency, status, email_sha256, customer_id, _deleted_at"
+
+
+@pytest.fixture(autouse=True)
+def split_small_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A few hundred charges are a few pages: split them anyway (decided in this process)."""
+    monkeypatch.setattr(StripeConnector, "split_min_pages", 1)
 
 
 @pytest.fixture
@@ -46,7 +57,18 @@ def _cursor(result) -> dict:
     return cursor
 
 
-def test_a_split_read_lands_what_a_serial_read_lands(integration, store, tmp_path: Path):
+def test_a_split_read_lands_what_a_serial_read_lands(
+    integration, store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    workers: list[int] = []
+    run_workers = partread._run_workers
+    monkeypatch.setattr(
+        partread,
+        "_run_workers",
+        lambda job, parts, count, reader: (
+            workers.append(count) or run_workers(job, parts, count, reader)
+        ),
+    )
     serial = _context(store, tmp_path, "serial", 1)
     split = _context(store, tmp_path, "split", 2)
 
@@ -56,6 +78,7 @@ def test_a_split_read_lands_what_a_serial_read_lands(integration, store, tmp_pat
     two = sync_integration(integration, split, resources=["charges"])
 
     assert one.ok and two.ok, (one.error, two.error)
+    assert workers == [2], "the split run read in two worker processes, the serial one in none"
     assert _charges(split) == _charges(serial) and len(_charges(split)) == 420
     assert _cursor(two) == _cursor(one)
     assert two.resources[0].rows_extracted == two.resources[0].rows_loaded == 420
@@ -125,3 +148,28 @@ def test_a_key_revoked_during_a_split_read_fails_it_with_the_reconnect_message(
     assert "reconnect" in (result.error or "")
     assert store.get_integration(integration.id).status == "needs_reconnect"
     assert not ctx.warehouse.table_exists("staging", "stripe_charges")
+
+
+def test_a_worker_that_dies_fails_the_resource_and_the_next_run_reads_it_whole(
+    integration, store, tmp_path: Path
+):
+    ctx = _context(store, tmp_path, "split", 2)
+
+    def kill_a_worker(resource: str, rows: int) -> None:
+        for child in multiprocessing.active_children():
+            if child.name.startswith("intsync-read-") and child.is_alive():
+                os.kill(child.pid, signal.SIGKILL)
+                return
+
+    ctx.on_page = kill_a_worker
+    failed = sync_integration(integration, ctx, resources=["charges"])
+    assert not failed.ok
+    assert "worker process intsync-read-" in (failed.error or "")
+    assert not ctx.warehouse.table_exists("staging", "stripe_charges")
+
+    ctx.on_page = None
+    again = sync_integration(integration, ctx, resources=["charges"])
+    assert again.ok, again.error
+    assert ctx.warehouse.query(
+        "select count(*), count(distinct id) from staging.stripe_charges"
+    ) == [(420, 420)]

@@ -13,6 +13,12 @@ from connectors.stripe.sandbox import StripeSandbox
 from tests.connectors.stripe.conftest import KEY
 
 
+@pytest.fixture(autouse=True)
+def split_small_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The seeded 250 charges are three pages: split them anyway."""
+    monkeypatch.setattr(StripeConnector, "split_min_pages", 1)
+
+
 def _read_parts(connector: StripeConnector, resource: str, parts: int) -> tuple[list, dict]:
     split = connector.split(resource, {}, parts=parts)
     assert split is not None
@@ -57,6 +63,13 @@ def test_objects_created_during_a_split_read_are_in_the_top_part(
     created = stripe_sandbox.create(KEY, "charges", {"amount": 500, "currency": "usd"})
     top = list(connector.read_part("charges", split.parts[0]))
     assert created["id"] in [r["id"] for p in top for r in p.records]
+
+
+def test_a_read_of_a_few_pages_is_not_split(
+    connector: StripeConnector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(StripeConnector, "split_min_pages", 20)
+    assert connector.split("charges", {}, parts=4) is None
 
 
 def test_windows_cover_all_time_newest_first() -> None:
