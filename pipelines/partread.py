@@ -4,9 +4,10 @@ Reading is bound by Python (parsing, mapping, building Arrow pages), so one proc
 core whatever the network allows. A connector that can split a full read (`split`, `read_part`,
 `join_parts`, `recipe`) has its parts read by spawned worker processes, each with its own copy of
 the connector (and an equal share of the account's rate budget) and of the compiled mappings.
-Workers take parts from one queue until it is empty, each writing one spool of its own (one file
-per table, so the warehouse loads a few large files rather than many small ones), which the run's
-spool adopts at the end. The cursor the parts join to is the one a serial read would have left.
+The parent hands each worker parts two at a time as it finishes them; each worker writes one spool
+of its own per resource (one file per table, so the warehouse loads a few large files rather than
+many small ones), which the run's spool adopts at the end. Spawned at the first split read, the
+workers serve every split resource of the sync. The cursor the parts join to is the one a serial read would have left.
 Nothing here touches the warehouse: the loads stay in the parent, in the usual order.
 """
 
@@ -26,6 +27,7 @@ from connectors.common.splits import Recipe, Split
 from pipelines.collector import fewer_collections
 from pipelines.errors import ReadFailedError
 from pipelines.extract import ResourceOutcome, ResourceReader
+from pipelines.prefetch import prefetched
 from pipelines.spool import Spool, SpooledTable
 
 # Windows per worker process: enough that a busy stretch of time does not leave one worker alone.
@@ -57,10 +59,14 @@ class WorkerResult:
 
 
 class PartPool:
-    """How many worker processes a split read uses."""
+    """The worker processes of one sync: started on the first split read, used for every split
+    resource of the sync, stopped with `close`."""
 
     def __init__(self, processes: int) -> None:
         self.processes = processes
+        self._workers: list[_Worker] = []
+        self._replies: Any = None
+        self._jobs = 0
 
     @property
     def usable(self) -> bool:
@@ -73,12 +79,29 @@ class PartPool:
         """How many parts to cut a full read into."""
         return self.processes * PARTS_PER_PROCESS
 
+    def start(self) -> None:
+        """Spawn the workers (each imports what reading needs, then waits for a job)."""
+        if self._workers or not self.usable:
+            return
+        context = multiprocessing.get_context("spawn")
+        self._replies = context.Queue()
+        for number in range(self.processes):
+            inbox = context.Queue()
+            process = context.Process(
+                target=_serve,
+                args=(number, inbox, self._replies, os.getpid()),
+                name=f"intsync-read-{number}",
+                daemon=True,
+            )
+            process.start()
+            self._workers.append(_Worker(number, process, inbox))
+
     def read(
         self, reader: ResourceReader, connector: Any, split: Split, outcome: ResourceOutcome
     ) -> None:
-        """Read every part of `split` in worker processes into the reader's spool; the outcome
-        gets the joined counts, notes and cursor. The first failure stops every worker and is
-        raised here."""
+        """Read every part of `split` in the workers into the reader's spool; the outcome gets
+        the joined counts, notes and cursor. The first failure stops every worker (the next
+        split read starts new ones) and is raised here."""
         job = PartJob(
             resource=reader.resource,
             recipe=connector.recipe(share=1 / self.processes),
@@ -88,73 +111,90 @@ class PartPool:
             spool_root=reader.spool.root / f"parts-{reader.resource}",
             keep_ids=reader.live_ids is not None,
         )
-        workers = min(self.processes, len(split.parts))
-        summaries, results = _run_workers(job, split.parts, workers, reader)
+        self.start()
+        self._jobs += 1
+        try:
+            summaries, results = _Dispatch(self._workers, self._replies, split.parts, reader).run(
+                self._jobs, job
+            )
+        except BaseException:
+            self.close()
+            raise
         for result in results:
             reader.adopt(result.tables, result.outcome, result.ids, outcome)
         outcome.notes.extend(split.notes)
         outcome.cursor_after = connector.join_parts(reader.resource, split, summaries)
 
-
-def _run_workers(
-    job: PartJob, parts: list[dict[str, Any]], workers: int, reader: ResourceReader
-) -> tuple[list[dict[str, Any]], list[WorkerResult]]:
-    """Each part's summary (by index) and each worker's result."""
-    context = multiprocessing.get_context("spawn")
-    tasks: Any = context.Queue()
-    replies: Any = context.Queue()
-    for index, part in enumerate(parts):
-        tasks.put((index, part))
-    for _ in range(workers):
-        tasks.put(None)
-    processes = [
-        context.Process(
-            target=_work,
-            args=(job, n, tasks, replies, os.getpid()),
-            name=f"intsync-read-{n}",
-            daemon=True,
-        )
-        for n in range(workers)
-    ]
-    for process in processes:
-        process.start()
-    summaries: list[dict[str, Any]] = [{} for _ in parts]
-    results: list[WorkerResult] = []
-    try:
-        _gather(processes, replies, summaries, results, reader)
-    finally:
-        for process in processes:
-            if process.is_alive():
-                process.terminate()
-            process.join()
-    return summaries, results
+    def close(self) -> None:
+        """Stop the workers."""
+        for worker in self._workers:
+            if worker.process.is_alive():
+                worker.inbox.put(None)
+        for worker in self._workers:
+            worker.process.join(timeout=5)
+            if worker.process.is_alive():
+                worker.process.terminate()
+                worker.process.join()
+        self._workers = []
 
 
-def _gather(
-    processes: list[Any],
-    replies: Any,
-    summaries: list[dict[str, Any]],
-    results: list[WorkerResult],
-    reader: ResourceReader,
-) -> None:
-    done, extracted = 0, 0
-    while done < len(processes):
-        try:
-            kind, *body = replies.get(timeout=POLL_SECONDS)
-        except queue.Empty:
-            _check_alive(processes, reader)
-            continue
-        if kind == "rows":
-            extracted += body[0]
-            if reader.on_page is not None:
-                reader.on_page(reader.resource, extracted)
-        elif kind == "part":
-            summaries[body[0]] = body[1]
-        elif kind == "done":
-            results.append(body[0])
-            done += 1
-        else:  # "error": the worker's exception, raised as if read here
-            raise body[0]
+@dataclass
+class _Worker:
+    number: int
+    process: Any
+    inbox: Any
+    outstanding: int = 0
+
+
+class _Dispatch:
+    """Hands one split's parts to the workers, two at a time each (one being read, one
+    waiting), and gathers what they send back."""
+
+    def __init__(
+        self, workers: list[_Worker], replies: Any, parts: list[dict[str, Any]], reader: Any
+    ) -> None:
+        self.workers = workers
+        self.replies = replies
+        self.pending = list(enumerate(parts))[::-1]
+        self.summaries: list[dict[str, Any]] = [{} for _ in parts]
+        self.results: list[WorkerResult] = []
+        self.reader = reader
+
+    def run(self, job_id: int, job: PartJob) -> tuple[list[dict[str, Any]], list[WorkerResult]]:
+        """Each part's summary (by index) and each worker's result."""
+        for worker in self.workers:
+            worker.outstanding = 0
+            worker.inbox.put(("job", job_id, job))
+            self._feed(worker)
+        extracted = 0
+        while len(self.results) < len(self.workers):
+            try:
+                kind, *body = self.replies.get(timeout=POLL_SECONDS)
+            except queue.Empty:
+                _check_alive([w.process for w in self.workers], self.reader)
+                continue
+            if kind == "rows":
+                extracted += body[0]
+                if self.reader.on_page is not None:
+                    self.reader.on_page(self.reader.resource, extracted)
+            elif kind == "part":
+                number, index, summary = body
+                self.summaries[index] = summary
+                worker = self.workers[number]
+                worker.outstanding -= 1
+                self._feed(worker)
+            elif kind == "done":
+                self.results.append(body[0])
+            else:  # "error": the worker's exception, raised as if read here
+                raise body[0]
+        return self.summaries, self.results
+
+    def _feed(self, worker: _Worker) -> None:
+        while worker.outstanding < 2 and self.pending:
+            worker.inbox.put(("part", *self.pending.pop()))
+            worker.outstanding += 1
+        if worker.outstanding == 0:
+            worker.inbox.put(("finish",))
 
 
 def _check_alive(processes: list[Any], reader: ResourceReader) -> None:
@@ -178,15 +218,61 @@ def job_name(reader: ResourceReader) -> str:
 # -- in the worker ---------------------------------------------------------------------------
 
 
-def _work(job: PartJob, number: int, tasks: Any, replies: Any, parent: int) -> None:
-    """Read parts from `tasks` until the end marker; report every page and part, then the
-    worker's spooled tables (runs in a spawned process)."""
+def _serve(number: int, inbox: Any, replies: Any, parent: int) -> None:
+    """A worker's life (in a spawned process): take a job, read the parts it is given, hand
+    over its spooled tables when told the job is finished; until told to stop."""
     threading.Thread(target=_exit_with, args=(parent,), name="intsync-parent", daemon=True).start()
-    try:
-        with fewer_collections():
-            replies.put(("done", _read_parts(job, number, tasks, replies)))
-    except BaseException as exc:  # handed to the parent, raised there
-        replies.put(("error", _picklable(exc)))
+    with fewer_collections():
+        reading: _Reading | None = None
+        while (message := inbox.get()) is not None:
+            try:
+                if message[0] == "job":
+                    reading = _Reading(message[2], number)
+                elif message[0] == "part":
+                    assert reading is not None
+                    summary = reading.part(message[2], replies)
+                    replies.put(("part", number, message[1], summary))
+                else:  # "finish"
+                    assert reading is not None
+                    replies.put(("done", reading.finish()))
+                    reading = None
+            except BaseException as exc:  # handed to the parent, raised there
+                replies.put(("error", _picklable(exc)))
+                reading = None
+
+
+class _Reading:
+    """One worker's share of one split read: its connector, mappings and spool."""
+
+    def __init__(self, job: PartJob, number: int) -> None:
+        from mappings.compiler import CompiledMapping
+
+        self.job = job
+        self.connector = job.recipe.build()
+        mappings = [CompiledMapping(spec, salt) for spec, salt in job.specs]
+        self.spool = Spool(job.spool_root / f"worker-{number}")
+        self.reader = ResourceReader(
+            job.resource, mappings, job.context, self.spool, id_key=job.id_key
+        )
+        self.outcome = ResourceOutcome(job.resource, cursor_before={})
+
+    def part(self, part: dict[str, Any], replies: Any) -> dict[str, Any]:
+        """Read one part into the spool, reporting rows as they come; the part's summary."""
+        summary: dict[str, Any] = {}
+        pages = self.connector.read_part(self.job.resource, part)
+        for page in prefetched(pages):  # the next page arrives while this one is mapped
+            if page.state is not None:
+                summary, page.state = page.state, None
+            before = self.outcome.rows_extracted
+            self.reader.take(page, self.outcome)
+            replies.put(("rows", self.outcome.rows_extracted - before))
+        return summary
+
+    def finish(self) -> WorkerResult:
+        """Close the connector and the spool: what this worker read of the job."""
+        self.connector.close()
+        ids = self.reader.seen_ids() if self.job.keep_ids else None
+        return WorkerResult(self.spool.finish(), self.outcome, ids)
 
 
 def _picklable(exc: BaseException) -> BaseException:
@@ -196,30 +282,6 @@ def _picklable(exc: BaseException) -> BaseException:
     except Exception:
         return ReadFailedError(f"reading in a worker process failed: {type(exc).__name__}: {exc}")
     return exc
-
-
-def _read_parts(job: PartJob, number: int, tasks: Any, replies: Any) -> WorkerResult:
-    from mappings.compiler import CompiledMapping
-
-    connector = job.recipe.build()
-    mappings = [CompiledMapping(spec, salt) for spec, salt in job.specs]
-    spool = Spool(job.spool_root / f"worker-{number}")
-    reader = ResourceReader(job.resource, mappings, job.context, spool, id_key=job.id_key)
-    outcome = ResourceOutcome(job.resource, cursor_before={})
-    try:
-        while (task := tasks.get()) is not None:
-            index, part = task
-            summary: dict[str, Any] = {}
-            for page in connector.read_part(job.resource, part):
-                if page.state is not None:
-                    summary, page.state = page.state, None
-                before = outcome.rows_extracted
-                reader.take(page, outcome)
-                replies.put(("rows", outcome.rows_extracted - before))
-            replies.put(("part", index, summary))
-    finally:
-        connector.close()
-    return WorkerResult(spool.finish(), outcome, reader.seen_ids() if job.keep_ids else None)
 
 
 def _exit_with(parent: int) -> None:

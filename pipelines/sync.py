@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import logging
@@ -211,40 +212,46 @@ def _read_all(
     windowed = isinstance(connector, WindowedConnector)  # a window is never the whole resource
     # a full read the connector can split is read by worker processes (never a window)
     pool = PartPool(ctx.read_processes) if ctx.read_processes > 1 and not windowed else None
-    auth_error: AuthenticationError | None = None
-    for name in names:
-        state = states.get(name, {})
-        log_ids[name] = ctx.store.start_sync_log(
-            integration=integration, resource=name, run_id=run_id, cursor_before=_cursor_text(state)
-        )
-        if auth_error is not None:
-            outcome = ResourceOutcome(name, cursor_before=state)
-            _fail(outcome, auth_error)
+    with contextlib.closing(pool) if pool is not None else contextlib.nullcontext():
+        auth_error: AuthenticationError | None = None
+        for name in names:
+            state = states.get(name, {})
+            log_ids[name] = ctx.store.start_sync_log(
+                integration=integration,
+                resource=name,
+                run_id=run_id,
+                cursor_before=_cursor_text(state),
+            )
+            if auth_error is not None:
+                outcome = ResourceOutcome(name, cursor_before=state)
+                _fail(outcome, auth_error)
+                result.resources.append(outcome)
+                continue
+            reader = ResourceReader(
+                name,
+                ctx.catalog.compiled_for(integration.provider, name, integration.venue_id),
+                context,
+                spool,
+                id_key=getattr(connector, "id_key", "id"),
+                on_page=ctx.on_page,
+                last_known=functools.partial(
+                    last_known_records, ctx.warehouse, integration.provider, name, integration.id
+                ),
+                live_ids=None if windowed else _live_ids(ctx, integration, name),
+            )
+            try:
+                outcome = reader.read(connector, state, full_refresh=full_refresh, pool=pool)
+                outcome.status = "extracted"
+            except (ConnectorError, ReadFailedError) as exc:
+                outcome = getattr(exc, "outcome", None) or ResourceOutcome(
+                    name, cursor_before=state
+                )
+                _fail(outcome, exc)
+                spool.discard(name)
+                if isinstance(exc, AuthenticationError):
+                    auth_error = exc
+                    ctx.store.set_integration_status(integration.id, "needs_reconnect", str(exc))
             result.resources.append(outcome)
-            continue
-        reader = ResourceReader(
-            name,
-            ctx.catalog.compiled_for(integration.provider, name, integration.venue_id),
-            context,
-            spool,
-            id_key=getattr(connector, "id_key", "id"),
-            on_page=ctx.on_page,
-            last_known=functools.partial(
-                last_known_records, ctx.warehouse, integration.provider, name, integration.id
-            ),
-            live_ids=None if windowed else _live_ids(ctx, integration, name),
-        )
-        try:
-            outcome = reader.read(connector, state, full_refresh=full_refresh, pool=pool)
-            outcome.status = "extracted"
-        except (ConnectorError, ReadFailedError) as exc:
-            outcome = getattr(exc, "outcome", None) or ResourceOutcome(name, cursor_before=state)
-            _fail(outcome, exc)
-            spool.discard(name)
-            if isinstance(exc, AuthenticationError):
-                auth_error = exc
-                ctx.store.set_integration_status(integration.id, "needs_reconnect", str(exc))
-        result.resources.append(outcome)
 
 
 def _live_ids(ctx: SyncContext, integration: Any, resource: str) -> Callable[[], set[str]]:

@@ -61,14 +61,13 @@ def test_a_split_read_lands_what_a_serial_read_lands(
     integration, store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     workers: list[int] = []
-    run_workers = partread._run_workers
-    monkeypatch.setattr(
-        partread,
-        "_run_workers",
-        lambda job, parts, count, reader: (
-            workers.append(count) or run_workers(job, parts, count, reader)
-        ),
-    )
+    run = partread._Dispatch.run
+
+    def counted(dispatch, job_id, job):
+        workers.append(len(dispatch.workers))
+        return run(dispatch, job_id, job)
+
+    monkeypatch.setattr(partread._Dispatch, "run", counted)
     serial = _context(store, tmp_path, "serial", 1)
     split = _context(store, tmp_path, "split", 2)
 
@@ -173,3 +172,22 @@ def test_a_worker_that_dies_fails_the_resource_and_the_next_run_reads_it_whole(
     assert ctx.warehouse.query(
         "select count(*), count(distinct id) from staging.stripe_charges"
     ) == [(420, 420)]
+
+
+def test_one_set_of_workers_reads_every_split_resource_of_a_sync(
+    integration, store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    seen: list[set[int]] = []
+    run = partread._Dispatch.run
+
+    def recorded(dispatch, job_id, job):
+        seen.append({w.process.pid for w in dispatch.workers})
+        return run(dispatch, job_id, job)
+
+    monkeypatch.setattr(partread._Dispatch, "run", recorded)
+    ctx = _context(store, tmp_path, "split", 2)
+    result = sync_integration(integration, ctx, resources=["charges", "customers"])
+    assert result.ok, result.error
+    assert [o.rows_loaded for o in result.resources] == [420, 150]
+    assert len(seen) == 2 and seen[0] == seen[1] and len(seen[0]) == 2
+    assert not [c for c in multiprocessing.active_children() if c.name.startswith("intsync-read")]
