@@ -3,7 +3,8 @@
 Reports records/s for
   (a) fetching and parsing the same pages with no load, in one process: the floor, with the
       cycle collector set as a sync sets it (and, for reference, with Python's defaults),
-  (b) `intsync sync` (a separate process, start-up included),
+  (b) `intsync sync` (a separate process, start-up included), and for reference the same sync with
+      INTSYNC_READ_PROCESSES=1 (every read in the sync's own process),
   (c) the straightforward way: the SDK's auto_paging_iter() objects as dicts through a plain dlt
       resource with dlt's defaults,
 and an incremental `intsync sync` after 1% of the charges changed, as a fraction of the full one.
@@ -55,6 +56,14 @@ def main() -> None:
         full = timed(
             lambda: cli(env, "sync", "--integration", integration, "--resource", "charges")
         )
+        serial_env = {**env, "INTSYNC_HOME": str(work / "serial-home")}
+        serial_env["INTSYNC_READ_PROCESSES"] = "1"
+        serial_integration = _add_integration(serial_env, url)
+        serial = timed(
+            lambda: cli(
+                serial_env, "sync", "--integration", serial_integration, "--resource", "charges"
+            )
+        )
         requests.post(
             f"{url}/_sandbox/mutate",
             json={"action": "touch", "resource": "charges", "fraction": 0.01, "account": KEY},
@@ -75,6 +84,7 @@ def main() -> None:
         f"    (default collector     : {n / floor_default:>10,.0f} records/s  ({floor_default:.1f} s))"
     )
     print(f"(b) intsync sync            : {rate_b:>10,.0f} records/s  ({full:.1f} s)")
+    print(f"    (one read process      : {n / serial:>10,.0f} records/s  ({serial:.1f} s))")
     print(f"(c) SDK objects + dlt rows  : {rate_c:>10,.0f} records/s  ({naive:.1f} s)")
     print(f"b/a = {rate_b / rate_a:.2f}   (goal >= 0.5)")
     print(f"b/c = {rate_b / rate_c:.1f}   (goal >= 10)")
