@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import pickle
 import queue
+import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -204,13 +205,13 @@ def _check_alive(processes: list[Any], reader: ResourceReader) -> None:
         return
     which = dead[0] if dead else processes[0]
     raise ReadFailedError(
-        f"{job_name(reader)}: worker process {which.name} ended (exit code {which.exitcode}) "
+        f"{_job_name(reader)}: worker process {which.name} ended (exit code {which.exitcode}) "
         "before reporting what it read: run the sync again (INTSYNC_READ_PROCESSES=1 reads in "
         "one process)"
     )
 
 
-def job_name(reader: ResourceReader) -> str:
+def _job_name(reader: ResourceReader) -> str:
     """How messages name the resource a split read is for."""
     return f"{reader.context.get('provider')} {reader.resource}"
 
@@ -221,6 +222,7 @@ def job_name(reader: ResourceReader) -> str:
 def _serve(number: int, inbox: Any, replies: Any, parent: int) -> None:
     """A worker's life (in a spawned process): take a job, read the parts it is given, hand
     over its spooled tables when told the job is finished; until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops us
     threading.Thread(target=_exit_with, args=(parent,), name="intsync-parent", daemon=True).start()
     with fewer_collections():
         reading: _Reading | None = None
