@@ -137,7 +137,8 @@ class Spool:
 
     @staticmethod
     def chunks(spooled: SpooledTable, rows: int) -> Iterator[pa.Table]:
-        """Read a spooled table back in slices of about `rows` rows."""
+        """Read a spooled table back in slices of about `rows` rows (the loaders import the files
+        instead; this is for checking what was spooled)."""
         for path in spooled.files:
             for batch in pq.ParquetFile(path).iter_batches(batch_size=rows):
                 yield pa.Table.from_batches([batch])
