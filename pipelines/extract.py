@@ -21,8 +21,6 @@ if TYPE_CHECKING:
     from pipelines.partread import PartPool
 
 PageCallback = Callable[[str, int], None]
-# A spooled table hint (not dlt's): the rows hold each primary key once.
-DEDUPLICATED = "deduplicated"
 # ids -> {id: the newest raw record the warehouse holds for it}
 LastKnown = Callable[[list[str]], dict[str, dict[str, Any]]]
 # () -> ids of the rows the warehouse holds for this resource, not marked deleted
@@ -87,13 +85,13 @@ def mapping_context(integration: Any, run_id: str) -> dict[str, Any]:
 def mapping_hints(compiled: Any) -> dict[str, Any]:
     """dlt table hints for a compiled mapping's main table.
 
-    `deduplicated`: a run spools each id once (see `_first_occurrences`), so the warehouse need
-    not deduplicate the rows again before merging them."""
+    dlt's merge deduplicates the staged rows by key even though a run spools each id once: a load
+    job repeated after a kill (its rows committed, its file not yet marked done) stages its rows
+    twice, and `x-stage-data-deduplicated` would then merge both copies."""
     return {
         "primary_key": list(compiled.primary_key),
         "write_disposition": compiled.write_disposition,
         "columns": compiled.column_hints,
-        DEDUPLICATED: True,
     }
 
 

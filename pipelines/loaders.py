@@ -22,7 +22,6 @@ import dlt
 import pyarrow.parquet as pq
 
 from pipelines.errors import LoadFailedError
-from pipelines.extract import DEDUPLICATED
 from pipelines.spool import Spool, SpooledTable
 from warehouse.destinations import Warehouse
 
@@ -160,13 +159,12 @@ def _table_resource(spooled: SpooledTable) -> Any:
             count = pq.read_metadata(path).num_rows
             yield dlt.mark.with_file_import(str(path), "parquet", count, hints=empty)
 
-    hints = dict(spooled.hints)
-    deduplicated = hints.pop(DEDUPLICATED, False)
     resource = dlt.resource(
-        rows, name=f"{spooled.resource}__{spooled.table}", table_name=spooled.table, **hints
+        rows, name=f"{spooled.resource}__{spooled.table}", table_name=spooled.table, **spooled.hints
     )
-    if deduplicated:  # dlt's merge otherwise numbers every row per key to keep one
-        resource.apply_hints(additional_table_hints={"x-stage-data-deduplicated": True})
+    # Merges deduplicate the staged rows (see extract.mapping_hints); said outright, so that a
+    # schema stored by an earlier build that skipped the deduplication does not keep skipping it.
+    resource.apply_hints(additional_table_hints={"x-stage-data-deduplicated": False})
     return resource
 
 

@@ -94,3 +94,16 @@ def test_raw_and_core_load_side_by_side_and_a_failure_keeps_staging_and_its_curs
     assert loaders.cursor_states() == {"charges": {"created": 10}}
     raw_ids = {row[0] for row in warehouse.query("select id from raw.stripe_charges")}
     assert raw_ids == {"ch_1", "ch_2"}, "raw, loading beside core, finished"
+
+
+def test_rows_staged_twice_merge_into_one(tmp_path, warehouse):
+    """A load job repeated after a kill stages its rows again: the merge still keeps one per key."""
+    loaders = IntegrationLoaders("int_a", "stripe", warehouse, tmp_path / "dlt")
+    spool = Spool(tmp_path / "s")
+    spool.write("staging", "charges", "stripe_charges", _rows(["ch_1", "ch_2"], "a"), HINTS)
+    spool.write("staging", "charges", "stripe_charges", _rows(["ch_1"], "a"), HINTS)
+    loaders.load(spool, {"charges": {"created": 10}})
+    rows = warehouse.query(
+        "select id, count(*) from staging.stripe_charges group by id order by id"
+    )
+    assert rows == [("ch_1", 1), ("ch_2", 1)]
