@@ -83,11 +83,8 @@ def mapping_context(integration: Any, run_id: str) -> dict[str, Any]:
 
 
 def mapping_hints(compiled: Any) -> dict[str, Any]:
-    """dlt table hints for a compiled mapping's main table.
-
-    dlt's merge deduplicates the staged rows by key even though a run spools each id once: a load
-    job repeated after a kill (its rows committed, its file not yet marked done) stages its rows
-    twice, and `x-stage-data-deduplicated` would then merge both copies."""
+    """dlt table hints for a compiled mapping's main table (merges keep deduplicating staged
+    rows: see loaders._table_resource)."""
     return {
         "primary_key": list(compiled.primary_key),
         "write_disposition": compiled.write_disposition,

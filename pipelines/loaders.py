@@ -162,8 +162,9 @@ def _table_resource(spooled: SpooledTable) -> Any:
     resource = dlt.resource(
         rows, name=f"{spooled.resource}__{spooled.table}", table_name=spooled.table, **spooled.hints
     )
-    # Merges deduplicate the staged rows (see extract.mapping_hints); said outright, so that a
-    # schema stored by an earlier build that skipped the deduplication does not keep skipping it.
+    # Merges deduplicate the staged rows, though a run spools each id once: a load job repeated
+    # after a kill (rows committed, file not yet marked done) stages its rows twice. Said
+    # outright, so that a schema stored by a build that skipped it does not keep skipping it.
     resource.apply_hints(additional_table_hints={"x-stage-data-deduplicated": False})
     return resource
 

@@ -211,8 +211,7 @@ def _read_all(
     context = mapping_context(integration, run_id)
     windowed = isinstance(connector, WindowedConnector)  # a window is never the whole resource
     # a full read the connector can split is read by worker processes (never a window)
-    pool = PartPool(ctx.read_processes) if ctx.read_processes > 1 and not windowed else None
-    with contextlib.closing(pool) if pool is not None else contextlib.nullcontext():
+    with contextlib.closing(PartPool(1 if windowed else ctx.read_processes)) as pool:
         auth_error: AuthenticationError | None = None
         for name in names:
             state = states.get(name, {})

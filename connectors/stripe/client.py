@@ -132,7 +132,6 @@ class StripeConnector:
         notes: list[str] = []
         if not (full_refresh or self._needs_full_read(res, dict(state or {}), started, notes)):
             return None
-        events = self._events_boundary(res) if res.event_types else Boundary()  # before listing
         params: dict[str, Any] = {"limit": PAGE_SIZE, **dict(res.list_params)}
         first, more = self._http.list_page(res.path, params, what=res.name)
         if more is None or not isinstance(first[0].get("created"), int):
@@ -147,6 +146,8 @@ class StripeConnector:
         if not exists_before(newest - span * self.split_min_pages):
             return None
         oldest = oldest_bound(exists_before, newest)
+        # before any part lists: what changes from here on, the next read's events carry
+        events = self._events_boundary(res) if res.event_types else Boundary()
         token = {"started": started, "events": [events.value, events.saved_ids()]}
         return Split(windows(oldest, newest, parts), token, notes)
 

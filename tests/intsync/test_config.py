@@ -45,3 +45,12 @@ def test_service_secrets_parse_and_reject_malformed():
     with pytest.raises(ConfigError) as err:
         parse_service_secrets("compliance-service")
     assert "INTSYNC_SERVICE_SECRETS" in str(err.value)
+
+
+@pytest.mark.parametrize("value", ["0", "many", "65"])
+def test_read_processes_must_be_a_small_whole_number(tmp_path, value):
+    with pytest.raises(ConfigError, match="INTSYNC_READ_PROCESSES=.*a whole number from 1 to 64"):
+        load_settings({"INTSYNC_HOME": str(tmp_path), "INTSYNC_READ_PROCESSES": value})
+    settings = load_settings({"INTSYNC_HOME": str(tmp_path), "INTSYNC_READ_PROCESSES": "3"})
+    assert settings.read_processes == 3
+    assert 1 <= load_settings({"INTSYNC_HOME": str(tmp_path)}).read_processes <= 4
