@@ -125,6 +125,9 @@ class IntegrationLoaders:
         self, dataset: str, spool: Spool, states: Mapping[str, dict[str, Any] | None]
     ) -> int:
         pipe = self.pipeline(dataset)
+        self.warehouse.prepare_tables(
+            dataset, {t.table: t.hints.get("columns", {}) for t in spool.tables(dataset)}
+        )
         source = self._source(dataset, spool, states)
         try:
             pipe.extract(source)

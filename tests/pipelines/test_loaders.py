@@ -107,3 +107,21 @@ def test_rows_staged_twice_merge_into_one(tmp_path, warehouse):
         "select id, count(*) from staging.stripe_charges group by id order by id"
     )
     assert rows == [("ch_1", 1), ("ch_2", 1)]
+
+
+def test_raw_records_are_stored_with_zstd_on_duckdb(tmp_path):
+    warehouse = Warehouse(f"duckdb:///{tmp_path / 'wh.duckdb'}")
+    loaders = IntegrationLoaders("int_a", "stripe", warehouse, tmp_path / "dlt")
+    loaders.load(_spool(tmp_path, "s1", ["ch_1", "ch_2"], "a"), {"charges": {"created": 10}})
+    loaders.load(_spool(tmp_path, "s2", ["ch_3"], "b"), {"charges": {"created": 20}})
+    compressions = warehouse.query(
+        "select distinct compression from pragma_storage_info('raw.stripe_charges')"
+        " where column_name = 'record' and segment_type = 'VARCHAR'"
+    )
+    assert compressions == [("ZSTD",)]
+    assert warehouse.query("select count(*) from raw.stripe_charges where record = '{}'") == [(3,)]
+    nullable = warehouse.query(
+        "select column_name, is_nullable from information_schema.columns"
+        " where table_schema = 'raw' and column_name in ('id', 'record') order by 1"
+    )
+    assert nullable == [("id", "NO"), ("record", "YES")]
