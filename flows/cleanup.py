@@ -4,8 +4,6 @@ deleted."""
 
 from __future__ import annotations
 
-import shutil
-import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -13,6 +11,7 @@ from typing import Any
 from prefect import flow, task
 
 from flows.runtime import sync_context
+from pipelines.spool import sweep_abandoned
 from warehouse.store.types import utcnow
 
 # Stripe retries deliveries for three days: an event pruned earlier could be applied again.
@@ -35,17 +34,9 @@ def prune_sync_logs(days: float) -> int:
 
 @task(name="prune-spools")
 def prune_spools(days: float) -> int:
-    """Delete spool folders (pages of runs that died before loading) older than `days`."""
-    root = Path(sync_context().dlt_dir) / "spool"
-    if not root.is_dir():
-        return 0
-    cutoff = time.time() - days * 86400
-    removed = 0
-    for folder in root.iterdir():
-        if folder.is_dir() and folder.stat().st_mtime < cutoff:
-            shutil.rmtree(folder, ignore_errors=True)
-            removed += 1
-    return removed
+    """Delete spool folders (pages of runs that died before loading) older than `days`; those
+    of runs still going stay, however old."""
+    return len(sweep_abandoned(Path(sync_context().dlt_dir) / "spool", days * 86400))
 
 
 @flow(name="clean-up")

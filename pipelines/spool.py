@@ -8,8 +8,10 @@ releases the GIL, and taking it back after every small page cost more than the w
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +22,11 @@ import pyarrow.parquet as pq
 
 # Buffered pages are written once they hold this many bytes (or when the table is closed).
 FLUSH_BYTES = 8 * 1024 * 1024
+# The file naming the process a temporary spool belongs to.
+OWNER_FILE = "owner"
+# A folder without an owner file (left by an older build) is swept once it is this old.
+UNOWNED_AGE_SECONDS = 24 * 3600
+_PROC = Path("/proc")
 
 
 @dataclass
@@ -64,9 +71,12 @@ class Spool:
 
     @classmethod
     def temporary(cls, parent: Path, prefix: str) -> Spool:
-        """A spool in a new folder under `parent` (created when missing)."""
+        """A spool in a new folder under `parent` (created when missing), marked with this
+        process so that `sweep_abandoned` can tell when its owner is gone."""
         parent.mkdir(parents=True, exist_ok=True)
-        return cls(Path(tempfile.mkdtemp(prefix=prefix, dir=parent)))
+        root = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+        (root / OWNER_FILE).write_text(_process_mark(os.getpid()) or "")
+        return cls(root)
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -163,3 +173,46 @@ class Spool:
             spooled.flush()
             spooled._writer.close()
             spooled._writer = None
+
+
+def sweep_abandoned(parent: Path, min_age_seconds: float = 0) -> list[Path]:
+    """Delete the temporary spools under `parent` whose process has ended (a run that was
+    killed leaves its files behind) and that are at least `min_age_seconds` old; those of
+    running processes stay. Returns what went."""
+    if not parent.is_dir():
+        return []
+    swept = []
+    for root in parent.iterdir():
+        if root.is_dir() and _abandoned(root, min_age_seconds):
+            shutil.rmtree(root, ignore_errors=True)
+            swept.append(root)
+    return swept
+
+
+def _abandoned(root: Path, min_age_seconds: float) -> bool:
+    try:
+        age = time.time() - root.stat().st_mtime
+        mark = (root / OWNER_FILE).read_text()
+    except FileNotFoundError:  # unowned, or its owner closed it meanwhile
+        return root.exists() and age > max(min_age_seconds, UNOWNED_AGE_SECONDS)
+    pid = mark.split(" ", 1)[0]
+    ended = not pid.isdigit() or _process_mark(int(pid)) != mark
+    return ended and age >= min_age_seconds
+
+
+def _process_mark(pid: int) -> str | None:
+    """ "pid start-time" of a running process (None once it has ended): a new process that
+    reuses the pid has another start time. Without /proc, the pid alone."""
+    if not _PROC.is_dir():
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass
+        return str(pid)
+    try:
+        stat = (_PROC / str(pid) / "stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return f"{pid} {stat.rsplit(')', 1)[1].split()[19]}"

@@ -25,7 +25,7 @@ from pipelines.loaders import IntegrationLoaders
 from pipelines.opslog import spool_sync_logs
 from pipelines.partread import PartPool
 from pipelines.specs import MappingCatalog
-from pipelines.spool import Spool
+from pipelines.spool import Spool, sweep_abandoned
 from pipelines.unlisted import live_ids
 from warehouse.destinations import Warehouse
 
@@ -105,6 +105,8 @@ def _sync(
         result.status, result.error = "failed", str(exc)
         return result
     loaders = IntegrationLoaders(integration.id, integration.provider, ctx.warehouse, ctx.dlt_dir)
+    for swept in sweep_abandoned(ctx.dlt_dir / "spool"):
+        log.info("deleted %s, the files of a run that ended without cleaning up", swept)
     spool = Spool.temporary(ctx.dlt_dir / "spool", f"run-{run_id[:8]}-")
     log_ids: dict[str, int] = {}
     try:

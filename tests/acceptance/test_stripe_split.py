@@ -83,10 +83,14 @@ def test_a_split_first_sync_killed_midway_resumes_exactly(cli: Cli, sandbox: San
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert _wait_gone(home, 10) == [], "the workers end with the sync that started them"
+    spools = Path(home) / "dlt" / "spool"
+    (left,) = list(spools.iterdir())
 
     sandbox.admin("stripe", "faults", {"latency_ms": 0})
     result = cli.json("sync", "--resource", "charges")
     assert result["status"] == "success", result
+    assert not left.exists(), "the next sync deletes the files the killed one left"
+    assert list(spools.iterdir()) == [], "and its own"
     (outcome,) = result["resources"]
     assert outcome["rows_extracted"] == outcome["rows_loaded"] == CHARGES
     sandbox.admin("stripe", "faults", {"rate_limit_probability": 0})

@@ -62,11 +62,17 @@ def test_only_spool_folders_older_than_the_retention_go(ctx, tmp_path):
     import os
     import time
 
+    from pipelines.spool import Spool
+
     old, new = ctx.dlt_dir / "spool" / "run-old", ctx.dlt_dir / "spool" / "run-new"
     old.mkdir(parents=True)
     new.mkdir()
+    running = Spool.temporary(ctx.dlt_dir / "spool", "run-long-")  # this process: still going
     stale = time.time() - 3 * 86400
-    os.utime(old, (stale, stale))
+    for folder in (old, running.root):
+        os.utime(folder, (stale, stale))
 
     assert prune_spools.fn(2) == 1
-    assert sorted(p.name for p in (ctx.dlt_dir / "spool").iterdir()) == ["run-new"]
+    assert sorted(p.name for p in (ctx.dlt_dir / "spool").iterdir()) == sorted(
+        ["run-new", running.root.name]
+    )

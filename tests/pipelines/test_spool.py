@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyarrow as pa
 
 from pipelines.spool import Spool
@@ -49,3 +51,32 @@ def test_rows_written_after_adopting_or_reading_a_table_are_kept(tmp_path):
     (table,) = spool.tables("staging")
     values = sorted(v for chunk in Spool.chunks(table, 10) for v in chunk.column(0).to_pylist())
     assert values == [1, 2, 3, 4] and table.rows == 4
+
+
+def test_sweeping_deletes_the_spools_of_ended_processes_only(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from pipelines.spool import sweep_abandoned
+
+    mine = Spool.temporary(tmp_path, "run-")
+    mine.write("raw", "charges", "t", pa.table({"n": [1]}), {})
+    ended = subprocess.run(
+        [sys.executable, "-c", "import sys; from pathlib import Path; from pipelines.spool import "
+         "Spool; print(Spool.temporary(Path(sys.argv[1]), 'run-').root)", str(tmp_path)],
+        capture_output=True, text=True, check=True, cwd=Path(__file__).parents[2],
+    ).stdout.strip()  # fmt: skip
+    old_unowned = tmp_path / "run-old"
+    old_unowned.mkdir()
+    week_ago = time.time() - 7 * 24 * 3600
+    os.utime(old_unowned, (week_ago, week_ago))
+    new_unowned = tmp_path / "run-new"
+    new_unowned.mkdir()
+
+    swept = sweep_abandoned(tmp_path)
+    assert sorted(p.name for p in swept) == sorted([Path(ended).name, "run-old"])
+    assert mine.root.exists() and new_unowned.exists()
+    assert [t.rows for t in mine.tables("raw")] == [1]
+    assert sweep_abandoned(tmp_path / "missing") == []
