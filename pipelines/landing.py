@@ -13,7 +13,7 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
-from warehouse.destinations import COMPRESSION_HINT
+from warehouse.layout import COMPRESSED_HINT
 
 # Nullability as in RAW_HINTS: dlt imports the spooled files unchanged only when they agree.
 RAW_SCHEMA = pa.schema(
@@ -40,7 +40,7 @@ RAW_HINTS: dict[str, Any] = {
         "_synced_at": {"data_type": "timestamp", "nullable": True},
         "_deleted_at": {"data_type": "timestamp", "nullable": True},
         # text, not json: the warehouse would parse every record on load; cast when querying
-        "record": {"data_type": "text", "nullable": True, COMPRESSION_HINT: "zstd"},
+        "record": {"data_type": "text", "nullable": True, COMPRESSED_HINT: True},
     },
 }
 

@@ -15,16 +15,6 @@ from warehouse.locks import exclusive_file_lock
 
 DATASETS = ("raw", "staging", "core", "ops")
 
-# A column hint naming the DuckDB compression of a column (dlt's own DDL names none).
-COMPRESSION_HINT = "x-duckdb-compression"
-_DUCKDB_TYPES = {
-    "text": "VARCHAR",
-    "timestamp": "TIMESTAMP WITH TIME ZONE",
-    "bigint": "BIGINT",
-    "double": "DOUBLE",
-    "bool": "BOOLEAN",
-}
-
 
 @dataclass(frozen=True)
 class Warehouse:
@@ -67,27 +57,25 @@ class Warehouse:
             yield
 
     def prepare_tables(self, dataset: str, tables: Mapping[str, Mapping[str, Any]]) -> None:
-        """Create the tables (name: dlt column hints) that set a compression hint, before dlt
-        first loads them: dlt then adds to them instead of creating them. DuckDB only; the
-        caller holds the write lock.
+        """Create the tables (name: dlt column hints) that have compressed columns before dlt
+        first loads them (see warehouse.layout); the caller holds the write lock."""
+        from warehouse.layout import create_compressed_tables, with_compressed_columns
 
-        Raw records are stored with zstd: FSST, DuckDB's default for text, took twice the time
-        to store JSON records and five times the space."""
-        wanted = {
-            name: columns
-            for name, columns in tables.items()
-            if any(COMPRESSION_HINT in column for column in columns.values())
-        }
-        if self.kind != "duckdb" or not wanted:
+        wanted = with_compressed_columns(tables)
+        if not wanted:
             return
-        import duckdb
+        if self.kind == "duckdb":
+            import duckdb
 
-        self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(self.duckdb_path))
+            self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+            con = duckdb.connect(str(self.duckdb_path))
+        else:
+            import psycopg2
+
+            con = psycopg2.connect(_postgres_dsn(self.url))
         try:
-            con.execute(f'create schema if not exists "{dataset}"')
-            for name, columns in wanted.items():
-                con.execute(_create_table_sql(dataset, name, columns))
+            create_compressed_tables(con, self.kind, dataset, wanted)
+            con.commit()
         finally:
             con.close()
 
@@ -147,18 +135,6 @@ class Warehouse:
     @property
     def placeholder(self) -> str:
         return "?" if self.kind == "duckdb" else "%s"
-
-
-def _create_table_sql(dataset: str, table: str, columns: Mapping[str, Mapping[str, Any]]) -> str:
-    parts = []
-    for name, column in columns.items():
-        sql = f'"{name}" {_DUCKDB_TYPES[column["data_type"]]}'
-        if column.get(COMPRESSION_HINT):
-            sql += f" USING COMPRESSION {column[COMPRESSION_HINT]}"
-        if column.get("nullable") is False:
-            sql += " NOT NULL"
-        parts.append(sql)
-    return f'create table if not exists "{dataset}"."{table}" ({", ".join(parts)})'
 
 
 def _postgres_dsn(url: str) -> str:

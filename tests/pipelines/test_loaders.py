@@ -109,19 +109,26 @@ def test_rows_staged_twice_merge_into_one(tmp_path, warehouse):
     assert rows == [("ch_1", 1), ("ch_2", 1)]
 
 
-def test_raw_records_are_stored_with_zstd_on_duckdb(tmp_path):
-    warehouse = Warehouse(f"duckdb:///{tmp_path / 'wh.duckdb'}")
+def test_raw_records_are_stored_with_the_warehouses_fast_compression(tmp_path, warehouse):
     loaders = IntegrationLoaders("int_a", "stripe", warehouse, tmp_path / "dlt")
     loaders.load(_spool(tmp_path, "s1", ["ch_1", "ch_2"], "a"), {"charges": {"created": 10}})
     loaders.load(_spool(tmp_path, "s2", ["ch_3"], "b"), {"charges": {"created": 20}})
-    compressions = warehouse.query(
-        "select distinct compression from pragma_storage_info('raw.stripe_charges')"
-        " where column_name = 'record' and segment_type = 'VARCHAR'"
-    )
-    assert compressions == [("ZSTD",)]
+    if warehouse.kind == "duckdb":
+        compressions = warehouse.query(
+            "select distinct compression from pragma_storage_info('raw.stripe_charges')"
+            " where column_name = 'record' and segment_type = 'VARCHAR'"
+        )
+        assert compressions == [("ZSTD",)]
+    else:
+        method = warehouse.query(
+            "select attcompression from pg_attribute"
+            " where attrelid = 'raw.stripe_charges'::regclass and attname = 'record'"
+        )
+        assert method == [("l",)], "lz4"
     assert warehouse.query("select count(*) from raw.stripe_charges where record = '{}'") == [(3,)]
     nullable = warehouse.query(
         "select column_name, is_nullable from information_schema.columns"
-        " where table_schema = 'raw' and column_name in ('id', 'record') order by 1"
+        " where table_schema = 'raw' and table_name = 'stripe_charges'"
+        " and column_name in ('id', 'record') order by 1"
     )
     assert nullable == [("id", "NO"), ("record", "YES")]
