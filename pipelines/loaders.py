@@ -163,7 +163,11 @@ def _table_resource(spooled: SpooledTable) -> Any:
             yield dlt.mark.with_file_import(str(path), "parquet", count, hints=empty)
 
     resource = dlt.resource(
-        rows, name=f"{spooled.resource}__{spooled.table}", table_name=spooled.table, **spooled.hints
+        rows,
+        name=f"{spooled.resource}__{spooled.table}",
+        table_name=spooled.table,
+        file_format="parquet",
+        **spooled.hints,
     )
     # Merges deduplicate the staged rows, though a run spools each id once: a load job repeated
     # after a kill (rows committed, file not yet marked done) stages its rows twice. Said
