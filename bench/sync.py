@@ -9,7 +9,10 @@ Reports records/s for
       resource with dlt's defaults,
 and an incremental `intsync sync` after 1% of the charges changed, as a fraction of the full one.
 
-    .venv/bin/python bench/sync.py [--charges 200000] [--baseline-limit N]
+    .venv/bin/python bench/sync.py [--charges 200000] [--baseline-limit N] [--postgres URL]
+
+With --postgres (a server URL, e.g. postgresql://postgres@127.0.0.1:5432/postgres), (b) is also
+measured into a new PostgreSQL database on that server, dropped afterwards.
 
 The sandbox applies no rate limit here, and the integration's budget is raised
 (requests_per_second) so that the figures measure intsync, not Stripe's 25-100 requests/s.
@@ -18,6 +21,7 @@ The sandbox applies no rate limit here, and the integration's budget is raised
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -40,6 +44,7 @@ def main() -> None:
     parser.add_argument(
         "--baseline-limit", type=int, default=None, help="charges for (c); default: all"
     )
+    parser.add_argument("--postgres", default=None, help="also sync into PostgreSQL at this URL")
     args = parser.parse_args()
     work, env = bench_env("intsync-bench-")
     sandbox = start_sandbox(
@@ -72,6 +77,7 @@ def main() -> None:
         incremental = timed(
             lambda: cli(env, "sync", "--integration", integration, "--resource", "charges")
         )
+        postgres = _postgres_sync(args.postgres, env, work, url) if args.postgres else None
         limit = args.baseline_limit or n
         naive = timed(lambda: _sdk_and_dlt_defaults(url, limit, work))
     finally:
@@ -85,6 +91,8 @@ def main() -> None:
     )
     print(f"(b) intsync sync            : {rate_b:>10,.0f} records/s  ({full:.1f} s)")
     print(f"    (one read process      : {n / serial:>10,.0f} records/s  ({serial:.1f} s))")
+    if postgres is not None:
+        print(f"    (into PostgreSQL       : {n / postgres:>10,.0f} records/s  ({postgres:.1f} s))")
     print(f"(c) SDK objects + dlt rows  : {rate_c:>10,.0f} records/s  ({naive:.1f} s)")
     print(f"b/a = {rate_b / rate_a:.2f}   (goal >= 0.5)")
     print(f"b/c = {rate_b / rate_c:.1f}   (goal >= 10)")
@@ -100,6 +108,26 @@ def _fetch_only(url: str) -> int:
     count = sum(len(page.records) for page in connector.read("charges", {}))
     connector.close()
     return count
+
+
+def _postgres_sync(server: str, env: dict[str, str], work: Path, url: str) -> float:
+    """Seconds of a full `intsync sync` into a new database on `server` (dropped after)."""
+    import psycopg2
+
+    name = f"intsync_bench_{os.getpid()}"
+    admin = psycopg2.connect(server)
+    admin.autocommit = True
+    admin.cursor().execute(f"create database {name}")
+    try:
+        pg_env = {**env, "INTSYNC_HOME": str(work / "pg-home")}
+        pg_env["INTSYNC_WAREHOUSE"] = server.rsplit("/", 1)[0] + "/" + name
+        integration = _add_integration(pg_env, url)
+        return timed(
+            lambda: cli(pg_env, "sync", "--integration", integration, "--resource", "charges")
+        )
+    finally:
+        admin.cursor().execute(f"drop database if exists {name} with (force)")
+        admin.close()
 
 
 def _add_integration(env: dict[str, str], url: str) -> str:
