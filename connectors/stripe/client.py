@@ -9,8 +9,10 @@ State of one resource after a read (JSON; times in unix seconds):
     created_cursor_ids   ids listed at exactly created_cursor, skipped when listed again
     events_cursor        `created` of the newest event of the resource's types when the read
                          began; the next read takes events `created[gte]` it (None: none yet)
-    events_cursor_ids    ids of the events at exactly events_cursor that the read covered
-                         (empty when it could not tell them all: they are then read again)
+    events_cursor_ids    ids of the events at exactly events_cursor that the read covered:
+                         those the boundary probe saw, or, when it saw too many in that second,
+                         those the events read listed (empty only when a full read could not
+                         tell them all: they are then read again)
     events_checked_at    our clock when the read began; when both this and events_cursor are
                          older than Stripe's 30-day event retention, the next read is a full one
 A windowed read (`window=(start, end)`, a backfill) lists `created[gte]=start`, `created[lt]=end`,
@@ -220,12 +222,16 @@ class StripeConnector:
                 self._list_fetcher(res, filters, old_created, new_created, started), what=res.name
             )
         ]
+        # the ids the events read lists at the new mark: all of them, when the probe saw too
+        # many in that second to name them (a bulk change)
+        at_mark: set[str] = set()
         if res.event_types and not full:
-            sources.append(
-                lambda: paginate(self._event_fetcher(res, old_events), what=f"{res.name} events")
-            )
+            fetch_events = self._event_fetcher(res, old_events, new_events.value, at_mark)
+            sources.append(lambda: paginate(fetch_events, what=f"{res.name} events"))
 
         def final_state() -> dict[str, Any]:
+            if len(sources) > 1 and not new_events.ids:
+                new_events.ids = set(at_mark)
             out: dict[str, Any] = {
                 "created_cursor": new_created.value,
                 "created_cursor_ids": new_created.saved_ids(),
@@ -295,8 +301,11 @@ class StripeConnector:
         return fetch
 
     def _event_fetcher(
-        self, res: StripeResource, taken: Boundary
+        self, res: StripeResource, taken: Boundary, mark: int | None, at_mark: set[str]
     ) -> Callable[[str | None], Fetched[str]]:
+        """Fetches pages of events since `taken`; adds the ids of those created at `mark`
+        to `at_mark`."""
+
         def fetch(cursor: str | None) -> Fetched[str]:
             params: dict[str, Any] = {"limit": PAGE_SIZE, "types": list(res.event_types)}
             if taken.value is not None:
@@ -310,6 +319,8 @@ class StripeConnector:
             gone: list[str | None] = []
             for event in events:
                 obj = (event.get("data") or {}).get("object")
+                if mark is not None and event.get("created") == mark:
+                    at_mark.add(event.get("id", ""))
                 if taken.taken(event.get("created"), event.get("id", "")):
                     continue
                 if isinstance(obj, dict) and obj.get("object") == res.object:

@@ -147,6 +147,30 @@ def test_objects_of_the_cursor_second_are_taken_once(
     assert first not in got.first
 
 
+def test_a_bulk_change_in_one_second_is_read_once(
+    connector: StripeConnector, stripe_sandbox: StripeSandbox
+) -> None:
+    start = read(connector, "customers").state
+    frozen = int(time.time()) + 100
+    stripe_sandbox.account(KEY).clock = lambda: frozen
+    seeded = [c["id"] for c in objects(stripe_sandbox, "customers")]
+    bulk = seeded[:25]  # more events in one second than the boundary probe asks for
+    for customer in bulk:
+        stripe_sandbox.update(KEY, "customers", customer, {"name": "Bulk"})
+
+    got = read(connector, "customers", start)
+    assert sorted(got.first) == sorted(bulk)
+    assert got.state["events_cursor"] == frozen
+    assert len(got.state["events_cursor_ids"]) == 25, "the read named the second's events"
+
+    again = read(connector, "customers", got.state)
+    assert again.records == [], "a bulk change is not read again by every later sync"
+    late = seeded[-1]
+    stripe_sandbox.update(KEY, "customers", late, {"name": "Late"})  # the same second
+    last = read(connector, "customers", again.state)
+    assert [r["id"] for r in last.records] == [late]
+
+
 def test_read_completes_the_same_through_429s_and_5xx(
     connector: StripeConnector, stripe_sandbox: StripeSandbox
 ) -> None:
