@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from warehouse.errors import WarehouseError
+
 COMPRESSED_HINT = "x-compressed"
 
 _TYPES = {
@@ -76,7 +78,14 @@ def _create_table_sql(
 ) -> str:
     parts = []
     for name, column in columns.items():
-        sql = f'"{name}" {_TYPES[kind][column["data_type"]]}'
+        data_type = _TYPES[kind].get(column.get("data_type", ""))
+        if data_type is None:
+            raise WarehouseError(
+                f"{dataset}.{table}.{name}: no {kind} type for dlt data type "
+                f"{column.get('data_type')!r} in a table with compressed columns "
+                f"(known: {', '.join(_TYPES[kind])}; add it in warehouse/layout.py)"
+            )
+        sql = f'"{name}" {data_type}'
         if column.get(COMPRESSED_HINT) and method:
             sql += f" USING COMPRESSION {method}" if kind == "duckdb" else f" COMPRESSION {method}"
         if column.get("nullable") is False:
