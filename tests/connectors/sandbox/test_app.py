@@ -85,12 +85,14 @@ def test_latency_delays_each_request(notes_server: SandboxServer, http: requests
 def test_requests_per_second_answers_429_beyond_the_budget(
     notes_server: SandboxServer, http: requests.Session
 ) -> None:
-    _faults(notes_server, requests_per_second=5)
+    # a low rate: 429s unless each request took over a quarter second on a loaded machine
+    _faults(notes_server, requests_per_second=2)
     answers = [http.get(f"{notes_server.url}/notes") for _ in range(12)]
     statuses = [a.status_code for a in answers]
-    assert statuses[:5] == [200] * 5
+    assert statuses[:2] == [200] * 2
     assert statuses.count(429) >= 5
-    assert answers[-1].json() == {"error": "slow down", "reason": "rate"}
+    limited = next(a for a in answers if a.status_code == 429)
+    assert limited.json() == {"error": "slow down", "reason": "rate"}
 
 
 def test_bad_fault_settings_are_refused_with_the_field_named(notes_server: SandboxServer) -> None:

@@ -87,10 +87,11 @@ def test_missing_and_unknown_keys_get_401(server: SandboxServer) -> None:
 
 
 def test_requests_per_second_limit(server: SandboxServer) -> None:
-    _faults(server, requests_per_second=25)
-    answers = [call(server, "GET", "/v1/charges", params={"limit": 1}) for _ in range(40)]
+    # a low rate, so that a loaded machine's slow requests do not refill the bucket in time
+    _faults(server, requests_per_second=3)
+    answers = [call(server, "GET", "/v1/charges", params={"limit": 1}) for _ in range(15)]
     statuses = [a.status_code for a in answers]
-    assert statuses[:25] == [200] * 25
+    assert statuses[:3] == [200] * 3
     limited = [a for a in answers if a.status_code == 429]
     assert limited
     assert limited[0].headers["Stripe-Rate-Limited-Reason"] == "global-rate"
