@@ -201,8 +201,8 @@ def _abandoned(root: Path, min_age_seconds: float) -> bool:
 
 
 def _process_mark(pid: int) -> str | None:
-    """ "pid start-time" of a running process (None once it has ended): a new process that
-    reuses the pid has another start time. Without /proc, the pid alone."""
+    """The mark of a running process, its pid and start time (None once it has ended): a new
+    process that reuses the pid has another start time. Without /proc, the pid alone."""
     if not _PROC.is_dir():
         try:
             os.kill(pid, 0)
