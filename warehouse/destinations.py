@@ -11,6 +11,7 @@ from typing import Any
 import dlt
 
 from warehouse.errors import WarehouseError
+from warehouse.layout import create_compressed_tables, with_compressed_columns
 from warehouse.locks import exclusive_file_lock
 
 DATASETS = ("raw", "staging", "core", "ops")
@@ -59,8 +60,6 @@ class Warehouse:
     def prepare_tables(self, dataset: str, tables: Mapping[str, Mapping[str, Any]]) -> None:
         """Create the tables (name: dlt column hints) that have compressed columns before dlt
         first loads them (see warehouse.layout); the caller holds the write lock."""
-        from warehouse.layout import create_compressed_tables, with_compressed_columns
-
         wanted = with_compressed_columns(tables)
         if not wanted:
             return

@@ -225,12 +225,13 @@ class StripeConnector:
         # the ids the events read lists at the new mark: all of them, when the probe saw too
         # many in that second to name them (a bulk change)
         at_mark: set[str] = set()
-        if res.event_types and not full:
+        reads_events = bool(res.event_types) and not full
+        if reads_events:
             fetch_events = self._event_fetcher(res, old_events, new_events.value, at_mark)
             sources.append(lambda: paginate(fetch_events, what=f"{res.name} events"))
 
         def final_state() -> dict[str, Any]:
-            if len(sources) > 1 and not new_events.ids:
+            if reads_events and not new_events.ids:
                 new_events.ids = set(at_mark)
             out: dict[str, Any] = {
                 "created_cursor": new_created.value,
