@@ -5,3 +5,7 @@ import os
 # dlt warns on every load that Arrow nullability differs from its hints; intsync sets the hints
 # deliberately, so only dlt's errors are worth a person's attention.
 os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
+
+# Each loader stages its merges in a dataset of its own (warehouse.destinations); emptied after
+# every load, those copies do not keep a second set of each integration's rows.
+os.environ.setdefault("LOAD__TRUNCATE_STAGING_DATASET", "true")

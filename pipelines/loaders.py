@@ -47,7 +47,7 @@ class IntegrationLoaders:
         if dataset not in self._pipelines:
             self._pipelines[dataset] = dlt.pipeline(
                 pipeline_name=f"intsync_{self.integration_id}_{dataset}",
-                destination=self.warehouse.destination(),
+                destination=self.warehouse.destination(loader=self.integration_id),
                 dataset_name=dataset,
                 pipelines_dir=str(self.dlt_dir),
                 progress="log" if log.isEnabledFor(logging.DEBUG) else None,

@@ -17,6 +17,17 @@ from warehouse.locks import exclusive_file_lock
 DATASETS = ("raw", "staging", "core", "ops")
 
 
+def staging_dataset_layout(loader: str) -> str:
+    """Where one loader's merges stage their rows: `<dataset>_load_<loader>`.
+
+    dlt's default, one `<dataset>_staging` shared by every pipeline of a dataset, loses rows:
+    each load empties the staging tables it writes to, so a load that dies between staging its
+    rows and merging them has them wiped by another integration's load before it resumes; the
+    resumed merge then finds nothing while its cursor commits. On PostgreSQL, loads running at
+    once would wipe each other's the same way."""
+    return f"%s_load_{loader}"
+
+
 @dataclass(frozen=True)
 class Warehouse:
     """One warehouse URL: `duckdb:///path` or `postgresql://...`."""
@@ -32,18 +43,26 @@ class Warehouse:
         # duckdb:///relative/path or duckdb:////absolute/path, as SQLAlchemy spells sqlite URLs
         return Path(self.url.split(":///", 1)[1])
 
-    def destination(self) -> Any:
-        """A dlt destination for this warehouse."""
+    def destination(self, loader: str | None = None) -> Any:
+        """A dlt destination for this warehouse.
+
+        With `loader` (one per dlt pipeline), the rows a merge stages before it runs go to a
+        dataset of that loader's own (see `staging_dataset_layout`)."""
+        options = (
+            {}
+            if loader is None
+            else {"staging_dataset_name_layout": staging_dataset_layout(loader)}
+        )
         if self.kind == "duckdb":
             self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-            return dlt.destinations.duckdb(str(self.duckdb_path))
+            return dlt.destinations.duckdb(str(self.duckdb_path), **options)
         from dlt.destinations.impl.postgres.configuration import PostgresCredentials
 
         credentials = PostgresCredentials()
         credentials.parse_native_representation(_postgres_dsn(self.url))
         if credentials.password is None:  # trust or peer auth: dlt insists on a value
             credentials.password = ""
-        return dlt.destinations.postgres(credentials=credentials)
+        return dlt.destinations.postgres(credentials=credentials, **options)
 
     @contextmanager
     def write_lock(self) -> Iterator[None]:

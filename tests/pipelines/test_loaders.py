@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -21,14 +23,14 @@ def warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Warehouse:
     return Warehouse(request.getfixturevalue("pg_database"))
 
 
-def _rows(ids: list[str], version: str) -> pa.Table:
-    return pa.table({"venue_id": ["v1"] * len(ids), "id": ids, "version": [version] * len(ids)})
+def _rows(ids: list[str], version: str, venue: str = "v1") -> pa.Table:
+    return pa.table({"venue_id": [venue] * len(ids), "id": ids, "version": [version] * len(ids)})
 
 
-def _spool(tmp_path: Path, name: str, ids: list[str], version: str) -> Spool:
+def _spool(tmp_path: Path, name: str, ids: list[str], version: str, venue: str = "v1") -> Spool:
     spool = Spool(tmp_path / name)
-    spool.write("staging", "charges", "stripe_charges", _rows(ids, version), HINTS)
-    raw = pa.table({"venue_id": ["v1"] * len(ids), "id": ids, "record": ["{}"] * len(ids)})
+    spool.write("staging", "charges", "stripe_charges", _rows(ids, version, venue), HINTS)
+    raw = pa.table({"venue_id": [venue] * len(ids), "id": ids, "record": ["{}"] * len(ids)})
     spool.write("raw", "charges", "stripe_charges", raw, RAW_HINTS)
     return spool
 
@@ -132,3 +134,52 @@ def test_raw_records_are_stored_with_the_warehouses_fast_compression(tmp_path, w
         " and column_name in ('id', 'record') order by 1"
     )
     assert nullable == [("id", "NO"), ("record", "YES")]
+
+
+# Run in a separate process: integration B's staging load dies right after its rows are copied
+# into the staging dataset, before the merge into the table is written (as under SIGKILL).
+_DIE_AFTER_COPY = """
+import os, sys
+from pathlib import Path
+from dlt.load.load import Load
+from pipelines.loaders import IntegrationLoaders
+from tests.pipelines.test_loaders import _spool
+from warehouse.destinations import Warehouse
+
+create_followup_jobs = Load.create_followup_jobs
+
+def die_once_copied(self, load_id, state, job, schema):
+    staging = self.initial_client_config.dataset_name == "staging"
+    if staging and state == "completed" and job.job_file_info().table_name == "stripe_charges":
+        os._exit(3)
+    return create_followup_jobs(self, load_id, state, job, schema)
+
+Load.create_followup_jobs = die_once_copied
+tmp = Path(sys.argv[1])
+loaders = IntegrationLoaders("int_b", "stripe", Warehouse(sys.argv[2]), tmp / "dlt")
+loaders.load(_spool(tmp, "b1", ["ch_b1", "ch_b2"], "b", venue="vb"), {"charges": {"created": 7}})
+"""
+
+
+def test_a_load_killed_between_copy_and_merge_keeps_its_rows_when_another_integration_loads_first(
+    tmp_path, warehouse
+):
+    dead = subprocess.run(
+        [sys.executable, "-c", _DIE_AFTER_COPY, str(tmp_path), warehouse.url],
+        cwd=Path(__file__).parents[2],
+        capture_output=True,
+        text=True,
+    )
+    assert dead.returncode == 3, dead.stderr
+    other = IntegrationLoaders("int_a", "stripe", warehouse, tmp_path / "dlt")
+    other.finish_pending()
+    other.load(_spool(tmp_path, "a1", ["ch_a1"], "a", venue="va"), {"charges": {"created": 9}})
+
+    resumed = IntegrationLoaders("int_b", "stripe", warehouse, tmp_path / "dlt")
+    assert resumed.finish_pending() == ["staging"]
+    assert resumed.cursor_states() == {"charges": {"created": 7}}
+    assert _versions(warehouse) == {"ch_a1": "a", "ch_b1": "b", "ch_b2": "b"}, (
+        "the cursor moved, so its rows are in"
+    )
+    left = warehouse.query("select count(*) from staging_load_int_b.stripe_charges")
+    assert left == [(0,)], "a loader's staged copy is emptied once its load is in"
