@@ -43,16 +43,10 @@ class Warehouse:
         # duckdb:///relative/path or duckdb:////absolute/path, as SQLAlchemy spells sqlite URLs
         return Path(self.url.split(":///", 1)[1])
 
-    def destination(self, loader: str | None = None) -> Any:
-        """A dlt destination for this warehouse.
-
-        With `loader` (one per dlt pipeline), the rows a merge stages before it runs go to a
-        dataset of that loader's own (see `staging_dataset_layout`)."""
-        options = (
-            {}
-            if loader is None
-            else {"staging_dataset_name_layout": staging_dataset_layout(loader)}
-        )
+    def destination(self, loader: str) -> Any:
+        """A dlt destination for this warehouse whose merges stage their rows in datasets of
+        `loader`'s own (an integration's pipelines; see `staging_dataset_layout`)."""
+        options = {"staging_dataset_name_layout": staging_dataset_layout(loader)}
         if self.kind == "duckdb":
             self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
             return dlt.destinations.duckdb(str(self.duckdb_path), **options)
