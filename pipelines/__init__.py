@@ -9,3 +9,8 @@ os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
 # Each loader stages its merges in a dataset of its own (warehouse.destinations); emptied after
 # every load, those copies do not keep a second set of each integration's rows.
 os.environ.setdefault("LOAD__TRUNCATE_STAGING_DATASET", "true")
+
+# dlt reports every pipeline run to its makers' telemetry service unless told not to: a venue's
+# warehouse loads are nobody else's business, and intsync makes no calls its operators did not ask
+# for. An operator's own RUNTIME__DLTHUB_TELEMETRY still wins.
+os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")

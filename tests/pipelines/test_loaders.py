@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -183,3 +184,37 @@ def test_a_load_killed_between_copy_and_merge_keeps_its_rows_when_another_integr
     )
     left = warehouse.query("select count(*) from staging_load_int_b.stripe_charges")
     assert left == [(0,)], "a loader's staged copy is emptied once its load is in"
+
+
+_LOAD_AND_REPORT_TELEMETRY = """
+import sys
+from pathlib import Path
+from dlt.common.runtime import anon_tracker
+from pipelines.loaders import IntegrationLoaders
+from tests.pipelines.test_loaders import _spool
+from warehouse.destinations import Warehouse
+
+tmp = Path(sys.argv[1])
+loaders = IntegrationLoaders("int_t", "stripe", Warehouse(sys.argv[2]), tmp / "dlt")
+loaders.load(_spool(tmp, "t1", ["ch_t1"], "t"), {"charges": {"created": 1}})
+print(anon_tracker._ANON_TRACKER_ENDPOINT, anon_tracker._THREAD_POOL)
+"""
+
+
+def test_loads_send_nothing_to_dlts_telemetry_service(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RUNTIME__")}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _LOAD_AND_REPORT_TELEMETRY,
+            str(tmp_path),
+            f"duckdb:///{tmp_path / 'wh.duckdb'}",
+        ],  # fmt: skip
+        cwd=Path(__file__).parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["None", "None"], "no telemetry endpoint, no sender thread"
