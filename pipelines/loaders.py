@@ -68,6 +68,8 @@ class IntegrationLoaders:
                 "finishing load packages left by an interrupted run of %s", pipe.pipeline_name
             )
             try:
+                # the dead run's jobs that committed before it died run again, state row too
+                self.warehouse.allow_repeated_state_rows(dataset)
                 if pipe.list_extracted_load_packages():
                     pipe.normalize()
                 pipe.load()

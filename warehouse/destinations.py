@@ -56,7 +56,10 @@ class Warehouse:
         credentials.parse_native_representation(_postgres_dsn(self.url))
         if credentials.password is None:  # trust or peer auth: dlt insists on a value
             credentials.password = ""
-        return dlt.destinations.postgres(credentials=credentials, **options)
+        # no UNIQUE keys from dlt's hints: a load job that committed just before a kill runs
+        # again when the load resumes, and the unique `_dlt_id` of `_dlt_pipeline_state` then
+        # refused the repeated state row, so the interrupted load could never finish
+        return dlt.destinations.postgres(credentials=credentials, create_indexes=False, **options)
 
     @contextmanager
     def write_lock(self) -> Iterator[None]:
@@ -87,6 +90,33 @@ class Warehouse:
             con = psycopg2.connect(_postgres_dsn(self.url))
         try:
             create_compressed_tables(con, self.kind, dataset, wanted)
+            con.commit()
+        finally:
+            con.close()
+
+    def allow_repeated_state_rows(self, dataset: str) -> None:
+        """Drop the unique key on `<dataset>._dlt_pipeline_state._dlt_id` that dlt created on
+        PostgreSQL warehouses first loaded before intsync turned its indexes off (see
+        `destination`), so that a resumed load can write its state row again. A no-op otherwise;
+        only reads when there is nothing to drop."""
+        if self.kind != "postgres":
+            return
+        import psycopg2
+
+        con = psycopg2.connect(_postgres_dsn(self.url))
+        try:
+            cur = con.cursor()
+            cur.execute(
+                "select c.conname from pg_constraint c"
+                " join pg_class t on t.oid = c.conrelid"
+                " join pg_namespace n on n.oid = t.relnamespace"
+                " where n.nspname = %s and t.relname = '_dlt_pipeline_state' and c.contype = 'u'",
+                (dataset,),
+            )
+            for (name,) in cur.fetchall():
+                cur.execute(
+                    f'alter table "{dataset}"."_dlt_pipeline_state" drop constraint "{name}"'
+                )
             con.commit()
         finally:
             con.close()

@@ -137,17 +137,20 @@ def test_raw_records_are_stored_with_the_warehouses_fast_compression(tmp_path, w
     assert nullable == [("id", "NO"), ("record", "YES")]
 
 
-# Run in a separate process: integration B's staging load dies right after its rows are copied
-# into the staging dataset, before the merge into the table is written (as under SIGKILL).
-_DIE_AFTER_COPY = """
+# Run in a separate process: integration B's staging load dies (as under SIGKILL) at argv[3]:
+# "after-copy", once its rows are copied into the staging dataset and before the merge; or
+# "after-state", once its state row is committed and before dlt has noted that job as done.
+_DIE_DURING_LOAD = """
 import os, sys
 from pathlib import Path
+from dlt.destinations.insert_job_client import InsertValuesLoadJob
 from dlt.load.load import Load
 from pipelines.loaders import IntegrationLoaders
 from tests.pipelines.test_loaders import _spool
 from warehouse.destinations import Warehouse
 
 create_followup_jobs = Load.create_followup_jobs
+insert = InsertValuesLoadJob.run
 
 def die_once_copied(self, load_id, state, job, schema):
     staging = self.initial_client_config.dataset_name == "staging"
@@ -155,23 +158,36 @@ def die_once_copied(self, load_id, state, job, schema):
         os._exit(3)
     return create_followup_jobs(self, load_id, state, job, schema)
 
-Load.create_followup_jobs = die_once_copied
+def die_once_state_written(self):
+    insert(self)
+    staging = self._job_client.sql_client.dataset_name == "staging"
+    if staging and self.load_table_name == "_dlt_pipeline_state":
+        os._exit(3)
+
+if sys.argv[3] == "after-copy":
+    Load.create_followup_jobs = die_once_copied
+else:
+    InsertValuesLoadJob.run = die_once_state_written
 tmp = Path(sys.argv[1])
 loaders = IntegrationLoaders("int_b", "stripe", Warehouse(sys.argv[2]), tmp / "dlt")
 loaders.load(_spool(tmp, "b1", ["ch_b1", "ch_b2"], "b", venue="vb"), {"charges": {"created": 7}})
 """
 
 
-def test_a_load_killed_between_copy_and_merge_keeps_its_rows_when_another_integration_loads_first(
-    tmp_path, warehouse
-):
+def _kill_int_b(tmp_path: Path, warehouse: Warehouse, when: str) -> None:
     dead = subprocess.run(
-        [sys.executable, "-c", _DIE_AFTER_COPY, str(tmp_path), warehouse.url],
+        [sys.executable, "-c", _DIE_DURING_LOAD, str(tmp_path), warehouse.url, when],
         cwd=Path(__file__).parents[2],
         capture_output=True,
         text=True,
     )
     assert dead.returncode == 3, dead.stderr
+
+
+def test_a_load_killed_between_copy_and_merge_keeps_its_rows_when_another_integration_loads_first(
+    tmp_path, warehouse
+):
+    _kill_int_b(tmp_path, warehouse, "after-copy")
     other = IntegrationLoaders("int_a", "stripe", warehouse, tmp_path / "dlt")
     other.finish_pending()
     other.load(_spool(tmp_path, "a1", ["ch_a1"], "a", venue="va"), {"charges": {"created": 9}})
@@ -184,6 +200,17 @@ def test_a_load_killed_between_copy_and_merge_keeps_its_rows_when_another_integr
     )
     left = warehouse.query("select count(*) from staging_load_int_b.stripe_charges")
     assert left == [(0,)], "a loader's staged copy is emptied once its load is in"
+
+
+def test_a_load_killed_once_its_state_row_is_written_finishes_when_run_again(tmp_path, warehouse):
+    _kill_int_b(tmp_path, warehouse, "after-state")
+    resumed = IntegrationLoaders("int_b", "stripe", warehouse, tmp_path / "dlt")
+    assert resumed.finish_pending() == ["staging"], "the repeated state row is taken"
+    assert resumed.cursor_states() == {"charges": {"created": 7}}
+    assert _versions(warehouse) == {"ch_b1": "b", "ch_b2": "b"}
+    resumed.load(_spool(tmp_path, "b2", ["ch_b3"], "c", venue="vb"), {"charges": {"created": 8}})
+    fresh = IntegrationLoaders("int_b", "stripe", warehouse, tmp_path / "other-dlt")
+    assert fresh.cursor_states() == {"charges": {"created": 8}}, "the newest state is restored"
 
 
 _LOAD_AND_REPORT_TELEMETRY = """
@@ -210,7 +237,7 @@ def test_loads_send_nothing_to_dlts_telemetry_service(tmp_path):
             _LOAD_AND_REPORT_TELEMETRY,
             str(tmp_path),
             f"duckdb:///{tmp_path / 'wh.duckdb'}",
-        ],  # fmt: skip
+        ],
         cwd=Path(__file__).parents[2],
         env=env,
         capture_output=True,
