@@ -1,6 +1,6 @@
 """`clean-up`: retention. Settled webhook inbox rows older than the providers' retry windows,
-finished sync logs older than their retention, and leftover spool folders of dead runs, are
-deleted."""
+finished sync logs older than their retention, leftover spool folders of dead runs, and the
+staging datasets and dlt folders of removed integrations, are deleted."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 from prefect import flow, task
 
 from flows.runtime import sync_context
+from pipelines.loaders import discard_loaders, known_loaders
 from pipelines.spool import sweep_abandoned
 from warehouse.store.types import utcnow
 
@@ -39,6 +40,16 @@ def prune_spools(days: float) -> int:
     return len(sweep_abandoned(Path(sync_context().dlt_dir) / "spool", days * 86400))
 
 
+@task(name="drop-removed-loaders")
+def drop_removed_loaders() -> int:
+    """Drop the staging datasets and dlt working folders of integrations no longer in the store
+    (removed through the web service, or when the warehouse was down); how many went."""
+    ctx = sync_context()
+    live = {integration.id for integration in ctx.store.list_integrations()}
+    stale = known_loaders(ctx.warehouse, Path(ctx.dlt_dir)) - live
+    return len(discard_loaders(ctx.warehouse, Path(ctx.dlt_dir), stale))
+
+
 @flow(name="clean-up")
 def cleanup_flow(
     inbox_days: float = DEFAULT_INBOX_DAYS,
@@ -60,4 +71,5 @@ def cleanup_flow(
         "inbox_rows": prune_inbox(inbox_days),
         "sync_logs": prune_sync_logs(sync_log_days),
         "spool_folders": prune_spools(spool_days),
+        "removed_loaders": drop_removed_loaders(),
     }

@@ -13,6 +13,7 @@ beside raw and core was tried and measured slower: the three merges competed for
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 LOAD_ORDER = ("raw", "core", "staging", "ops")
 SIDE_BY_SIDE = ("raw", "core")
 STATE_KEY = "connector_state"
+PIPELINE_PREFIX = "intsync_"
 
 
 class IntegrationLoaders:
@@ -46,7 +48,7 @@ class IntegrationLoaders:
         """The dlt pipeline writing `dataset` for this integration."""
         if dataset not in self._pipelines:
             self._pipelines[dataset] = dlt.pipeline(
-                pipeline_name=f"intsync_{self.integration_id}_{dataset}",
+                pipeline_name=f"{PIPELINE_PREFIX}{self.integration_id}_{dataset}",
                 destination=self.warehouse.destination(loader=self.integration_id),
                 dataset_name=dataset,
                 pipelines_dir=str(self.dlt_dir),
@@ -151,6 +153,37 @@ class IntegrationLoaders:
             return resources
 
         return dlt.source(name=self.provider, max_table_nesting=0)(intsync_source)()
+
+
+def known_loaders(warehouse: Warehouse, dlt_dir: Path) -> set[str]:
+    """The integrations with staging datasets in the warehouse or dlt working folders here."""
+    return set(warehouse.loader_datasets()) | set(_working_folders(dlt_dir).values())
+
+
+def discard_loaders(warehouse: Warehouse, dlt_dir: Path, integration_ids: set[str]) -> list[str]:
+    """Drop the staging datasets (`<dataset>_load_<id>`) and delete the dlt working folders of
+    these integrations, which must no longer exist: the names of what went. Their rows in the
+    warehouse's tables stay."""
+    by_loader = warehouse.loader_datasets()
+    datasets = sorted(d for i in integration_ids for d in by_loader.get(i, []))
+    warehouse.drop_datasets(datasets)
+    folders = sorted(f for f, i in _working_folders(dlt_dir).items() if i in integration_ids)
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+    return datasets + [str(f) for f in folders]
+
+
+def _working_folders(dlt_dir: Path) -> dict[Path, str]:
+    """dlt's folders of intsync's pipelines under `dlt_dir`, each with its integration's id
+    (`IntegrationLoaders.pipeline` names them `intsync_<integration>_<dataset>`)."""
+    if not dlt_dir.is_dir():
+        return {}
+    found = {}
+    for folder in dlt_dir.iterdir():
+        loader, _, dataset = folder.name.removeprefix(PIPELINE_PREFIX).rpartition("_")
+        if folder.is_dir() and folder.name.startswith(PIPELINE_PREFIX) and dataset in LOAD_ORDER:
+            found[folder] = loader
+    return found
 
 
 def _table_resource(spooled: SpooledTable) -> Any:

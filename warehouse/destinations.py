@@ -148,6 +148,28 @@ class Warehouse:
         )
         return bool(rows[0][0])
 
+    def loader_datasets(self) -> dict[str, list[str]]:
+        """The datasets each loader stages its merges in (see `staging_dataset_layout`), by loader."""
+        if self.kind == "duckdb" and not self.duckdb_path.exists():
+            return {}
+        found: dict[str, list[str]] = {}
+        for (name,) in self.query("select schema_name from information_schema.schemata"):
+            for dataset in DATASETS:
+                prefix = staging_dataset_layout("") % dataset
+                if name.startswith(prefix) and len(name) > len(prefix):
+                    found.setdefault(name[len(prefix) :], []).append(name)
+        return found
+
+    def drop_datasets(self, names: Sequence[str]) -> None:
+        """Drop these datasets (schemas) and everything in them, in one transaction."""
+        if not names:
+            return
+        with self.connect() as con:
+            cur = con.cursor()
+            for name in names:
+                cur.execute(f'drop schema if exists "{name}" cascade')
+            con.commit()
+
     @contextmanager
     def connect(self) -> Iterator[Any]:
         """A DB-API connection (duckdb or psycopg2); closed on exit."""

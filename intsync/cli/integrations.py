@@ -114,12 +114,30 @@ def list_(app: AppContext, tenant: str | None, venue: str | None, as_json: bool)
 @click.argument("integration_id")
 @pass_app
 def remove(app: AppContext, integration_id: str) -> None:
-    """Delete an integration and its stored credentials (its sync history stays)."""
+    """Delete an integration and its stored credentials (its sync history and warehouse rows
+    stay); its loaders' emptied staging datasets and dlt working folders go too."""
     try:
         _store(app).remove_integration(integration_id)
     except NotFoundError as exc:
         raise BadUsage(str(exc)) from None
     click.echo(f"Removed {integration_id}.")
+    from pipelines.loaders import discard_loaders
+    from warehouse.destinations import Warehouse
+
+    settings = app.settings
+    try:
+        gone = discard_loaders(
+            Warehouse(settings.warehouse_url), settings.dlt_dir, {integration_id}
+        )
+    except Exception as exc:  # the warehouse may be down: the clean-up flow drops them later
+        click.echo(
+            f"Its staging datasets stay for now ({type(exc).__name__}: {exc}); "
+            "the clean-up flow drops them.",
+            err=True,
+        )
+        return
+    if gone:
+        click.echo(f"Dropped its staging datasets and working folders: {', '.join(gone)}.")
 
 
 @integrations.command("rotate-key")

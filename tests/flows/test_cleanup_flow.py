@@ -7,7 +7,7 @@ import pytest
 
 from flows.cleanup import cleanup_flow, prune_spools
 from flows.sync import sync_resource
-from tests.flows.conftest import backdate, store_events, touched_events
+from tests.flows.conftest import KEY, backdate, store_events, touched_events
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -76,3 +76,27 @@ def test_only_spool_folders_older_than_the_retention_go(ctx, tmp_path):
     assert sorted(p.name for p in (ctx.dlt_dir / "spool").iterdir()) == sorted(
         ["run-new", running.root.name]
     )
+
+
+def test_removed_integrations_lose_their_staging_datasets_and_folders_and_keep_their_rows(
+    ctx, integration, sandbox, store
+):
+    other = store.add_integration(
+        tenant_id="t1",
+        venue_id="v2",
+        provider="stripe",
+        credentials={"api_key": KEY, "webhook_secret": "whsec_flows"},
+        base_url=sandbox[1].url,
+    )
+    for synced in (integration, other):
+        sync_resource.fn(synced.id, "customers")
+    assert set(ctx.warehouse.loader_datasets()) == {integration.id, other.id}
+    store.remove_integration(other.id)
+
+    assert cleanup_flow()["removed_loaders"] > 0
+    assert set(ctx.warehouse.loader_datasets()) == {integration.id}
+    folders = {p.name for p in ctx.dlt_dir.iterdir() if p.name.startswith("intsync_")}
+    assert folders and all(name.startswith(f"intsync_{integration.id}_") for name in folders)
+    venues = ctx.warehouse.query("select distinct venue_id from staging.stripe_customers")
+    assert sorted(venues) == [("v1",), ("v2",)], "the removed venue's rows stay"
+    assert cleanup_flow()["removed_loaders"] == 0

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import click
+import duckdb
 import pytest
 from click.testing import CliRunner
 
@@ -239,3 +240,25 @@ def test_the_installed_command_adds_and_lists(intsync_env, sqlite_url):
     )  # fmt: skip
     assert listed.returncode == 0 and "api_key=****ET" in listed.stdout
     assert os.environ["INTSYNC_SECRET_KEY"] == ENV_KEY
+
+
+def test_remove_drops_the_integrations_staging_datasets_and_working_folders(sqlite_url):
+    from intsync.config import load_settings
+    from warehouse.destinations import Warehouse
+
+    integration_id = add_stripe().stdout.strip().splitlines()[-1]
+    settings = load_settings()
+    warehouse = Warehouse(settings.warehouse_url)
+    warehouse.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(warehouse.duckdb_path)) as con:
+        for schema in (f"staging_load_{integration_id}", "core_load_int_other"):
+            con.execute(f'create schema "{schema}"; create table "{schema}".t (id text)')
+    for name in (f"intsync_{integration_id}_staging", "intsync_int_other_core"):
+        (settings.dlt_dir / name).mkdir(parents=True)
+
+    result = run("integrations", "remove", integration_id)
+
+    assert result.exit_code == 0, result.output
+    assert f"staging_load_{integration_id}" in result.stdout
+    assert set(warehouse.loader_datasets()) == {"int_other"}
+    assert [p.name for p in settings.dlt_dir.iterdir()] == ["intsync_int_other_core"]
