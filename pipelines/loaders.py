@@ -72,6 +72,7 @@ class IntegrationLoaders:
             try:
                 # the dead run's jobs that committed before it died run again, state row too
                 self.warehouse.allow_repeated_state_rows(dataset)
+                _drop_extracted_copies_of_normalized(pipe)
                 if pipe.list_extracted_load_packages():
                     pipe.normalize()
                 pipe.load()
@@ -153,6 +154,24 @@ class IntegrationLoaders:
             return resources
 
         return dlt.source(name=self.provider, max_table_nesting=0)(intsync_source)()
+
+
+def _drop_extracted_copies_of_normalized(pipe: Any) -> None:
+    """dlt ends normalizing a package by renaming its normalized copy into place and then
+    deleting the extracted one; a run killed between the two leaves both, and normalizing again
+    then fails on the copy already there ("Directory not empty"), on every later run. The
+    normalized copy is whole (the rename is atomic), so the extracted one goes, with the
+    half-written folder normalizing again would have replaced."""
+    normalized = set(pipe.list_normalized_load_packages())
+    for load_id in pipe.list_extracted_load_packages():
+        if load_id in normalized:
+            log.warning(
+                "%s: package %s was normalized before the run died; loading that copy",
+                pipe.pipeline_name,
+                load_id,
+            )
+            pipe._get_normalize_storage().extracted_packages.delete_package(load_id)
+            pipe._get_load_storage().new_packages.delete_package(load_id, not_exists_ok=True)
 
 
 def known_loaders(warehouse: Warehouse, dlt_dir: Path) -> set[str]:

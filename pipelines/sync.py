@@ -118,10 +118,7 @@ def _sync(
         )
         _load(loaders, spool, result)
     except LoadFailedError as exc:
-        for outcome in result.resources:
-            if outcome.status != "failed":
-                outcome.status, outcome.error_class = "failed", type(exc).__name__
-                outcome.error_message = str(exc)
+        _fail_unloaded(ctx, integration, names, run_id, result, log_ids, exc)
     finally:
         connector.close()
     try:
@@ -252,6 +249,32 @@ def _read_all(
                 if isinstance(exc, AuthenticationError):
                     auth_error = exc
                     ctx.store.set_integration_status(integration.id, "needs_reconnect", str(exc))
+            result.resources.append(outcome)
+
+
+def _fail_unloaded(
+    ctx: SyncContext,
+    integration: Any,
+    names: list[str],
+    run_id: str,
+    result: SyncResult,
+    log_ids: dict[str, int],
+    exc: LoadFailedError,
+) -> None:
+    """A load failed: every resource read fails with it, and so does each one not read yet (a
+    dead run's load that cannot be finished stops the run before it reads), each with its log."""
+    for outcome in result.resources:
+        if outcome.status != "failed":
+            outcome.status, outcome.error_class = "failed", type(exc).__name__
+            outcome.error_message = str(exc)
+    read = {outcome.resource for outcome in result.resources}
+    for name in names:
+        if name not in read:
+            log_ids[name] = ctx.store.start_sync_log(
+                integration=integration, resource=name, run_id=run_id, cursor_before=None
+            )
+            outcome = ResourceOutcome(name, cursor_before={})
+            _fail(outcome, exc)
             result.resources.append(outcome)
 
 

@@ -139,11 +139,13 @@ def test_raw_records_are_stored_with_the_warehouses_fast_compression(tmp_path, w
 
 # Run in a separate process: integration B's staging load dies (as under SIGKILL) at argv[3]:
 # "after-copy", once its rows are copied into the staging dataset and before the merge; or
-# "after-state", once its state row is committed and before dlt has noted that job as done.
+# "after-state", once its state row is committed and before dlt has noted that job as done;
+# "after-normalize", once its normalized package is in place and before the extracted one is gone.
 _DIE_DURING_LOAD = """
 import os, sys
 from pathlib import Path
 from dlt.destinations.insert_job_client import InsertValuesLoadJob
+from dlt.common.storages.load_storage import LoadStorage
 from dlt.load.load import Load
 from pipelines.loaders import IntegrationLoaders
 from tests.pipelines.test_loaders import _spool
@@ -164,10 +166,19 @@ def die_once_state_written(self):
     if staging and self.load_table_name == "_dlt_pipeline_state":
         os._exit(3)
 
+commit_normalized = LoadStorage.commit_new_load_package
+
+def die_once_normalized(self, load_id):
+    commit_normalized(self, load_id)
+    if "_staging" in self.storage.storage_path:
+        os._exit(3)
+
 if sys.argv[3] == "after-copy":
     Load.create_followup_jobs = die_once_copied
-else:
+elif sys.argv[3] == "after-state":
     InsertValuesLoadJob.run = die_once_state_written
+else:
+    LoadStorage.commit_new_load_package = die_once_normalized
 tmp = Path(sys.argv[1])
 loaders = IntegrationLoaders("int_b", "stripe", Warehouse(sys.argv[2]), tmp / "dlt")
 loaders.load(_spool(tmp, "b1", ["ch_b1", "ch_b2"], "b", venue="vb"), {"charges": {"created": 7}})
@@ -245,3 +256,14 @@ def test_loads_send_nothing_to_dlts_telemetry_service(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["None", "None"], "no telemetry endpoint, no sender thread"
+
+
+def test_a_load_killed_once_normalized_and_before_its_extracted_copy_went_finishes(
+    tmp_path, warehouse
+):
+    _kill_int_b(tmp_path, warehouse, "after-normalize")
+    resumed = IntegrationLoaders("int_b", "stripe", warehouse, tmp_path / "dlt")
+    assert resumed.finish_pending() == ["staging"]
+    assert not resumed.pipeline("staging").has_pending_data
+    assert resumed.cursor_states() == {"charges": {"created": 7}}
+    assert _versions(warehouse) == {"ch_b1": "b", "ch_b2": "b"}

@@ -91,3 +91,30 @@ def test_a_value_that_cannot_be_coerced_is_quarantined_and_the_rest_load(
     )
     assert len(reasons) == outcome.rows_quarantined
     assert all(field == "description_number" and reason for field, reason, _ in reasons)
+
+
+def test_a_dead_runs_load_that_cannot_be_finished_fails_each_resource_with_why(
+    integration, ctx, stripe_sandbox, monkeypatch
+):
+    from pipelines.errors import LoadFailedError
+    from pipelines.loaders import IntegrationLoaders
+
+    def cannot_finish(self):
+        raise LoadFailedError("could not finish the interrupted load of core: disk full")
+
+    monkeypatch.setattr(IntegrationLoaders, "finish_pending", cannot_finish)
+    result = sync_integration(integration, ctx, resources=["charges", "customers"])
+
+    assert result.status == "failed" and "disk full" in (result.error or "")
+    assert [(o.resource, o.status) for o in result.resources] == [
+        ("charges", "failed"),
+        ("customers", "failed"),
+    ]
+    logs = ctx.store.list_sync_logs(integration_id=integration.id)
+    assert {(e.resource, e.status, e.error_class) for e in logs} == {
+        ("charges", "failed", "LoadFailedError"),
+        ("customers", "failed", "LoadFailedError"),
+    }
+    assert all("disk full" in e.error_message for e in logs)
+    monkeypatch.undo()
+    assert sync_integration(integration, ctx, resources=["charges", "customers"]).ok
