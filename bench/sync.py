@@ -13,7 +13,8 @@ and an incremental `intsync sync` after 1% of the charges changed, as a fraction
     .venv/bin/python bench/sync.py [--charges 200000] [--baseline-limit N] [--postgres URL]
 
 With --postgres (a server URL, e.g. postgresql://postgres@127.0.0.1:5432/postgres), (b) is also
-measured into a new PostgreSQL database on that server, dropped afterwards.
+measured into new PostgreSQL databases on that server (dropped afterwards): through the ADBC
+binary copy intsync uses, and through dlt's CSV fallback as the baseline.
 
 The sandbox applies no rate limit here, and the integration's budget is raised
 (requests_per_second) so that the figures measure intsync, not Stripe's 25-100 requests/s.
@@ -79,7 +80,12 @@ def main() -> None:
         incremental = timed(
             lambda: cli(env, "sync", "--integration", integration, "--resource", "charges")
         )
-        postgres = _postgres_sync(args.postgres, env, work, url) if args.postgres else None
+        postgres = postgres_csv = None
+        if args.postgres:
+            postgres = _postgres_sync(args.postgres, env, work, url, "adbc")
+            # dlt's fallback without an ADBC driver: every Parquet file rewritten as CSV
+            csv_env = {**env, "DISABLE_ADBC_DETECTION": "true"}
+            postgres_csv = _postgres_sync(args.postgres, csv_env, work, url, "csv")
         limit = args.baseline_limit or n
         naive = timed(lambda: _sdk_and_dlt_defaults(url, limit, work))
     finally:
@@ -93,8 +99,12 @@ def main() -> None:
     )
     print(f"(b) intsync sync            : {rate_b:>10,.0f} records/s  ({full:.1f} s)")
     print(f"    (one read process      : {n / serial:>10,.0f} records/s  ({serial:.1f} s))")
-    if postgres is not None:
+    if postgres is not None and postgres_csv is not None:
         print(f"    (into PostgreSQL       : {n / postgres:>10,.0f} records/s  ({postgres:.1f} s))")
+        print(
+            f"    (PostgreSQL, CSV copy  : {n / postgres_csv:>10,.0f} records/s  "
+            f"({postgres_csv:.1f} s): ADBC {postgres_csv / postgres:.2f}x as fast)"
+        )
     print(f"(c) SDK objects + dlt rows  : {rate_c:>10,.0f} records/s  ({naive:.1f} s)")
     print(f"b/a = {rate_b / rate_a:.2f}   (goal >= 0.5)")
     print(f"b/c = {rate_b / rate_c:.1f}   (goal >= 10)")
@@ -112,16 +122,16 @@ def _fetch_only(url: str) -> int:
     return count
 
 
-def _postgres_sync(server: str, env: dict[str, str], work: Path, url: str) -> float:
+def _postgres_sync(server: str, env: dict[str, str], work: Path, url: str, label: str) -> float:
     """Seconds of a full `intsync sync` into a new database on `server` (dropped after)."""
     import psycopg2
 
-    name = f"intsync_bench_{os.getpid()}"
+    name = f"intsync_bench_{os.getpid()}_{label}"
     admin = psycopg2.connect(server)
     admin.autocommit = True
     admin.cursor().execute(f"create database {name}")
     try:
-        pg_env = {**env, "INTSYNC_HOME": str(work / "pg-home")}
+        pg_env = {**env, "INTSYNC_HOME": str(work / f"pg-home-{label}")}
         pg_env["INTSYNC_WAREHOUSE"] = server.rsplit("/", 1)[0] + "/" + name
         integration = _add_integration(pg_env, url)
         return timed(

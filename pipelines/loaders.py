@@ -220,6 +220,7 @@ def _table_resource(spooled: SpooledTable) -> Any:
         rows,
         name=f"{spooled.resource}__{spooled.table}",
         table_name=spooled.table,
+        file_format="parquet",
         **spooled.hints,
     )
     # Merges deduplicate the staged rows, though a run spools each id once: a load job repeated

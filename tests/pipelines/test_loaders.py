@@ -128,6 +128,15 @@ def test_raw_records_are_stored_with_the_warehouses_fast_compression(tmp_path, w
             " where attrelid = 'raw.stripe_charges'::regclass and attname = 'record'"
         )
         assert method == [("l",)], "lz4"
+        # copied as Parquet through ADBC, not rewritten as CSV by dlt (its fallback)
+        pipe = loaders.pipeline("raw")
+        formats = {
+            job.job_file_info.file_format
+            for load_id in pipe.list_completed_load_packages()
+            for job in pipe.get_load_package_info(load_id).jobs["completed_jobs"]
+            if job.job_file_info.table_name == "stripe_charges"
+        }
+        assert formats == {"parquet"}
     assert warehouse.query("select count(*) from raw.stripe_charges where record = '{}'") == [(3,)]
     nullable = warehouse.query(
         "select column_name, is_nullable from information_schema.columns"
