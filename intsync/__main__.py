@@ -1,3 +1,3 @@
-from intsync.cli.main import cli
+from intsync.cli.main import main
 
-cli()
+main()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 import importlib
 
 import click
@@ -38,3 +40,12 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 
 for _module, _attr in COMMANDS:
     cli.add_command(getattr(importlib.import_module(f"intsync.cli.{_module}"), _attr))
+
+
+def main() -> None:
+    """The `intsync` command: `cli` in a process of its own."""
+    # What a command leaves behind when it exits is freed by the operating system; Python's last
+    # full collection of the heap buys nothing and took 0.45 s of the 3.4 s of an incremental
+    # sync (dlt, pyarrow and the SDKs make a large heap). Frozen objects are not collected.
+    atexit.register(gc.freeze)
+    cli()
