@@ -160,8 +160,8 @@ def _drop_extracted_copies_of_normalized(pipe: Any) -> None:
     """dlt ends normalizing a package by renaming its normalized copy into place and then
     deleting the extracted one; a run killed between the two leaves both, and normalizing again
     then fails on the copy already there ("Directory not empty"), on every later run. The
-    normalized copy is whole (the rename is atomic), so the extracted one goes, with the
-    half-written folder normalizing again would have replaced."""
+    normalized copy is whole (the rename is atomic): the extracted one is deleted, and so is the
+    dead run's leftover working folder for it, which normalizing would have rewritten."""
     normalized = set(pipe.list_normalized_load_packages())
     for load_id in pipe.list_extracted_load_packages():
         if load_id in normalized:
