@@ -1,9 +1,11 @@
-"""`sync-due`: the scheduled sync. Finds the integrations due a sync and fans out one
+"""`sync-due`: the scheduled sync. Finds the integrations due a sync (a resource of theirs not
+synced within the interval) and fans out one
 `sync-integration` run each on the `normal` queue, at most `limit` per tick; the queue's
 concurrency limit bounds how many run at once across every worker."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,34 +13,60 @@ from prefect import flow, get_run_logger
 from prefect.deployments import run_deployment
 
 from flows.runtime import sync_context
+from pipelines.context import resources_to_sync
+from pipelines.errors import PipelineError
 from warehouse.store.types import utcnow
 
 SYNC_DEPLOYMENT = "sync-integration/sync-integration"
 
 
 def due_integrations(
-    store: Any, *, every: timedelta, now: datetime | None = None, limit: int = 100
+    store: Any,
+    *,
+    every: timedelta,
+    resources_of: Callable[[Any], Sequence[str]],
+    now: datetime | None = None,
+    limit: int = 100,
 ) -> list[Any]:
-    """Active integrations whose last sync started more than `every` ago (or never), the
-    longest-waiting first."""
+    """Active integrations with a resource (of `resources_of(integration)`, those a sync reads)
+    whose last sync started more than `every` ago, or never; the longest-waiting first.
+
+    Per resource: a user's sync of one resource now and then must not hold back the others."""
     now = now or utcnow()
+    never = datetime.min.replace(tzinfo=now.tzinfo)
     waiting: list[tuple[datetime, Any]] = []
     for integration in store.list_integrations():
         if integration.status != "active":
             continue
-        last = store.list_sync_logs(integration_id=integration.id, limit=1)
-        started = last[0].started_at if last else datetime.min.replace(tzinfo=now.tzinfo)
-        if now - started >= every:
-            waiting.append((started, integration))
+        starts = store.last_sync_starts(integration.id)
+        oldest = min((starts.get(r, never) for r in resources_of(integration)), default=now)
+        if now - oldest >= every:
+            waiting.append((oldest, integration))
     waiting.sort(key=lambda pair: pair[0])
     return [integration for _, integration in waiting[:limit]]
+
+
+def _mapped_resources(ctx: Any) -> Callable[[Any], Sequence[str]]:
+    """The resources a full sync of an integration reads (every mapped one)."""
+
+    def resources_of(integration: Any) -> Sequence[str]:
+        try:
+            return resources_to_sync(integration, ctx)
+        except PipelineError:  # its provider has nothing mapped: nothing is ever due
+            return []
+
+    return resources_of
 
 
 @flow(name="sync-due")
 def sync_due_flow(every_minutes: float = 60, limit: int = 50) -> list[str]:
     """Start a `sync-integration` run (queue `normal`) for each due integration; their ids."""
+    ctx = sync_context()
     due = due_integrations(
-        sync_context().store, every=timedelta(minutes=every_minutes), limit=limit
+        ctx.store,
+        every=timedelta(minutes=every_minutes),
+        resources_of=_mapped_resources(ctx),
+        limit=limit,
     )
     started: list[str] = []
     for integration in due:

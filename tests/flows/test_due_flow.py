@@ -1,5 +1,5 @@
-"""The scheduled sync: only integrations not synced within the interval get a run, on `normal`,
-the longest-waiting first and at most `limit` per tick."""
+"""The scheduled sync: only integrations with a resource not synced within the interval get a
+run, on `normal`, the longest-waiting first and at most `limit` per tick."""
 
 from __future__ import annotations
 
@@ -14,6 +14,12 @@ from tests.flows.conftest import KEY, backdate
 from warehouse.store.types import utcnow
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
+
+MAPPED = ("customers", "charges")  # what tests/flows/specs maps
+
+
+def _mapped(_: Any) -> tuple[str, ...]:
+    return MAPPED
 
 
 @pytest.fixture
@@ -31,9 +37,11 @@ def fleet(ctx, integration, sandbox, store) -> dict[str, Any]:
         )
 
     stale = add("stale")
-    sync_resource.fn(stale.id, "customers")
+    for resource in MAPPED:
+        sync_resource.fn(stale.id, resource)
     backdate(store, "sync_logs", "started_at", days=2 / 24)
-    sync_resource.fn(integration.id, "customers")
+    for resource in MAPPED:
+        sync_resource.fn(integration.id, resource)
     never, off = add("never"), add("off")
     store.set_integration_status(off.id, "needs_reconnect", "key revoked")
     return {"stale": stale, "fresh": integration, "never": never, "off": off}
@@ -49,15 +57,28 @@ def _runs(ids: list[str]) -> list[Any]:
 def test_only_integrations_not_synced_within_the_interval_are_due_longest_waiting_first(
     store, fleet
 ):
-    due = due_integrations(store, every=timedelta(minutes=60))
+    due = due_integrations(store, every=timedelta(minutes=60), resources_of=_mapped)
 
     assert [i.id for i in due] == [fleet["never"].id, fleet["stale"].id]
+
+
+def test_a_resource_synced_on_its_own_does_not_hold_back_the_others(store, fleet):
+    stale = fleet["stale"]
+    sync_resource.fn(stale.id, "customers")  # a user's sync of one resource, just now
+
+    due = due_integrations(store, every=timedelta(minutes=60), resources_of=_mapped)
+
+    assert stale.id in {i.id for i in due}, "its charges were last synced two hours ago"
+    only_customers = due_integrations(
+        store, every=timedelta(minutes=60), resources_of=lambda _: ["customers"]
+    )
+    assert stale.id not in {i.id for i in only_customers}
 
 
 def test_a_later_clock_makes_every_active_integration_due(store, fleet):
     later = utcnow() + timedelta(hours=3)
 
-    due = due_integrations(store, every=timedelta(minutes=60), now=later)
+    due = due_integrations(store, every=timedelta(minutes=60), resources_of=_mapped, now=later)
 
     assert {i.id for i in due} == {fleet[n].id for n in ("never", "stale", "fresh")}
 

@@ -127,3 +127,21 @@ def test_pruning_removes_logs_finished_before_the_cutoff_and_keeps_running_ones(
     assert [log.id for log in store.list_sync_logs()] == [running]
     with pytest.raises(NotFoundError):
         store.get_sync_log(done)
+
+
+def test_each_resources_last_start_is_known_and_only_for_its_integration(store, integration):
+    other = store.add_integration(
+        tenant_id="t1", venue_id="v2", provider="stripe", credentials={"api_key": "sk_test_y"}
+    )
+    for resource, run in [("charges", "r1"), ("customers", "r1"), ("charges", "r2")]:
+        store.start_sync_log(
+            integration=integration, resource=resource, run_id=run, cursor_before=None
+        )
+    store.start_sync_log(integration=other, resource="refunds", run_id="r3", cursor_before=None)
+    logs = {(log.resource, log.run_id): log.started_at for log in store.list_sync_logs()}
+
+    starts = store.last_sync_starts(integration.id)
+
+    assert starts == {"charges": logs[("charges", "r2")], "customers": logs[("customers", "r1")]}
+    assert all(started.tzinfo is not None for started in starts.values())
+    assert store.last_sync_starts("int_unknown") == {}

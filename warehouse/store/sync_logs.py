@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from warehouse.errors import NotFoundError
 from warehouse.store.base import StoreBase
@@ -116,6 +116,17 @@ class SyncLogsMixin(StoreBase):
             query = query.where(sync_logs.c.id < before_id)
         with self._read() as conn:
             return [SyncLog(**row) for row in conn.execute(query).mappings()]
+
+    def last_sync_starts(self, integration_id: str) -> dict[str, datetime]:
+        """When a sync of each of the integration's resources last started (resources never
+        synced are absent)."""
+        query = (
+            select(sync_logs.c.resource, func.max(sync_logs.c.started_at))
+            .where(sync_logs.c.integration_id == integration_id)
+            .group_by(sync_logs.c.resource)
+        )
+        with self._read() as conn:
+            return {resource: started for resource, started in conn.execute(query)}
 
     def prune_sync_logs(self, *, finished_before: datetime) -> int:
         """Delete log rows that finished before `finished_before`; how many.
