@@ -45,8 +45,10 @@ def drop_removed_loaders() -> int:
     """Drop the staging datasets and dlt working folders of integrations no longer in the store
     (removed through the web service, or when the warehouse was down); how many went."""
     ctx = sync_context()
+    # found before the store is read: an integration added meanwhile is live, not stale
+    found = known_loaders(ctx.warehouse, Path(ctx.dlt_dir))
     live = {integration.id for integration in ctx.store.list_integrations()}
-    stale = known_loaders(ctx.warehouse, Path(ctx.dlt_dir)) - live
+    stale = found - live
     return len(discard_loaders(ctx.warehouse, Path(ctx.dlt_dir), stale))
 
 

@@ -13,8 +13,6 @@ from prefect import flow, get_run_logger
 from prefect.deployments import run_deployment
 
 from flows.runtime import sync_context
-from pipelines.context import resources_to_sync
-from pipelines.errors import PipelineError
 from warehouse.store.types import utcnow
 
 SYNC_DEPLOYMENT = "sync-integration/sync-integration"
@@ -47,15 +45,10 @@ def due_integrations(
 
 
 def _mapped_resources(ctx: Any) -> Callable[[Any], Sequence[str]]:
-    """The resources a full sync of an integration reads (every mapped one)."""
-
-    def resources_of(integration: Any) -> Sequence[str]:
-        try:
-            return resources_to_sync(integration, ctx)
-        except PipelineError:  # its provider has nothing mapped: nothing is ever due
-            return []
-
-    return resources_of
+    """The resources a full sync of an integration reads: those its provider's specs map (read
+    from the catalog: no connector is built, so one misconfigured integration cannot stop the
+    tick; its own run fails, with its log)."""
+    return lambda integration: ctx.catalog.mapped_resources(integration.provider)
 
 
 @flow(name="sync-due")

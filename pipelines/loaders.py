@@ -13,6 +13,7 @@ beside raw and core was tried and measured slower: the three merges competed for
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +25,7 @@ import pyarrow.parquet as pq
 
 from pipelines.errors import LoadFailedError
 from pipelines.spool import Spool, SpooledTable
-from warehouse.destinations import Warehouse
+from warehouse.destinations import INTEGRATION_ID, Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -199,10 +200,15 @@ def _working_folders(dlt_dir: Path) -> dict[Path, str]:
         return {}
     found = {}
     for folder in dlt_dir.iterdir():
-        loader, _, dataset = folder.name.removeprefix(PIPELINE_PREFIX).rpartition("_")
-        if folder.is_dir() and folder.name.startswith(PIPELINE_PREFIX) and dataset in LOAD_ORDER:
-            found[folder] = loader
+        matched = _PIPELINE_FOLDER.fullmatch(folder.name)
+        if matched and folder.is_dir():
+            found[folder] = matched["loader"]
     return found
+
+
+_PIPELINE_FOLDER = re.compile(
+    rf"{PIPELINE_PREFIX}(?P<loader>{INTEGRATION_ID})_(?:{'|'.join(LOAD_ORDER)})"
+)
 
 
 def _table_resource(spooled: SpooledTable) -> Any:

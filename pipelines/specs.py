@@ -27,6 +27,14 @@ class MappingCatalog:
             _dataset(spec) == "staging" for spec in self.spec_set.for_resource(provider, resource)
         )
 
+    def mapped_resources(self, provider: str) -> list[str]:
+        """The provider's resources a staging spec maps (what a full sync reads), sorted."""
+        return [
+            resource
+            for spec_provider, resource in self.spec_set.resources()
+            if spec_provider == provider and self.staging_for(provider, resource)
+        ]
+
     def compiled_for(self, provider: str, resource: str, venue_id: str | None) -> list[Any]:
         """Every compiled mapping (staging and core) that reads this resource for this venue."""
         key = (provider, resource, venue_id)

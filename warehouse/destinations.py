@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +27,15 @@ def staging_dataset_layout(loader: str) -> str:
     resumed merge then finds nothing while its cursor commits. On PostgreSQL, loads running at
     once would wipe each other's the same way."""
     return f"%s_load_{loader}"
+
+
+# the integration ids the store makes (`int_` and 16 hex digits): the loaders of the warehouse
+INTEGRATION_ID = r"int_[0-9a-f]{16}"
+# `<dataset>_load_<integration id>`, the only names `staging_dataset_layout` gives
+LOADER_DATASET = re.compile(
+    rf"(?:{'|'.join(DATASETS)}){re.escape(staging_dataset_layout('') % '')}"
+    rf"(?P<loader>{INTEGRATION_ID})"
+)
 
 
 @dataclass(frozen=True)
@@ -74,10 +84,11 @@ class Warehouse:
             yield
 
     def prepare_tables(self, dataset: str, tables: Mapping[str, Mapping[str, Any]]) -> None:
-        """Create the tables (name: dlt column hints) that have compressed columns before dlt
-        first loads them (see warehouse.layout); the caller holds the write lock."""
+        """Ready these tables (name: dlt column hints) of `dataset` for dlt's load; the caller
+        holds the write lock. Tables with compressed columns are created by intsync (see
+        warehouse.layout); on PostgreSQL, `jsonb` columns become `json` (see `_json_not_jsonb`)."""
         wanted = with_compressed_columns(tables)
-        if not wanted:
+        if not wanted and self.kind != "postgres":
             return
         if self.kind == "duckdb":
             import duckdb
@@ -89,7 +100,10 @@ class Warehouse:
 
             con = psycopg2.connect(_postgres_dsn(self.url))
         try:
-            create_compressed_tables(con, self.kind, dataset, wanted)
+            if wanted:
+                create_compressed_tables(con, self.kind, dataset, wanted)
+            if self.kind == "postgres":
+                _json_not_jsonb(con, dataset, list(tables))
             con.commit()
         finally:
             con.close()
@@ -102,6 +116,7 @@ class Warehouse:
         if self.kind != "postgres":
             return
         import psycopg2
+        from psycopg2 import sql
 
         con = psycopg2.connect(_postgres_dsn(self.url))
         try:
@@ -113,9 +128,13 @@ class Warehouse:
                 " where n.nspname = %s and t.relname = '_dlt_pipeline_state' and c.contype = 'u'",
                 (dataset,),
             )
-            for (name,) in cur.fetchall():
+            for (name,) in cur.fetchall():  # IF EXISTS: another resume may have dropped it
                 cur.execute(
-                    f'alter table "{dataset}"."_dlt_pipeline_state" drop constraint "{name}"'
+                    sql.SQL("alter table {}.{} drop constraint if exists {}").format(
+                        sql.Identifier(dataset),
+                        sql.Identifier("_dlt_pipeline_state"),
+                        sql.Identifier(name),
+                    )
                 )
             con.commit()
         finally:
@@ -149,15 +168,15 @@ class Warehouse:
         return bool(rows[0][0])
 
     def loader_datasets(self) -> dict[str, list[str]]:
-        """The datasets each loader stages its merges in (see `staging_dataset_layout`), by loader."""
+        """The datasets each loader stages its merges in (see `staging_dataset_layout`), by
+        loader; only names a loader (an integration id) can have, never a lookalike."""
         if self.kind == "duckdb" and not self.duckdb_path.exists():
             return {}
         found: dict[str, list[str]] = {}
         for (name,) in self.query("select schema_name from information_schema.schemata"):
-            for dataset in DATASETS:
-                prefix = staging_dataset_layout("") % dataset
-                if name.startswith(prefix) and len(name) > len(prefix):
-                    found.setdefault(name[len(prefix) :], []).append(name)
+            matched = LOADER_DATASET.fullmatch(name)
+            if matched:
+                found.setdefault(matched["loader"], []).append(name)
         return found
 
     def drop_datasets(self, names: Sequence[str]) -> None:
@@ -167,7 +186,7 @@ class Warehouse:
         with self.connect() as con:
             cur = con.cursor()
             for name in names:
-                cur.execute(f'drop schema if exists "{name}" cascade')
+                cur.execute(f"drop schema if exists {_quoted(name)} cascade")
             con.commit()
 
     @contextmanager
@@ -199,6 +218,36 @@ class Warehouse:
     @property
     def placeholder(self) -> str:
         return "?" if self.kind == "duckdb" else "%s"
+
+
+def _quoted(identifier: str) -> str:
+    """An SQL identifier, quoted (the same rule on DuckDB and PostgreSQL)."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _json_not_jsonb(con: Any, dataset: str, tables: Sequence[str]) -> None:
+    """Turn the `jsonb` columns of these tables (in `dataset` and its loaders' staging datasets)
+    into `json`. dlt's CSV copy, which loaded PostgreSQL before, typed json columns `jsonb`; its
+    binary copy cannot write those ("unsupported jsonb version number") and dlt never changes
+    the type of a column that exists. A one-time rewrite of each such table; a read otherwise."""
+    from psycopg2 import sql
+
+    cur = con.cursor()
+    cur.execute(
+        "select table_schema, table_name, column_name from information_schema.columns"
+        " where (table_schema = %s or starts_with(table_schema, %s))"
+        " and table_name = any(%s) and data_type = 'jsonb'",
+        (dataset, staging_dataset_layout("") % dataset, list(tables)),
+    )
+    for schema, table, column in cur.fetchall():
+        cur.execute(
+            sql.SQL("alter table {}.{} alter column {} type json using {}::json").format(
+                sql.Identifier(schema),
+                sql.Identifier(table),
+                sql.Identifier(column),
+                sql.Identifier(column),
+            )
+        )
 
 
 def _postgres_dsn(url: str) -> str:

@@ -100,3 +100,16 @@ def test_the_fan_out_is_bounded_by_limit(fleet, deployments):
     started = sync_due_flow(every_minutes=60, limit=1)
 
     assert [r.parameters["integration_id"] for r in _runs(started)] == [fleet["never"].id]
+
+
+def test_due_resources_come_from_the_mappings_without_building_connectors(ctx, store, fleet):
+    from flows.due import _mapped_resources
+
+    def broken(integration: Any, store: Any) -> Any:
+        raise AssertionError("no connector is built to find what is due")
+
+    ctx.connector_factory = broken
+    due = due_integrations(store, every=timedelta(minutes=60), resources_of=_mapped_resources(ctx))
+
+    assert ctx.catalog.mapped_resources("stripe") == sorted(MAPPED)
+    assert [i.id for i in due] == [fleet["never"].id, fleet["stale"].id]

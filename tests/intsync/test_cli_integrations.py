@@ -242,6 +242,9 @@ def test_the_installed_command_adds_and_lists(intsync_env, sqlite_url):
     assert os.environ["INTSYNC_SECRET_KEY"] == ENV_KEY
 
 
+OTHER = "int_0123456789abcdef"
+
+
 def test_remove_drops_the_integrations_staging_datasets_and_working_folders(sqlite_url):
     from intsync.config import load_settings
     from warehouse.destinations import Warehouse
@@ -251,14 +254,17 @@ def test_remove_drops_the_integrations_staging_datasets_and_working_folders(sqli
     warehouse = Warehouse(settings.warehouse_url)
     warehouse.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(warehouse.duckdb_path)) as con:
-        for schema in (f"staging_load_{integration_id}", "core_load_int_other"):
+        for schema in (f"staging_load_{integration_id}", f"core_load_{OTHER}", "raw_load_x"):
             con.execute(f'create schema "{schema}"; create table "{schema}".t (id text)')
-    for name in (f"intsync_{integration_id}_staging", "intsync_int_other_core"):
+    for name in (f"intsync_{integration_id}_staging", f"intsync_{OTHER}_core", "intsync_x_raw"):
         (settings.dlt_dir / name).mkdir(parents=True)
 
     result = run("integrations", "remove", integration_id)
 
     assert result.exit_code == 0, result.output
     assert f"staging_load_{integration_id}" in result.stdout
-    assert set(warehouse.loader_datasets()) == {"int_other"}
-    assert [p.name for p in settings.dlt_dir.iterdir()] == ["intsync_int_other_core"]
+    assert set(warehouse.loader_datasets()) == {OTHER}
+    assert sorted(p.name for p in settings.dlt_dir.iterdir()) == [
+        f"intsync_{OTHER}_core",
+        "intsync_x_raw",
+    ]

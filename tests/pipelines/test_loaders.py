@@ -276,3 +276,35 @@ def test_a_load_killed_once_normalized_and_before_its_extracted_copy_went_finish
     assert not resumed.pipeline("staging").has_pending_data
     assert resumed.cursor_states() == {"charges": {"created": 7}}
     assert _versions(warehouse) == {"ch_b1": "b", "ch_b2": "b"}
+
+
+@pytest.mark.postgres
+def test_json_columns_made_jsonb_by_the_csv_copy_take_the_binary_copy(tmp_path, pg_database):
+    warehouse = Warehouse(pg_database)
+    with warehouse.connect() as con:  # as dlt's CSV copy made them: json typed as jsonb
+        for schema in ("staging", "staging_load_int_a"):
+            con.cursor().execute(
+                f"create schema {schema}; create table {schema}.stripe_charges"
+                " (venue_id text not null, id text not null, version text, details jsonb)"
+            )
+    hints = {**HINTS, "columns": {"details": {"data_type": "json", "nullable": True}}}
+    spool = Spool(tmp_path / "s")
+    rows = _rows(["ch_1", "ch_2"], "a").append_column("details", pa.array(['{"a": 1}'] * 2))
+    spool.write("staging", "charges", "stripe_charges", rows, hints)
+
+    IntegrationLoaders("int_a", "stripe", warehouse, tmp_path / "dlt").load(
+        spool, {"charges": {"created": 1}}
+    )
+
+    assert _versions(warehouse) == {"ch_1": "a", "ch_2": "a"}
+    assert set(_column_types(warehouse, "details").values()) == {"json"}
+    assert warehouse.query("select details->>'a' from staging.stripe_charges") == [("1",), ("1",)]
+
+
+def _column_types(warehouse: Warehouse, column: str) -> dict[str, str]:
+    rows = warehouse.query(
+        "select table_schema, data_type from information_schema.columns"
+        " where table_name = 'stripe_charges' and column_name = %s",
+        (column,),
+    )
+    return dict(rows)

@@ -43,18 +43,24 @@ def warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Warehouse:
     return Warehouse(request.getfixturevalue("pg_database"))
 
 
+A, B = "int_0123456789abcdef", "int_fedcba9876543210"
+
+
 def test_loader_datasets_are_found_by_loader_and_dropped_with_their_tables(warehouse):
+    lookalikes = ("staging", "raw_load_history", "core_load_int_a", f'ops_load_{A}" x')
     with warehouse.connect() as con:
         cur = con.cursor()
-        for schema in ("staging_load_int_a", "core_load_int_a", "raw_load_int_b", "staging"):
-            cur.execute(f'create schema "{schema}"')
-            cur.execute(f'create table "{schema}".t (id text)')
+        for schema in (f"staging_load_{A}", f"core_load_{A}", f"raw_load_{B}", *lookalikes):
+            quoted = '"' + schema.replace('"', '""') + '"'
+            cur.execute(f"create schema {quoted}")
+            cur.execute(f"create table {quoted}.t (id text)")
         con.commit()
     found = warehouse.loader_datasets()
     assert {k: sorted(v) for k, v in found.items()} == {
-        "int_a": ["core_load_int_a", "staging_load_int_a"],
-        "int_b": ["raw_load_int_b"],
-    }
-    warehouse.drop_datasets(found["int_a"])
-    assert set(warehouse.loader_datasets()) == {"int_b"}
-    assert warehouse.table_exists("staging", "t"), "other datasets stay"
+        A: [f"core_load_{A}", f"staging_load_{A}"],
+        B: [f"raw_load_{B}"],
+    }, "lookalike names are no loader's"
+    warehouse.drop_datasets(found[A])
+    assert set(warehouse.loader_datasets()) == {B}
+    for schema in lookalikes:
+        assert warehouse.table_exists(schema, "t"), f"{schema} stays"
