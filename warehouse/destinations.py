@@ -115,11 +115,9 @@ class Warehouse:
         only reads when there is nothing to drop."""
         if self.kind != "postgres":
             return
-        import psycopg2
         from psycopg2 import sql
 
-        con = psycopg2.connect(_postgres_dsn(self.url))
-        try:
+        with self.connect() as con:
             cur = con.cursor()
             cur.execute(
                 "select c.conname from pg_constraint c"
@@ -136,9 +134,6 @@ class Warehouse:
                         sql.Identifier(name),
                     )
                 )
-            con.commit()
-        finally:
-            con.close()
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run one read query and return its rows (for analysts' examples, remap and tests)."""
