@@ -82,7 +82,7 @@ def apply_webhook_events(
             reader.take(_current_state(connector, resource, batch), outcome)
             result.applied[resource] = outcome.rows_extracted
             result.deleted[resource] = outcome.rows_deleted
-        with ctx.warehouse.write_lock():
+        with loaders.writing():
             loaders.finish_pending()
             loaders.load(spool, {})
     finally:

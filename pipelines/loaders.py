@@ -12,9 +12,11 @@ beside raw and core was tried and measured slower: the three merges competed for
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import shutil
+import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -26,6 +28,7 @@ import pyarrow.parquet as pq
 from pipelines.errors import LoadFailedError
 from pipelines.spool import Spool, SpooledTable
 from warehouse.destinations import INTEGRATION_ID, Warehouse
+from warehouse.errors import WarehouseError
 
 log = logging.getLogger(__name__)
 
@@ -44,18 +47,51 @@ class IntegrationLoaders:
         self.warehouse = warehouse
         self.dlt_dir = dlt_dir
         self._pipelines: dict[str, Any] = {}
+        self._connection: Any = None  # the connection of a `writing` block, on DuckDB
+        self._cursors: dict[str, Any] = {}
+        self._own_credentials: dict[str, Any] = {}
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the warehouse's write lock for the loads in the block, which share one
+        connection on DuckDB (see `Warehouse.writer`)."""
+        with contextlib.ExitStack() as stack:
+            try:
+                self._connection = stack.enter_context(self.warehouse.writer())
+            except WarehouseError as exc:
+                raise LoadFailedError(str(exc)) from exc
+            try:
+                yield
+            finally:
+                for dataset, credentials in self._own_credentials.items():
+                    self._pipelines[dataset].destination.config_params["credentials"] = credentials
+                    self._cursors.pop(dataset).close()
+                self._own_credentials.clear()
+                self._connection = None
 
     def pipeline(self, dataset: str) -> Any:
-        """The dlt pipeline writing `dataset` for this integration."""
+        """The dlt pipeline writing `dataset` for this integration (inside `writing`, through
+        a cursor of the block's connection)."""
         if dataset not in self._pipelines:
-            self._pipelines[dataset] = dlt.pipeline(
-                pipeline_name=f"{PIPELINE_PREFIX}{self.integration_id}_{dataset}",
-                destination=self.warehouse.destination(loader=self.integration_id),
-                dataset_name=dataset,
-                pipelines_dir=str(self.dlt_dir),
-                progress="log" if log.isEnabledFor(logging.DEBUG) else None,
-            )
-        return self._pipelines[dataset]
+            self._pipelines[dataset] = self._new_pipeline(dataset)
+        pipe = self._pipelines[dataset]
+        if self._connection is not None and dataset not in self._cursors:
+            # a cursor each: dlt sets up the connection it is given, and raw and core load at
+            # the same time, which one DuckDB connection refuses
+            self._cursors[dataset] = self._connection.cursor()
+            params = pipe.destination.config_params
+            self._own_credentials[dataset] = params.get("credentials")
+            params["credentials"] = self._cursors[dataset]
+        return pipe
+
+    def _new_pipeline(self, dataset: str) -> Any:
+        return dlt.pipeline(
+            pipeline_name=f"{PIPELINE_PREFIX}{self.integration_id}_{dataset}",
+            destination=self.warehouse.destination(loader=self.integration_id),
+            dataset_name=dataset,
+            pipelines_dir=str(self.dlt_dir),
+            progress="log" if log.isEnabledFor(logging.DEBUG) else None,
+        )
 
     def finish_pending(self) -> list[str]:
         """Load what a dead run left behind, in load order, before anything new is extracted.
@@ -132,16 +168,31 @@ class IntegrationLoaders:
     ) -> int:
         pipe = self.pipeline(dataset)
         self.warehouse.prepare_tables(
-            dataset, {t.table: t.hints.get("columns", {}) for t in spool.tables(dataset)}
+            dataset,
+            {t.table: t.hints.get("columns", {}) for t in spool.tables(dataset)},
+            self._connection,
         )
         source = self._source(dataset, spool, states)
+        started = time.perf_counter()
         try:
             pipe.extract(source)
+            extracted = time.perf_counter()
             pipe.normalize()
+            normalized = time.perf_counter()
             pipe.load()
         except Exception as exc:
             raise LoadFailedError(f"loading {dataset} failed: {exc}") from exc
-        return sum(t.rows for t in spool.tables(dataset))
+        rows = sum(t.rows for t in spool.tables(dataset))
+        log.debug(
+            "%s: %d rows loaded in %.2f s (extract %.2f s, normalize %.2f s, load %.2f s)",
+            pipe.pipeline_name,
+            rows,
+            time.perf_counter() - started,
+            extracted - started,
+            normalized - extracted,
+            time.perf_counter() - normalized,
+        )
+        return rows
 
     def _source(
         self, dataset: str, spool: Spool, states: Mapping[str, dict[str, Any] | None]

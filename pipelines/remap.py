@@ -50,7 +50,7 @@ def remap_integration(
             results.append(
                 RemapResult(integration.id, resource, outcome.rows_loaded, outcome.rows_quarantined)
             )
-        with ctx.warehouse.write_lock():
+        with loaders.writing():
             loaders.finish_pending()
             loaders.load(spool, {})
     finally:

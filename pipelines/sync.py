@@ -110,7 +110,7 @@ def _sync(
     spool = Spool.temporary(ctx.dlt_dir / "spool", f"run-{run_id[:8]}-")
     log_ids: dict[str, int] = {}
     try:
-        with ctx.warehouse.write_lock():
+        with loaders.writing():
             loaders.finish_pending()
             states = loaders.cursor_states()
         _read_all(
@@ -296,7 +296,7 @@ def _fail(outcome: ResourceOutcome, exc: Exception) -> None:
 
 def _load(loaders: IntegrationLoaders, spool: Spool, result: SyncResult) -> None:
     states = {o.resource: o.cursor_after for o in result.resources if o.status == "extracted"}
-    with loaders.warehouse.write_lock():
+    with loaders.writing():
         loaders.load(spool, states, datasets=("raw", "core", "staging"))
     for outcome in result.resources:
         if outcome.status == "extracted":
@@ -341,7 +341,7 @@ def _finish_logs(
         ctx.store.set_integration_status(integration.id, "active", None)
     spool_sync_logs(ctx.store, integration.id, list(log_ids.values()), spool)
     try:
-        with ctx.warehouse.write_lock():
+        with loaders.writing():
             loaders.load(spool, {}, datasets=("ops",))
     except LoadFailedError as exc:  # the store keeps the master copy of the logs
         log.warning("could not load ops.sync_logs and ops.quarantine: %s", exc)

@@ -55,7 +55,8 @@ class Warehouse:
 
     def destination(self, loader: str) -> Any:
         """A dlt destination for this warehouse whose merges stage their rows in datasets of
-        `loader`'s own (an integration's pipelines; see `staging_dataset_layout`)."""
+        `loader`'s own (an integration's pipelines; see `staging_dataset_layout`). On DuckDB,
+        its credentials are the file's path, or a connection (see `writer`)."""
         options = {"staging_dataset_name_layout": staging_dataset_layout(loader)}
         if self.kind == "duckdb":
             self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
@@ -83,10 +84,39 @@ class Warehouse:
         with exclusive_file_lock(self.duckdb_path.with_name(self.duckdb_path.name + ".lock")):
             yield
 
-    def prepare_tables(self, dataset: str, tables: Mapping[str, Mapping[str, Any]]) -> None:
+    @contextmanager
+    def writer(self) -> Iterator[Any]:
+        """Hold the write lock; on DuckDB, with one open connection for the block's loads to
+        share (see `destination`), closed at the end. None on PostgreSQL.
+
+        dlt otherwise opens the DuckDB file for each load job and closes it after, and every
+        last close checkpoints the database: measured on a first sync of 200,000 charges, the
+        shared connection took 16 s where the reopening took 20 s."""
+        with self.write_lock():
+            if self.kind != "duckdb":
+                yield None
+                return
+            import duckdb
+
+            self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                con = duckdb.connect(str(self.duckdb_path))
+            except duckdb.Error as exc:  # held by another program, say, or not a DuckDB file
+                raise WarehouseError(
+                    f"cannot open the warehouse {self.duckdb_path}: {exc}"
+                ) from exc
+            try:
+                yield con
+            finally:
+                con.close()
+
+    def prepare_tables(
+        self, dataset: str, tables: Mapping[str, Mapping[str, Any]], connection: Any = None
+    ) -> None:
         """Ready these tables (name: dlt column hints) of `dataset` for dlt's load; the caller
-        holds the write lock. Tables with compressed columns are created by intsync (see
-        warehouse.layout); on PostgreSQL, `jsonb` columns become `json` (see `_json_not_jsonb`)."""
+        holds the write lock (and on DuckDB may pass the `writer` connection). Tables with
+        compressed columns are created by intsync (see warehouse.layout); on PostgreSQL,
+        `jsonb` columns become `json` (see `_json_not_jsonb`)."""
         wanted = with_compressed_columns(tables)
         if not wanted and self.kind != "postgres":
             return
@@ -94,7 +124,12 @@ class Warehouse:
             import duckdb
 
             self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-            con = duckdb.connect(str(self.duckdb_path))
+            # a cursor of a shared connection: loads prepare their tables from several threads
+            con = (
+                connection.cursor()
+                if connection is not None
+                else duckdb.connect(str(self.duckdb_path))
+            )
         else:
             import psycopg2
 

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pytest
 
@@ -112,7 +113,51 @@ def test_rows_staged_twice_merge_into_one(tmp_path, warehouse):
     assert rows == [("ch_1", 1), ("ch_2", 1)]
 
 
-def test_raw_records_are_stored_with_the_warehouses_fast_compression(tmp_path, warehouse):
+def test_loaded_data_files_are_deleted_and_the_rows_stay(tmp_path, warehouse):
+    loaders = IntegrationLoaders("int_a", "stripe", warehouse, tmp_path / "dlt")
+    loaders.load(_spool(tmp_path, "s1", ["ch_1", "ch_2"], "a"), {"charges": {"created": 10}})
+    loaders.load(_spool(tmp_path, "s2", ["ch_3"], "b"), {"charges": {"created": 20}})
+
+    kept = [p.name for p in (tmp_path / "dlt").rglob("*") if p.suffix in (".parquet", ".gz")]
+    assert kept == [], "dlt keeps no copy of what it loaded"
+    assert _versions(warehouse) == {"ch_1": "a", "ch_2": "a", "ch_3": "b"}
+
+
+def test_loads_in_a_writing_block_share_one_connection(tmp_path, monkeypatch):
+    warehouse = Warehouse(f"duckdb:///{tmp_path / 'wh.duckdb'}")
+    loaders = IntegrationLoaders("int_a", "stripe", warehouse, tmp_path / "dlt")
+    opened: list[str] = []
+    real_connect = duckdb.connect
+    monkeypatch.setattr(
+        duckdb, "connect", lambda *a, **k: opened.append(a) or real_connect(*a, **k)
+    )
+
+    with loaders.writing():
+        loaders.load(_spool(tmp_path, "s1", ["ch_1", "ch_2"], "a"), {"charges": {"created": 10}})
+        loaders.load(_spool(tmp_path, "s2", ["ch_3"], "b"), {"charges": {"created": 20}})
+        assert loaders.cursor_states() == {"charges": {"created": 20}}
+
+    assert len(opened) == 1, "one connection for every load, dataset and job of the block"
+    # closed with the block: another process can open the file
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb; duckdb.connect({str(warehouse.duckdb_path)!r}).close()",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert _versions(warehouse) == {"ch_1": "a", "ch_2": "a", "ch_3": "b"}
+    assert loaders.cursor_states() == {"charges": {"created": 20}}, "and loads go on without it"
+
+
+def test_raw_records_are_stored_with_the_warehouses_fast_compression(
+    tmp_path, warehouse, monkeypatch
+):
+    monkeypatch.setenv("LOAD__DELETE_COMPLETED_JOBS", "false")  # the test reads the job files
     loaders = IntegrationLoaders("int_a", "stripe", warehouse, tmp_path / "dlt")
     loaders.load(_spool(tmp_path, "s1", ["ch_1", "ch_2"], "a"), {"charges": {"created": 10}})
     loaders.load(_spool(tmp_path, "s2", ["ch_3"], "b"), {"charges": {"created": 20}})
@@ -308,3 +353,13 @@ def _column_types(warehouse: Warehouse, column: str) -> dict[str, str]:
         (column,),
     )
     return dict(rows)
+
+
+def test_a_warehouse_that_cannot_be_opened_fails_the_load_with_its_reason(tmp_path):
+    path = tmp_path / "wh.duckdb"
+    path.write_bytes(b"not a database, though named like one" * 200)
+    loaders = IntegrationLoaders("int_a", "stripe", Warehouse(f"duckdb:///{path}"), tmp_path / "d")
+
+    with pytest.raises(LoadFailedError, match=f"cannot open the warehouse {path}: "):
+        with loaders.writing():
+            pass
