@@ -360,6 +360,8 @@ def test_a_warehouse_that_cannot_be_opened_fails_the_load_with_its_reason(tmp_pa
     path.write_bytes(b"not a database, though named like one" * 200)
     loaders = IntegrationLoaders("int_a", "stripe", Warehouse(f"duckdb:///{path}"), tmp_path / "d")
 
-    with pytest.raises(LoadFailedError, match=f"cannot open the warehouse {path}: "):
-        with loaders.writing():
-            pass
+    with (
+        pytest.raises(LoadFailedError, match=f"cannot open the warehouse {path}: "),
+        loaders.writing(),
+    ):
+        pass
