@@ -25,10 +25,11 @@ The sandbox applies no rate limit here, and the integration's budget is raised
 from __future__ import annotations
 
 import argparse
-import functools
+import json
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import requests
@@ -63,13 +64,17 @@ def main() -> None:
         floor_default = timed(lambda: _fetch_only(url))
         # The best of --repeat for (a) and (b), taken in turns: one pass of either varies by a
         # third on this machine, and in turns a slow spell of the machine slows both.
-        floors, fulls = [], []
+        floors: list[float] = []
+        fulls: list[float] = []
+        phases: list[dict[str, float]] = []
         for attempt in range(args.repeat):
             with fewer_collections():
                 floors.append(timed(lambda: _fetch_only(url)))
             attempt_env = {**env, "INTSYNC_HOME": str(work / f"home-{attempt}")}
             integration = _add_integration(attempt_env, url)
-            fulls.append(timed(functools.partial(_full_sync, attempt_env, integration)))
+            started = time.perf_counter()
+            phases.append(_sync_phases(attempt_env, integration))
+            fulls.append(time.perf_counter() - started)
         env = attempt_env  # the incremental sync follows the last full one
         floor, full = min(floors), min(fulls)
         serial_env = {**env, "INTSYNC_HOME": str(work / "serial-home")}
@@ -85,9 +90,9 @@ def main() -> None:
             json={"action": "touch", "resource": "charges", "fraction": 0.01, "account": KEY},
             timeout=120,
         ).raise_for_status()
-        incremental = timed(
-            lambda: cli(env, "sync", "--integration", integration, "--resource", "charges")
-        )
+        started = time.perf_counter()
+        incremental_phases = _sync_phases(env, integration)
+        incremental = time.perf_counter() - started
         postgres = postgres_csv = None
         if args.postgres:
             postgres = _postgres_sync(args.postgres, env, work, url, "adbc")
@@ -104,6 +109,7 @@ def main() -> None:
     print(f"passes of (a) and (b), in turns: {args.repeat}; best of each below")
     print(f"    (a) took {', '.join(f'{t:.1f}' for t in floors)} s")
     print(f"    (b) took {', '.join(f'{t:.1f}' for t in fulls)} s")
+    print(f"    best (b) by phase: {_phases(full, phases[fulls.index(full)])}")
     print(f"(a) fetch + parse, no load : {rate_a:>10,.0f} records/s  ({floor:.1f} s)")
     print(
         f"    (default collector     : {n / floor_default:>10,.0f} records/s  ({floor_default:.1f} s))"
@@ -122,10 +128,19 @@ def main() -> None:
     print(
         f"incremental after 1% changed: {incremental:.2f} s = {incremental / full:.3f} of the full sync (goal <= 0.05)"
     )
+    print(f"    by phase: {_phases(incremental, incremental_phases)}")
 
 
-def _full_sync(env: dict[str, str], integration: str) -> None:
-    cli(env, "sync", "--integration", integration, "--resource", "charges")
+def _sync_phases(env: dict[str, str], integration: str) -> dict[str, float]:
+    """`intsync sync` of the charges; the seconds of its phases, as its summary gives them."""
+    out = cli(env, "sync", "--integration", integration, "--resource", "charges", "--json")
+    return json.loads(out.strip().splitlines()[-1])["seconds"]
+
+
+def _phases(took: float, phases: dict[str, float]) -> str:
+    inside = sum(phases.values())
+    parts = ", ".join(f"{name} {seconds:.1f}" for name, seconds in phases.items())
+    return f"{took:.1f} s = start-up {took - inside:.1f} + {parts}"
 
 
 def _fetch_only(url: str) -> int:

@@ -6,6 +6,7 @@ import contextlib
 import functools
 import inspect
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -44,6 +45,9 @@ class SyncResult:
     status: str = "running"
     error: str | None = None
     resources: list[ResourceOutcome] = field(default_factory=list)
+    # seconds each phase took: "prepare" (finish a dead run's loads, read the cursors), "read"
+    # (from the provider, mapped and spooled), "load" (raw, core, staging), "logs" (ops)
+    seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -110,13 +114,24 @@ def _sync(
     spool = Spool.temporary(ctx.dlt_dir / "spool", f"run-{run_id[:8]}-")
     log_ids: dict[str, int] = {}
     try:
-        with loaders.writing():
+        with _timed(result, "prepare"), loaders.writing():
             loaders.finish_pending()
             states = loaders.cursor_states()
-        _read_all(
-            integration, ctx, connector, names, states, full_refresh, run_id, spool, result, log_ids
-        )
-        _load(loaders, spool, result)
+        with _timed(result, "read"):
+            _read_all(
+                integration,
+                ctx,
+                connector,
+                names,
+                states,
+                full_refresh,
+                run_id,
+                spool,
+                result,
+                log_ids,
+            )
+        with _timed(result, "load"):
+            _load(loaders, spool, result)
     except LoadFailedError as exc:
         _fail_unloaded(ctx, integration, names, run_id, result, log_ids, exc)
     finally:
@@ -129,10 +144,20 @@ def _sync(
             result.error = next(
                 (o.error_message for o in result.resources if o.error_message), None
             )
-        _finish_logs(ctx, integration, result, log_ids, loaders, spool)
+        with _timed(result, "logs"):
+            _finish_logs(ctx, integration, result, log_ids, loaders, spool)
     finally:
         spool.close()
     return result
+
+
+@contextlib.contextmanager
+def _timed(result: SyncResult, phase: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        result.seconds[phase] = round(time.perf_counter() - started, 3)
 
 
 class WindowedConnector:

@@ -84,3 +84,6 @@ def print_summary(result: Any) -> None:
             note,
         )
     console.print(table)
+    if result.seconds:
+        phases = ", ".join(f"{phase} {took:.1f} s" for phase, took in result.seconds.items())
+        console.print(f"  the sync took {sum(result.seconds.values()):.1f} s: {phases}")

@@ -28,6 +28,9 @@ def test_a_sync_lands_raw_staging_core_and_logs_together(integration, ctx, strip
     assert all(e.cursor_after for e in logs)
     mirrored = wh.query("select resource, status from ops.sync_logs order by resource")
     assert mirrored == [("charges", "success"), ("customers", "success")]
+    assert list(result.seconds) == ["prepare", "read", "load", "logs"], "each phase, in order"
+    assert all(took >= 0 for took in result.seconds.values())
+    assert result.to_dict()["seconds"] == result.seconds
 
 
 def test_a_second_sync_reads_only_changes_and_marks_deletes(integration, ctx, stripe_sandbox):
