@@ -21,6 +21,7 @@ import orjson
 import requests
 from flask import Blueprint, Response, jsonify, request
 
+from connectors.common.webhooks import constant_time_equal
 from web.errors import ApiError
 from web.public import connection_json
 from web.state import state
@@ -117,7 +118,7 @@ def check_state(value: str, provider: str) -> dict[str, Any]:
     """The state's claims if it is ours, unexpired, for this provider and this caller; else 400."""
     payload, _, mac = value.partition(".")
     expected = hmac.new(_state_key(), payload.encode(), hashlib.sha256).hexdigest()
-    if not payload or not hmac.compare_digest(expected, mac):
+    if not payload or not constant_time_equal(expected, mac):
         raise ApiError(400, "invalid_state", "the OAuth state was not issued here")
     claims = orjson.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     who = principal()

@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit
 
 from flask import g, request
 
+from connectors.common.webhooks import constant_time_equal
 from web.errors import ApiError
 
 WINDOW_S = 300
@@ -137,7 +138,7 @@ def authenticate(
         raw_path_with_query(),
         request.get_data(cache=True),
     )
-    if not hmac.compare_digest(signature(secret, canonical), headers["X-Signature"]):
+    if not constant_time_equal(signature(secret, canonical), headers["X-Signature"]):
         raise _refuse(
             "X-Signature does not match the request: sign service, timestamp, nonce, METHOD, "
             "path?query as sent and sha256(body) with the service's secret"

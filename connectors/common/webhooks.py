@@ -30,11 +30,14 @@ class WebhookEvent:
 
 
 def _as_bytes(value: str | bytes) -> bytes:
-    return value.encode() if isinstance(value, str) else value
+    # surrogatepass: any str a request can carry encodes (hmac.compare_digest refuses str
+    # with non-ASCII characters, and a strict encode would refuse lone surrogates)
+    return value.encode("utf-8", "surrogatepass") if isinstance(value, str) else value
 
 
 def constant_time_equal(a: str | bytes, b: str | bytes) -> bool:
-    """Compare two signatures without leaking, through timing, where they differ."""
+    """Compare two signatures without leaking, through timing, where they differ; any text
+    (a caller's signature may hold non-ASCII characters) compares, unequal, without error."""
     return hmac.compare_digest(_as_bytes(a), _as_bytes(b))
 
 

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from connectors.common.webhooks import constant_time_equal
+
 ACCESS_TTL = 3600
 REFRESH_TTL = 101 * 24 * 3600
 TOKEN_PATH = "/oauth2/v1/tokens/bearer"
@@ -85,7 +87,7 @@ class OAuthState:
         except (ValueError, UnicodeDecodeError):
             return False
         client_id, _, secret = decoded.partition(":")
-        return secrets.compare_digest(client_id, self.client_id) and secrets.compare_digest(
+        return constant_time_equal(client_id, self.client_id) and constant_time_equal(
             secret, self.client_secret
         )
 

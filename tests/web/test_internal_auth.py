@@ -52,6 +52,14 @@ def test_bad_signature_is_401(client: FlaskClient) -> None:
     assert "does not match" in response.json["error"]["message"]
 
 
+def test_a_signature_with_non_ascii_characters_is_401_not_an_error(client: FlaskClient) -> None:
+    headers = service_headers(
+        "compliance-service", SERVICE_SECRETS["compliance-service"], "GET", LOGS
+    )
+    headers["X-Signature"] = "v1=\u00e9" + headers["X-Signature"][4:]
+    assert refusal(client.get(LOGS, headers=headers)) == (401, "unauthenticated_service")
+
+
 @pytest.mark.parametrize("offset", [-301, 301, -3600])
 def test_timestamp_outside_the_window_is_401(client: FlaskClient, offset: int) -> None:
     response = signed_get(client, "compliance-service", LOGS, timestamp=int(time.time()) + offset)

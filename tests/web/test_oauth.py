@@ -116,6 +116,19 @@ def test_state_is_bound_to_the_user(client: FlaskClient, store: Store, provider:
     assert store.list_integrations() == []
 
 
+def test_a_state_with_non_ascii_characters_is_400_not_an_error(
+    client: FlaskClient, store: Store, provider: str
+) -> None:
+    token = make_token()
+    state = start(client, "square", token)
+    forged = state.rsplit(".", 1)[0] + ".%C3%A9%C2%81"  # a mac of non-ASCII text
+    response = client.get(
+        f"{API}/square/callback?code=good-code&state={forged}", headers=auth(token)
+    )
+    assert (response.status_code, response.json["error"]["code"]) == (400, "invalid_state")
+    assert store.list_integrations() == []
+
+
 @pytest.mark.parametrize("tamper", ["forged", "other_provider", "other_tenant"])
 def test_forged_or_misused_state_is_refused(
     client: FlaskClient, store: Store, provider: str, tamper: str

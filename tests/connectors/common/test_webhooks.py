@@ -22,6 +22,9 @@ def test_constant_time_equal() -> None:
     assert constant_time_equal("abc", b"abc")
     assert not constant_time_equal("abc", "abd")
     assert not constant_time_equal("abc", "ab")
+    assert not constant_time_equal("abc", "\u00e9\u0081c"), "non-ASCII text compares, unequal"
+    assert constant_time_equal("\u00e9", "\u00e9".encode())
+    assert not constant_time_equal("abc", "a\ud800c"), "even a lone surrogate"
 
 
 def test_event_repr_leaves_out_the_raw_body() -> None:
