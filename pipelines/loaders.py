@@ -150,6 +150,8 @@ class IntegrationLoaders:
             if d in datasets and (spool.tables(d) or (d == "staging" and commits))
         ]
         loaded: dict[str, int] = {}
+        for dataset in work:  # here, not in the loading threads: they only use their own
+            self.pipeline(dataset)
         first = [d for d in work if d in SIDE_BY_SIDE]
         if len(first) > 1:
             with ThreadPoolExecutor(len(first), thread_name_prefix="intsync-load") as pool:
@@ -170,7 +172,7 @@ class IntegrationLoaders:
         self.warehouse.prepare_tables(
             dataset,
             {t.table: t.hints.get("columns", {}) for t in spool.tables(dataset)},
-            self._connection,
+            self._cursors.get(dataset),
         )
         source = self._source(dataset, spool, states)
         started = time.perf_counter()

@@ -115,7 +115,7 @@ class Warehouse:
         self, dataset: str, tables: Mapping[str, Mapping[str, Any]], connection: Any = None
     ) -> None:
         """Ready these tables (name: dlt column hints) of `dataset` for dlt's load; the caller
-        holds the write lock (and on DuckDB may pass the `writer` connection). Tables with
+        holds the write lock (and on DuckDB may pass a connection to work through). Tables with
         compressed columns are created by intsync (see warehouse.layout); on PostgreSQL,
         `jsonb` columns become `json` (see `_json_not_jsonb`)."""
         wanted = with_compressed_columns(tables)
@@ -125,7 +125,7 @@ class Warehouse:
             import duckdb
 
             self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-            # a cursor of a shared connection: loads prepare their tables from several threads
+            # through a cursor of the connection given, which stays open for its loads
             con = (
                 connection.cursor()
                 if connection is not None
