@@ -113,6 +113,10 @@ def _sync(
         log.info("deleted %s, the files of a run that ended without cleaning up", swept)
     spool = Spool.temporary(ctx.dlt_dir / "spool", f"run-{run_id[:8]}-")
     log_ids: dict[str, int] = {}
+    # a full read the connector can split is read by worker processes (never a window)
+    pool = PartPool(1 if window is not None else ctx.read_processes)
+    if _reads_in_full(ctx, integration, connector, names, full_refresh):
+        pool.start()  # the workers' start-up overlaps the preparing
     try:
         with _timed(result, "prepare"), loaders.writing():
             loaders.finish_pending()
@@ -129,12 +133,14 @@ def _sync(
                 spool,
                 result,
                 log_ids,
+                pool,
             )
         with _timed(result, "load"):
             _load(loaders, spool, result)
     except LoadFailedError as exc:
         _fail_unloaded(ctx, integration, names, run_id, result, log_ids, exc)
     finally:
+        pool.close()
         connector.close()
     try:
         result.status = (
@@ -231,11 +237,11 @@ def _read_all(
     spool: Spool,
     result: SyncResult,
     log_ids: dict[str, int],
+    pool: PartPool,
 ) -> None:
     context = mapping_context(integration, run_id)
     windowed = isinstance(connector, WindowedConnector)  # a window is never the whole resource
-    # a full read the connector can split is read by worker processes (never a window)
-    with contextlib.closing(PartPool(1 if windowed else ctx.read_processes)) as pool:
+    try:
         auth_error: AuthenticationError | None = None
         for name in names:
             state = states.get(name, {})
@@ -275,6 +281,19 @@ def _read_all(
                     auth_error = exc
                     ctx.store.set_integration_status(integration.id, "needs_reconnect", str(exc))
             result.resources.append(outcome)
+    finally:
+        pool.close()  # the workers end before the load begins
+
+
+def _reads_in_full(
+    ctx: SyncContext, integration: Any, connector: Connector, names: list[str], full: bool
+) -> bool:
+    """Whether this sync will likely read a resource in full with a connector that can split it:
+    asked to, or a resource never synced before (one that failed its first sync is not seen
+    here; its workers start when its read does)."""
+    if not hasattr(connector, "split"):
+        return False
+    return full or bool(set(names) - set(ctx.store.last_sync_starts(integration.id)))
 
 
 def _fail_unloaded(
