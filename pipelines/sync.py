@@ -290,7 +290,9 @@ def _reads_in_full(
 ) -> bool:
     """Whether this sync will likely read a resource in full with a connector that can split it:
     asked to, or a resource never synced before (one that failed its first sync is not seen
-    here; its workers start when its read does)."""
+    here; its workers start when its read does). Whether the read is long enough to split is
+    known only once it starts: for a small account the early workers go unused, which cost the
+    demo's two first syncs 0.3 to 0.4 s (8.8 s against 8.5 s, 10.7 against 10.3)."""
     if not hasattr(connector, "split"):
         return False
     return full or bool(set(names) - set(ctx.store.last_sync_starts(integration.id)))
