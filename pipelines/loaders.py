@@ -48,8 +48,9 @@ class IntegrationLoaders:
         self.dlt_dir = dlt_dir
         self._pipelines: dict[str, Any] = {}
         self._connection: Any = None  # the connection of a `writing` block, on DuckDB
-        self._cursors: dict[str, Any] = {}
-        self._own_credentials: dict[str, Any] = {}
+        # per dataset in that block: the cursor its pipeline works through, and the credentials
+        # the cursor stands in for
+        self._cursors: dict[str, tuple[Any, Any]] = {}
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
@@ -63,10 +64,10 @@ class IntegrationLoaders:
             try:
                 yield
             finally:
-                for dataset, credentials in self._own_credentials.items():
+                for dataset, (cursor, credentials) in self._cursors.items():
                     self._pipelines[dataset].destination.config_params["credentials"] = credentials
-                    self._cursors.pop(dataset).close()
-                self._own_credentials.clear()
+                    cursor.close()
+                self._cursors.clear()
                 self._connection = None
 
     def pipeline(self, dataset: str) -> Any:
@@ -78,10 +79,10 @@ class IntegrationLoaders:
         if self._connection is not None and dataset not in self._cursors:
             # a cursor each: dlt sets up the connection it is given, and raw and core load at
             # the same time, which one DuckDB connection refuses
-            self._cursors[dataset] = self._connection.cursor()
+            cursor = self._connection.cursor()
             params = pipe.destination.config_params
-            self._own_credentials[dataset] = params.get("credentials")
-            params["credentials"] = self._cursors[dataset]
+            self._cursors[dataset] = (cursor, params.get("credentials"))
+            params["credentials"] = cursor
         return pipe
 
     def _new_pipeline(self, dataset: str) -> Any:
@@ -172,7 +173,7 @@ class IntegrationLoaders:
         self.warehouse.prepare_tables(
             dataset,
             {t.table: t.hints.get("columns", {}) for t in spool.tables(dataset)},
-            self._cursors.get(dataset),
+            self._cursors[dataset][0] if dataset in self._cursors else None,
         )
         source = self._source(dataset, spool, states)
         started = time.perf_counter()

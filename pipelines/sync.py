@@ -115,7 +115,7 @@ def _sync(
     log_ids: dict[str, int] = {}
     # a full read the connector can split is read by worker processes (never a window)
     pool = PartPool(1 if window is not None else ctx.read_processes)
-    if _reads_in_full(ctx, integration, connector, names, full_refresh):
+    if pool.usable and _reads_in_full(ctx, integration, connector, names, full_refresh):
         pool.start()  # the workers' start-up overlaps the preparing
     try:
         with _timed(result, "prepare"), loaders.writing():
