@@ -33,6 +33,8 @@ from warehouse.errors import WarehouseError
 log = logging.getLogger(__name__)
 
 LOAD_ORDER = ("raw", "core", "staging", "ops")
+# marks a merge table whose rows a load appended (it held none of the venue's): see `_appends`
+FIRST_LOAD_HINT = "x-intsync-first-load"
 SIDE_BY_SIDE = ("raw", "core")
 STATE_KEY = "connector_state"
 PIPELINE_PREFIX = "intsync_"
@@ -41,9 +43,18 @@ PIPELINE_PREFIX = "intsync_"
 class IntegrationLoaders:
     """The four dlt pipelines (raw, core, ops, staging) of one integration."""
 
-    def __init__(self, integration_id: str, provider: str, warehouse: Warehouse, dlt_dir: Path):
+    def __init__(
+        self,
+        integration_id: str,
+        provider: str,
+        warehouse: Warehouse,
+        dlt_dir: Path,
+        venue_id: str | None = None,
+    ):
         self.integration_id = integration_id
         self.provider = provider
+        # the venue whose rows the loads carry: known, a first load appends (see `_appends`)
+        self.venue_id = venue_id
         self.warehouse = warehouse
         self.dlt_dir = dlt_dir
         self._pipelines: dict[str, Any] = {}
@@ -114,6 +125,7 @@ class IntegrationLoaders:
                 if pipe.list_extracted_load_packages():
                     pipe.normalize()
                 pipe.load()
+                self._drop_repeated_first_loads(dataset, pipe)
             except Exception as exc:  # dlt raises PipelineStepFailed with the cause inside
                 raise LoadFailedError(
                     f"could not finish the interrupted load of {dataset}: {exc}"
@@ -170,12 +182,13 @@ class IntegrationLoaders:
         self, dataset: str, spool: Spool, states: Mapping[str, dict[str, Any] | None]
     ) -> int:
         pipe = self.pipeline(dataset)
+        connection = self._cursors[dataset][0] if dataset in self._cursors else None
         self.warehouse.prepare_tables(
             dataset,
             {t.table: t.hints.get("columns", {}) for t in spool.tables(dataset)},
-            self._cursors[dataset][0] if dataset in self._cursors else None,
+            connection,
         )
-        source = self._source(dataset, spool, states)
+        source = self._source(dataset, spool, states, self._appends(dataset, spool, connection))
         started = time.perf_counter()
         try:
             pipe.extract(source)
@@ -197,12 +210,59 @@ class IntegrationLoaders:
         )
         return rows
 
+    def _appends(self, dataset: str, spool: Spool, connection: Any) -> set[str]:
+        """The merge tables of `dataset` to append to instead: those holding no row of the
+        venue (of the provider too, where the key has it), as on a first sync.
+
+        A run spools each id once, so appending gives what merging would, without staging the
+        rows and merging them in (on a first sync of 200,000 charges the merges of core and
+        staging took 2.3 s of 9.2 s of loading). The one case in which appending differs is a
+        load job repeated after a kill: `finish_pending` then drops the repeated rows."""
+        if self.venue_id is None:
+            return set()
+        appends = set()
+        for spooled in spool.tables(dataset):
+            key = spooled.hints.get("primary_key") or []
+            if spooled.hints.get("write_disposition") != "merge" or "venue_id" not in key:
+                continue
+            scope = self._scope(key)
+            if not self.warehouse.holds_rows(dataset, spooled.table, scope, connection):
+                appends.add(spooled.table)
+        return appends
+
+    def _scope(self, key: list[str]) -> dict[str, str]:
+        """The columns of a key whose value every row of this loader has."""
+        values = {"venue_id": self.venue_id, "provider": self.provider}
+        return {column: values[column] for column in key if values.get(column) is not None}
+
+    def _drop_repeated_first_loads(self, dataset: str, pipe: Any) -> None:
+        """After a dead run's load is finished: in each table it appended to as a first load,
+        a job that committed just before the kill ran again; drop the rows it repeated."""
+        connection = self._cursors[dataset][0] if dataset in self._cursors else None
+        for name, table in pipe.default_schema.tables.items():
+            if not table.get(FIRST_LOAD_HINT):
+                continue
+            key = [c for c, column in table.get("columns", {}).items() if column.get("primary_key")]
+            dropped = self.warehouse.drop_repeated_rows(
+                dataset, name, key, self._scope(key), connection
+            )
+            if dropped:
+                log.warning(
+                    "%s.%s: dropped %d rows the resumed first load repeated", dataset, name, dropped
+                )
+
     def _source(
-        self, dataset: str, spool: Spool, states: Mapping[str, dict[str, Any] | None]
+        self,
+        dataset: str,
+        spool: Spool,
+        states: Mapping[str, dict[str, Any] | None],
+        appends: frozenset[str] | set[str] = frozenset(),
     ) -> Any:
         """A dlt source with one resource per spooled table (hints set once, not per batch),
         plus one state-only resource per provider resource whose cursor moves."""
-        resources = [_table_resource(spooled) for spooled in spool.tables(dataset)]
+        resources = [
+            _table_resource(spooled, spooled.table in appends) for spooled in spool.tables(dataset)
+        ]
         resources += [_state_resource(name, state) for name, state in states.items() if state]
 
         def intsync_source() -> list[Any]:
@@ -265,9 +325,10 @@ _PIPELINE_FOLDER = re.compile(
 )
 
 
-def _table_resource(spooled: SpooledTable) -> Any:
+def _table_resource(spooled: SpooledTable, append: bool = False) -> Any:
     """The spooled Parquet files, imported into the load package as they are (dlt takes the
-    table's columns from the empty table of the same schema)."""
+    table's columns from the empty table of the same schema); appended rather than merged
+    when `append`."""
     assert spooled.schema is not None
     empty = spooled.schema.empty_table()
 
@@ -281,12 +342,15 @@ def _table_resource(spooled: SpooledTable) -> Any:
         name=f"{spooled.resource}__{spooled.table}",
         table_name=spooled.table,
         file_format="parquet",
-        **spooled.hints,
+        **{**spooled.hints, **({"write_disposition": "append"} if append else {})},
     )
     # Merges deduplicate the staged rows, though a run spools each id once: a load job repeated
     # after a kill (rows committed, file not yet marked done) stages its rows twice. Said
-    # outright, so that a schema stored by a build that skipped it does not keep skipping it.
-    resource.apply_hints(additional_table_hints={"x-stage-data-deduplicated": False})
+    # outright, so that a schema stored by a build that skipped it does not keep skipping it;
+    # the first-load mark likewise, so that it holds for this load's package only.
+    resource.apply_hints(
+        additional_table_hints={"x-stage-data-deduplicated": False, FIRST_LOAD_HINT: append}
+    )
     return resource
 
 

@@ -108,7 +108,9 @@ def _sync(
     except NoMappingError as exc:
         result.status, result.error = "failed", str(exc)
         return result
-    loaders = IntegrationLoaders(integration.id, integration.provider, ctx.warehouse, ctx.dlt_dir)
+    loaders = IntegrationLoaders(
+        integration.id, integration.provider, ctx.warehouse, ctx.dlt_dir, integration.venue_id
+    )
     for swept in sweep_abandoned(ctx.dlt_dir / "spool"):
         log.info("deleted %s, the files of a run that ended without cleaning up", swept)
     spool = Spool.temporary(ctx.dlt_dir / "spool", f"run-{run_id[:8]}-")

@@ -144,6 +144,78 @@ class Warehouse:
         finally:
             con.close()
 
+    def holds_rows(
+        self, dataset: str, table: str, where: Mapping[str, str], connection: Any = None
+    ) -> bool:
+        """Whether `dataset.table` exists and has a row whose columns equal `where`'s values;
+        the caller holds the write lock (on DuckDB: through `connection`, see `writer`)."""
+        mark = self.placeholder
+        exists = (
+            "select count(*) from information_schema.tables"
+            f" where table_schema = {mark} and table_name = {mark}"
+        )
+        condition = " and ".join(f"{_quoted(column)} = {mark}" for column in where) or "true"
+        with self._locked_cursor(connection) as cur:
+            cur.execute(exists, (dataset, table))
+            if not cur.fetchone()[0]:
+                return False
+            cur.execute(
+                f"select 1 from {_quoted(dataset)}.{_quoted(table)} where {condition} limit 1",
+                tuple(where.values()),
+            )
+            return cur.fetchone() is not None
+
+    def drop_repeated_rows(
+        self,
+        dataset: str,
+        table: str,
+        key: Sequence[str],
+        where: Mapping[str, str],
+        connection: Any = None,
+    ) -> int:
+        """Delete all but one row of each `key` among the rows matching `where` (rows a
+        repeated append loaded twice: equal but for storage); the caller holds the write lock
+        (on DuckDB: through `connection`). The number of rows deleted."""
+        mark = self.placeholder
+        row = "rowid" if self.kind == "duckdb" else "ctid"
+        condition = " and ".join(f"{_quoted(column)} = {mark}" for column in where) or "true"
+        name = f"{_quoted(dataset)}.{_quoted(table)}"
+        sql = (
+            f"delete from {name} where {row} in (select {row} from ("
+            f" select {row}, row_number() over (partition by"
+            f" {', '.join(_quoted(column) for column in key)}) as copy"
+            f" from {name} where {condition}) numbered where copy > 1)"
+        )
+        with self._locked_cursor(connection) as cur:
+            cur.execute(sql, tuple(where.values()))
+            return max(cur.rowcount, 0) if self.kind == "postgres" else cur.fetchone()[0]
+
+    @contextmanager
+    def _locked_cursor(self, connection: Any) -> Iterator[Any]:
+        """A cursor for a caller that holds the write lock: of `connection` (DuckDB), else of
+        a connection of its own, committed at the end."""
+        if self.kind == "duckdb" and connection is not None:
+            cur = connection.cursor()
+            try:
+                yield cur
+            finally:
+                cur.close()
+            return
+        if self.kind == "duckdb":
+            import duckdb
+
+            con = duckdb.connect(str(self.duckdb_path))
+        else:
+            import psycopg2
+
+            con = psycopg2.connect(_postgres_dsn(self.url))
+        try:
+            cur = con.cursor()
+            yield cur
+            con.commit()
+        finally:
+            con.close()
+
     def allow_repeated_state_rows(self, dataset: str) -> None:
         """Drop the unique key on `<dataset>._dlt_pipeline_state._dlt_id` that dlt created on
         PostgreSQL warehouses first loaded before intsync turned its indexes off (see

@@ -199,6 +199,7 @@ _DIE_DURING_LOAD = """
 import os, sys
 from pathlib import Path
 from dlt.destinations.insert_job_client import InsertValuesLoadJob
+from dlt.common.storages.load_package import PackageStorage
 from dlt.common.storages.load_storage import LoadStorage
 from dlt.load.load import Load
 from pipelines.loaders import IntegrationLoaders
@@ -221,6 +222,13 @@ def die_once_state_written(self):
         os._exit(3)
 
 commit_normalized = LoadStorage.commit_new_load_package
+save_transition = PackageStorage.save_pending_transition
+
+def die_once_committed(self, load_id, file_name, state, message):
+    # the job's rows are in, and dlt has not yet noted it: resuming runs the job again
+    if "_staging" in self.storage.storage_path and file_name.startswith("stripe_charges."):
+        os._exit(3)
+    return save_transition(self, load_id, file_name, state, message)
 
 def die_once_normalized(self, load_id):
     commit_normalized(self, load_id)
@@ -229,19 +237,22 @@ def die_once_normalized(self, load_id):
 
 if sys.argv[3] == "after-copy":
     Load.create_followup_jobs = die_once_copied
+elif sys.argv[3] == "after-commit":
+    PackageStorage.save_pending_transition = die_once_committed
 elif sys.argv[3] == "after-state":
     InsertValuesLoadJob.run = die_once_state_written
 else:
     LoadStorage.commit_new_load_package = die_once_normalized
 tmp = Path(sys.argv[1])
-loaders = IntegrationLoaders("int_b", "stripe", Warehouse(sys.argv[2]), tmp / "dlt")
+venue = sys.argv[4] or None  # given: its first load appends
+loaders = IntegrationLoaders("int_b", "stripe", Warehouse(sys.argv[2]), tmp / "dlt", venue)
 loaders.load(_spool(tmp, "b1", ["ch_b1", "ch_b2"], "b", venue="vb"), {"charges": {"created": 7}})
 """
 
 
-def _kill_int_b(tmp_path: Path, warehouse: Warehouse, when: str) -> None:
+def _kill_int_b(tmp_path: Path, warehouse: Warehouse, when: str, venue: str = "") -> None:
     dead = subprocess.run(
-        [sys.executable, "-c", _DIE_DURING_LOAD, str(tmp_path), warehouse.url, when],
+        [sys.executable, "-c", _DIE_DURING_LOAD, str(tmp_path), warehouse.url, when, venue],
         cwd=Path(__file__).parents[2],
         capture_output=True,
         text=True,
@@ -276,6 +287,54 @@ def test_a_load_killed_once_its_state_row_is_written_finishes_when_run_again(tmp
     resumed.load(_spool(tmp_path, "b2", ["ch_b3"], "c", venue="vb"), {"charges": {"created": 8}})
     fresh = IntegrationLoaders("int_b", "stripe", warehouse, tmp_path / "other-dlt")
     assert fresh.cursor_states() == {"charges": {"created": 8}}, "the newest state is restored"
+
+
+def _disposition(loaders: IntegrationLoaders, dataset: str, table: str) -> str:
+    return loaders.pipeline(dataset).default_schema.tables[table]["write_disposition"]
+
+
+def test_a_first_load_of_a_venue_appends_and_the_next_merges(tmp_path, warehouse):
+    loaders = IntegrationLoaders("int_a", "stripe", warehouse, tmp_path / "dlt", "v1")
+    loaders.load(_spool(tmp_path, "s1", ["ch_1", "ch_2"], "a"), {"charges": {"created": 10}})
+    assert _disposition(loaders, "staging", "stripe_charges") == "append"
+    loaders.load(_spool(tmp_path, "s2", ["ch_2", "ch_3"], "b"), {"charges": {"created": 20}})
+    assert _disposition(loaders, "staging", "stripe_charges") == "merge"
+    assert _versions(warehouse) == {"ch_1": "a", "ch_2": "b", "ch_3": "b"}
+    rows = warehouse.query("select count(*) from staging.stripe_charges")
+    assert rows == [(3,)], "one row per (venue_id, id)"
+
+
+def test_a_venue_appends_beside_other_venues_rows_and_merges_once_it_has_its_own(
+    tmp_path, warehouse
+):
+    first = IntegrationLoaders("int_a", "stripe", warehouse, tmp_path / "dlt", "va")
+    first.load(_spool(tmp_path, "a1", ["ch_1"], "a", venue="va"), {})
+    other = IntegrationLoaders("int_b", "stripe", warehouse, tmp_path / "dlt", "vb")
+    other.load(_spool(tmp_path, "b1", ["ch_1", "ch_2"], "b", venue="vb"), {})
+    assert _disposition(other, "staging", "stripe_charges") == "append"
+    # a new integration of a venue that has rows (a reconnected account, say) merges into them
+    again = IntegrationLoaders("int_c", "stripe", warehouse, tmp_path / "dlt", "vb")
+    again.load(_spool(tmp_path, "c1", ["ch_2"], "c", venue="vb"), {})
+    assert _disposition(again, "staging", "stripe_charges") == "merge"
+    rows = warehouse.query(
+        "select venue_id, id, version from staging.stripe_charges order by venue_id, id"
+    )
+    assert rows == [("va", "ch_1", "a"), ("vb", "ch_1", "b"), ("vb", "ch_2", "c")]
+
+
+def test_a_first_load_killed_after_a_job_committed_drops_the_rows_its_repeat_loads_again(
+    tmp_path, warehouse, caplog
+):
+    _kill_int_b(tmp_path, warehouse, "after-commit", venue="vb")
+    resumed = IntegrationLoaders("int_b", "stripe", warehouse, tmp_path / "dlt", "vb")
+    with caplog.at_level("WARNING", logger="pipelines.loaders"):
+        assert resumed.finish_pending() == ["staging"]
+    assert "staging.stripe_charges: dropped 2 rows the resumed first load repeated" in caplog.text
+    assert _versions(warehouse) == {"ch_b1": "b", "ch_b2": "b"}
+    assert warehouse.query("select count(*) from staging.stripe_charges") == [(2,)]
+    assert resumed.cursor_states() == {"charges": {"created": 7}}
+    resumed.load(_spool(tmp_path, "b2", ["ch_b2", "ch_b3"], "c", venue="vb"), {})
+    assert _versions(warehouse) == {"ch_b1": "b", "ch_b2": "c", "ch_b3": "c"}
 
 
 _LOAD_AND_REPORT_TELEMETRY = """
