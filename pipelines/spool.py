@@ -20,6 +20,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from warehouse.layout import COMPRESSED_HINT
+
 # Buffered pages are written once they hold this many bytes (or when the table is closed).
 FLUSH_BYTES = 8 * 1024 * 1024
 # The file naming the process a temporary spool belongs to.
@@ -116,7 +118,19 @@ class Spool:
         # of every column (0.5 s of reading 200,000 charges when asked for each page)
         spooled._row_bytes = max(1, data.nbytes // data.num_rows)
         schema = spooled._schema or data.schema
-        spooled._writer = pq.ParquetWriter(spooled.path, schema, compression="snappy")
+        # long texts (raw records) are all different: a dictionary of them is built only to be
+        # dropped, which was 0.4 ms of each page's 0.66 ms of writing raw records
+        long_texts = {
+            name
+            for name, column in spooled.hints.get("columns", {}).items()
+            if column.get(COMPRESSED_HINT)
+        }
+        spooled._writer = pq.ParquetWriter(
+            spooled.path,
+            schema,
+            compression="snappy",
+            use_dictionary=[n for n in schema.names if n not in long_texts] if long_texts else True,
+        )
 
     def adopt(self, other: SpooledTable) -> None:
         """Take in a table another spool wrote (closed): its files load with this spool's."""

@@ -3,7 +3,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
+from pipelines.landing import RAW_HINTS
 from pipelines.spool import Spool
 
 
@@ -80,3 +82,19 @@ def test_sweeping_deletes_the_spools_of_ended_processes_only(tmp_path):
     assert mine.root.exists() and new_unowned.exists()
     assert [t.rows for t in mine.tables("raw")] == [1]
     assert sweep_abandoned(tmp_path / "missing") == []
+
+
+def test_long_texts_are_written_without_a_dictionary_and_other_columns_with_one(tmp_path):
+    spool = Spool(tmp_path / "run")
+    page = pa.table({"venue_id": ["v1"] * 3, "record": ['{"a": 1}', '{"a": 2}', '{"a": 3}']})
+    spool.write("raw", "charges", "stripe_charges", page, RAW_HINTS)
+    (spooled,) = spool.tables("raw")
+    spool.finish()
+    chunks = pq.read_metadata(spooled.files[0]).row_group(0)
+    encodings = {
+        chunks.column(i).path_in_schema: chunks.column(i).encodings
+        for i in range(chunks.num_columns)
+    }
+    assert "RLE_DICTIONARY" in encodings["venue_id"]
+    assert "RLE_DICTIONARY" not in encodings["record"], "every record differs"
+    assert pq.read_table(spooled.files[0]).equals(page)
