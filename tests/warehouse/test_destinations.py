@@ -64,3 +64,37 @@ def test_loader_datasets_are_found_by_loader_and_dropped_with_their_tables(wareh
     assert set(warehouse.loader_datasets()) == {B}
     for schema in lookalikes:
         assert warehouse.table_exists(schema, "t"), f"{schema} stays"
+
+
+def _table_with_repeats(warehouse: Warehouse) -> None:
+    with warehouse.connect() as con:
+        cur = con.cursor()
+        cur.execute("create schema staging")
+        cur.execute("create table staging.t (venue_id text, id text, v text)")
+        rows = [("va", "1", "x"), ("va", "1", "x"), ("va", "2", "y"), ("vb", "1", "z")]
+        rows += [("vb", "1", "z")]  # another venue's repeat: not this loader's to touch
+        for row in rows:
+            cur.execute(
+                f"insert into staging.t values ({', '.join([warehouse.placeholder] * 3)})", row
+            )
+        con.commit()
+
+
+def test_rows_held_are_found_by_column_values_and_a_missing_table_holds_none(warehouse):
+    _table_with_repeats(warehouse)
+    with warehouse.writer() as connection:
+        assert warehouse.holds_rows("staging", "t", {"venue_id": "va"}, connection)
+        assert not warehouse.holds_rows("staging", "t", {"venue_id": "vc"}, connection)
+        assert not warehouse.holds_rows("staging", "other", {"venue_id": "va"}, connection)
+        assert not warehouse.holds_rows("core", "t", {}, connection)
+
+
+def test_repeated_rows_are_dropped_to_one_per_key_within_the_scope_only(warehouse):
+    _table_with_repeats(warehouse)
+    with warehouse.writer() as connection:
+        dropped = warehouse.drop_repeated_rows(
+            "staging", "t", ["venue_id", "id"], {"venue_id": "va"}, connection
+        )
+    assert dropped == 1
+    rows = warehouse.query("select venue_id, id, v from staging.t order by venue_id, id")
+    assert rows == [("va", "1", "x"), ("va", "2", "y"), ("vb", "1", "z"), ("vb", "1", "z")]
