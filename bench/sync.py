@@ -10,6 +10,8 @@ Reports records/s for
       resource with dlt's defaults,
 and an incremental `intsync sync` after 1% of the charges changed, as a fraction of the full one.
 (a) and (b) are measured in turns, --repeat passes each (default 3), and the best of each is used.
+The CPU seconds of (b) and of the incremental sync (worker processes included) are printed too:
+they vary less than wall time on a shared machine.
 
     .venv/bin/python bench/sync.py [--charges 200000] [--repeat 3] [--baseline-limit N]
         [--postgres URL]
@@ -27,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import sys
 import time
@@ -67,14 +70,17 @@ def main() -> None:
         floors: list[float] = []
         fulls: list[float] = []
         phases: list[dict[str, float]] = []
+        cpus: list[float] = []
         for attempt in range(args.repeat):
             with fewer_collections():
                 floors.append(timed(lambda: _fetch_only(url)))
             attempt_env = {**env, "INTSYNC_HOME": str(work / f"home-{attempt}")}
             integration = _add_integration(attempt_env, url)
             started = time.perf_counter()
-            phases.append(_sync_phases(attempt_env, integration))
+            seconds, cpu = _sync_phases(attempt_env, integration)
             fulls.append(time.perf_counter() - started)
+            phases.append(seconds)
+            cpus.append(cpu)
         env = attempt_env  # the incremental sync follows the last full one
         floor, full = min(floors), min(fulls)
         serial_env = {**env, "INTSYNC_HOME": str(work / "serial-home")}
@@ -91,7 +97,7 @@ def main() -> None:
             timeout=120,
         ).raise_for_status()
         started = time.perf_counter()
-        incremental_phases = _sync_phases(env, integration)
+        incremental_phases, incremental_cpu = _sync_phases(env, integration)
         incremental = time.perf_counter() - started
         postgres = postgres_csv = None
         if args.postgres:
@@ -109,7 +115,9 @@ def main() -> None:
     print(f"passes of (a) and (b), in turns: {args.repeat}; best of each below")
     print(f"    (a) took {', '.join(f'{t:.1f}' for t in floors)} s")
     print(f"    (b) took {', '.join(f'{t:.1f}' for t in fulls)} s")
-    print(f"    best (b) by phase: {_phases(full, phases[fulls.index(full)])}")
+    best = fulls.index(full)
+    print(f"    best (b) by phase: {_phases(full, phases[best])}")
+    print(f"    best (b) used {_cpu(cpus[best], full)}")
     print(f"(a) fetch + parse, no load : {rate_a:>10,.0f} records/s  ({floor:.1f} s)")
     print(
         f"    (default collector     : {n / floor_default:>10,.0f} records/s  ({floor_default:.1f} s))"
@@ -129,12 +137,26 @@ def main() -> None:
         f"incremental after 1% changed: {incremental:.2f} s = {incremental / full:.3f} of the full sync (goal <= 0.05)"
     )
     print(f"    by phase: {_phases(incremental, incremental_phases)}")
+    print(f"    used {_cpu(incremental_cpu, incremental)}")
 
 
-def _sync_phases(env: dict[str, str], integration: str) -> dict[str, float]:
-    """`intsync sync` of the charges; the seconds of its phases, as its summary gives them."""
+def _sync_phases(env: dict[str, str], integration: str) -> tuple[dict[str, float], float]:
+    """`intsync sync` of the charges: the seconds of its phases, as its summary gives them, and
+    the CPU seconds it used, its worker processes' included."""
+    before = _children_cpu()
     out = cli(env, "sync", "--integration", integration, "--resource", "charges", "--json")
-    return json.loads(out.strip().splitlines()[-1])["seconds"]
+    return json.loads(out.strip().splitlines()[-1])["seconds"], _children_cpu() - before
+
+
+def _children_cpu() -> float:
+    """User and system CPU seconds of every ended child process, and of theirs."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _cpu(cpu: float, took: float) -> str:
+    """CPU seconds, which vary less than wall time here, and how busy they kept the cores."""
+    return f"{cpu:.1f} CPU-seconds ({cpu / took:.2f} cores busy on average, of {os.cpu_count()})"
 
 
 def _phases(took: float, phases: dict[str, float]) -> str:
