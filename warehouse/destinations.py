@@ -56,7 +56,7 @@ class Warehouse:
     def destination(self, loader: str) -> Any:
         """A dlt destination for this warehouse whose merges stage their rows in datasets of
         `loader`'s own (an integration's pipelines; see `staging_dataset_layout`). On DuckDB,
-        its credentials are the file's path, or a connection (see `writer`)."""
+        its credentials are the file's path (see `writer`)."""
         options = {"staging_dataset_name_layout": staging_dataset_layout(loader)}
         if self.kind == "duckdb":
             self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
@@ -86,11 +86,13 @@ class Warehouse:
 
     @contextmanager
     def writer(self) -> Iterator[Any]:
-        """Hold the write lock; on DuckDB, with one open connection for the block's loads to
-        share (see `destination`), closed at the end. None on PostgreSQL.
+        """Hold the write lock; on DuckDB, with a connection open for the block, closed at the
+        end. None on PostgreSQL.
 
-        dlt otherwise opens the DuckDB file for each load job and closes it after, and every
-        last close checkpoints the database. On a first sync of 200,000 charges (bench/sync.py,
+        The block's loads open connections of their own to the same path, which join the
+        database this one holds open (DuckDB keeps one per file and process). dlt otherwise
+        opens the DuckDB file for each load job and closes it after, and every last close
+        checkpoints the database. On a first sync of 200,000 charges (bench/sync.py,
         best of three) that took 21.5 s against 19.0 s shared, with floors of 10.2 s and 9.1 s
         in the same runs: within this machine's noise, though never slower."""
         with self.write_lock():
