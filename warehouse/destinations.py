@@ -50,8 +50,10 @@ class Warehouse:
 
     @property
     def duckdb_path(self) -> Path:
-        # duckdb:///relative/path or duckdb:////absolute/path, as SQLAlchemy spells sqlite URLs
-        return Path(self.url.split(":///", 1)[1])
+        # duckdb:///relative/path or duckdb:////absolute/path, as SQLAlchemy spells sqlite URLs;
+        # made absolute, so that dlt (which resolves a relative path against its own folders)
+        # opens the same file as intsync, and the database the two share is one
+        return Path(self.url.split(":///", 1)[1]).absolute()
 
     def destination(self, loader: str) -> Any:
         """A dlt destination for this warehouse whose merges stage their rows in datasets of
