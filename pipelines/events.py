@@ -56,9 +56,7 @@ def apply_webhook_events(
     if not by_resource:
         return result
     connector = ctx.connector_factory(integration, ctx.store)
-    loaders = IntegrationLoaders(
-        integration.id, integration.provider, ctx.warehouse, ctx.dlt_dir, integration.venue_id
-    )
+    loaders = IntegrationLoaders.of(integration, ctx.warehouse, ctx.dlt_dir)
     spool = Spool.temporary(ctx.dlt_dir / "spool", "events-")
     context = mapping_context(integration, run_id)
     try:

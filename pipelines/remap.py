@@ -33,9 +33,7 @@ def remap_integration(
     integration: Any, ctx: SyncContext, resources: list[str], run_id: str
 ) -> list[RemapResult]:
     """Map every raw record of these resources again and merge the rows; cursors stay as they are."""
-    loaders = IntegrationLoaders(
-        integration.id, integration.provider, ctx.warehouse, ctx.dlt_dir, integration.venue_id
-    )
+    loaders = IntegrationLoaders.of(integration, ctx.warehouse, ctx.dlt_dir)
     spool = Spool.temporary(ctx.dlt_dir / "spool", "remap-")
     context = mapping_context(integration, run_id)
     results = []

@@ -108,9 +108,7 @@ def _sync(
     except NoMappingError as exc:
         result.status, result.error = "failed", str(exc)
         return result
-    loaders = IntegrationLoaders(
-        integration.id, integration.provider, ctx.warehouse, ctx.dlt_dir, integration.venue_id
-    )
+    loaders = IntegrationLoaders.of(integration, ctx.warehouse, ctx.dlt_dir)
     for swept in sweep_abandoned(ctx.dlt_dir / "spool"):
         log.info("deleted %s, the files of a run that ended without cleaning up", swept)
     spool = Spool.temporary(ctx.dlt_dir / "spool", f"run-{run_id[:8]}-")

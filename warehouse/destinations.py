@@ -126,27 +126,12 @@ class Warehouse:
         if not wanted and self.kind != "postgres":
             return
         if self.kind == "duckdb":
-            import duckdb
-
             self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-            # through a cursor of the connection given, which stays open for its loads
-            con = (
-                connection.cursor()
-                if connection is not None
-                else duckdb.connect(str(self.duckdb_path))
-            )
-        else:
-            import psycopg2
-
-            con = psycopg2.connect(_postgres_dsn(self.url))
-        try:
+        with self._locked_connection(connection) as con:
             if wanted:
                 create_compressed_tables(con, self.kind, dataset, wanted)
             if self.kind == "postgres":
                 _json_not_jsonb(con, dataset, list(tables))
-            con.commit()
-        finally:
-            con.close()
 
     def holds_rows(
         self, dataset: str, table: str, where: Mapping[str, str], connection: Any = None
@@ -154,13 +139,10 @@ class Warehouse:
         """Whether `dataset.table` exists and has a row whose columns equal `where`'s values;
         the caller holds the write lock (on DuckDB: through `connection`, see `writer`)."""
         mark = self.placeholder
-        exists = (
-            "select count(*) from information_schema.tables"
-            f" where table_schema = {mark} and table_name = {mark}"
-        )
         condition = " and ".join(f"{_quoted(column)} = {mark}" for column in where) or "true"
-        with self._locked_cursor(connection) as cur:
-            cur.execute(exists, (dataset, table))
+        with self._locked_connection(connection) as con:
+            cur = con.cursor()
+            cur.execute(self._table_exists_sql, (dataset, table))
             if not cur.fetchone()[0]:
                 return False
             cur.execute(
@@ -190,35 +172,41 @@ class Warehouse:
             f" {', '.join(_quoted(column) for column in key)}) as copy"
             f" from {name} where {condition}) numbered where copy > 1)"
         )
-        with self._locked_cursor(connection) as cur:
+        with self._locked_connection(connection) as con:
+            cur = con.cursor()
             cur.execute(sql, tuple(where.values()))
             return max(cur.rowcount, 0) if self.kind == "postgres" else cur.fetchone()[0]
 
     @contextmanager
-    def _locked_cursor(self, connection: Any) -> Iterator[Any]:
-        """A cursor for a caller that holds the write lock: of `connection` (DuckDB), else of
-        a connection of its own, committed at the end."""
-        if self.kind == "duckdb" and connection is not None:
-            cur = connection.cursor()
-            try:
-                yield cur
-            finally:
-                cur.close()
-            return
+    def _locked_connection(self, connection: Any) -> Iterator[Any]:
+        """A DB-API connection for a caller that holds the write lock: on DuckDB a cursor of
+        `connection` when given (the `writer` one, which stays open), else one of its own;
+        committed at the end."""
         if self.kind == "duckdb":
             import duckdb
 
-            con = duckdb.connect(str(self.duckdb_path))
+            con = (
+                connection.cursor()
+                if connection is not None
+                else duckdb.connect(str(self.duckdb_path))
+            )
         else:
             import psycopg2
 
             con = psycopg2.connect(_postgres_dsn(self.url))
         try:
-            cur = con.cursor()
-            yield cur
+            yield con
             con.commit()
         finally:
             con.close()
+
+    @property
+    def _table_exists_sql(self) -> str:
+        mark = self.placeholder
+        return (
+            "select count(*) from information_schema.tables"
+            f" where table_schema = {mark} and table_name = {mark}"
+        )
 
     def allow_repeated_state_rows(self, dataset: str) -> None:
         """Drop the unique key on `<dataset>._dlt_pipeline_state._dlt_id` that dlt created on
@@ -265,13 +253,7 @@ class Warehouse:
     def table_exists(self, dataset: str, table: str) -> bool:
         if self.kind == "duckdb" and not self.duckdb_path.exists():
             return False
-        rows = self.query(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
-            if self.kind == "duckdb"
-            else "select count(*) from information_schema.tables "
-            "where table_schema = %s and table_name = %s",
-            (dataset, table),
-        )
+        rows = self.query(self._table_exists_sql, (dataset, table))
         return bool(rows[0][0])
 
     def loader_datasets(self) -> dict[str, list[str]]:
