@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import random
 import re
 import shutil
 import time
@@ -28,6 +29,7 @@ import dlt
 import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
+from dlt.pipeline.helpers import retry_schema_update
 
 from pipelines.errors import LoadFailedError
 from pipelines.spool import Spool, SpooledTable
@@ -42,6 +44,8 @@ FIRST_LOAD_HINT = "x-intsync-first-load"
 # in a pipeline's working folder: the first-loaded tables whose repeated rows are still to drop
 REPEATS_OWED = "intsync-repeats-owed.json"
 SIDE_BY_SIDE = ("raw", "core")
+# loads of a package whose schema update lost a race with another venue's (see `_load_packages`)
+SCHEMA_RACE_ATTEMPTS = 5
 STATE_KEY = "connector_state"
 PIPELINE_PREFIX = "intsync_"
 
@@ -76,11 +80,12 @@ class IntegrationLoaders:
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
-        """Hold the warehouse's write lock for the loads in the block, and on DuckDB the
-        warehouse open (see `Warehouse.writer`)."""
+        """Hold the warehouse's write lock for the loads in the block (on PostgreSQL, the
+        venue's), and on DuckDB the warehouse open (see `Warehouse.writer`)."""
         with contextlib.ExitStack() as stack:
             try:
-                self._connection = stack.enter_context(self.warehouse.writer())
+                scope = self.venue_id or self.integration_id
+                self._connection = stack.enter_context(self.warehouse.writer(scope))
             except WarehouseError as exc:
                 raise LoadFailedError(str(exc)) from exc
             try:
@@ -139,7 +144,7 @@ class IntegrationLoaders:
                 appended = _first_loaded_tables(pipe)
                 if appended:  # noted before loading, so that a death after still cleans up
                     _write_atomically(owed, orjson.dumps(sorted(appended)))
-                pipe.load()
+                _load_packages(pipe)
             except Exception as exc:  # dlt raises PipelineStepFailed with the cause inside
                 raise LoadFailedError(
                     f"could not finish the interrupted load of {dataset}: {exc}"
@@ -199,19 +204,19 @@ class IntegrationLoaders:
     ) -> int:
         pipe = self.pipeline(dataset)
         connection = self._cursors.get(dataset)
-        self.warehouse.prepare_tables(
-            dataset,
-            {t.table: t.hints.get("columns", {}) for t in spool.tables(dataset)},
-            connection,
-        )
-        source = self._source(dataset, spool, states, self._appends(dataset, spool, connection))
         started = time.perf_counter()
         try:
+            self.warehouse.prepare_tables(
+                dataset,
+                {t.table: t.hints.get("columns", {}) for t in spool.tables(dataset)},
+                connection,
+            )
+            source = self._source(dataset, spool, states, self._appends(dataset, spool, connection))
             pipe.extract(source)
             extracted = time.perf_counter()
             pipe.normalize()
             normalized = time.perf_counter()
-            pipe.load()
+            _load_packages(pipe)
         except Exception as exc:
             raise LoadFailedError(f"loading {dataset} failed: {exc}") from exc
         rows = sum(t.rows for t in spool.tables(dataset))
@@ -295,6 +300,22 @@ class IntegrationLoaders:
             return resources
 
         return dlt.source(name=self.provider, max_table_nesting=0)(intsync_source)()
+
+
+def _load_packages(pipe: Any) -> None:
+    """`pipe.load()`, again when its schema update lost a race: on PostgreSQL, loads of other
+    venues may create the same tables or columns at the same time, and dlt then fails the
+    update; loading again reads the warehouse anew and applies only what is still missing."""
+    for attempt in range(SCHEMA_RACE_ATTEMPTS):
+        try:
+            pipe.load()
+            return
+        except Exception as exc:  # dlt raises PipelineStepFailed with the cause inside
+            lost_race = retry_schema_update()(exc)
+            if not lost_race or attempt == SCHEMA_RACE_ATTEMPTS - 1:
+                raise
+            log.info("%s: another load changed the same tables; loading again", pipe.pipeline_name)
+            time.sleep(random.uniform(0.05, 0.3) * (attempt + 1))
 
 
 def _keys_unique(spooled: SpooledTable, key: list[str]) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +18,10 @@ from warehouse.layout import create_compressed_tables, with_compressed_columns
 from warehouse.locks import exclusive_file_lock
 
 DATASETS = ("raw", "staging", "core", "ops")
+# on PostgreSQL, held while intsync creates or changes tables (loads of several venues run at once)
+SCHEMA_LOCK = "intsync schema"
+# the advisory locks each thread holds (see `Warehouse._advisory_lock`)
+_HELD_ADVISORY = threading.local()
 
 
 def staging_dataset_layout(loader: str) -> str:
@@ -75,21 +81,55 @@ class Warehouse:
         return dlt.destinations.postgres(credentials=credentials, create_indexes=False, **options)
 
     @contextmanager
-    def write_lock(self) -> Iterator[None]:
-        """Serialise loads: DuckDB allows one writer, so loads wait for each other instead of failing.
+    def write_lock(self, scope: str | None = None) -> Iterator[None]:
+        """Serialise loads, which wait for each other instead of failing.
 
-        PostgreSQL takes concurrent loads; the lock is a no-op there.
-        """
-        if self.kind != "duckdb":
+        DuckDB allows one writer: every load waits for the one before, on this machine (a file
+        lock beside the warehouse). PostgreSQL takes loads at once, from any machine, except two
+        of one `scope` (the venue whose rows they load; none: no lock). Those wait for each
+        other through an advisory lock the server frees if the holder dies: two merges of the
+        same keys at once would each delete the rows they see and both insert theirs, and two
+        loads of one integration would share its dlt working folder."""
+        if self.kind == "duckdb":
+            lock = self.duckdb_path.with_name(self.duckdb_path.name + ".lock")
+            with exclusive_file_lock(lock):
+                yield
+        elif scope is None:
             yield
-            return
-        with exclusive_file_lock(self.duckdb_path.with_name(self.duckdb_path.name + ".lock")):
-            yield
+        else:
+            with self._advisory_lock(f"intsync load {scope}"):
+                yield
 
     @contextmanager
-    def writer(self) -> Iterator[Any]:
-        """Hold the write lock; on DuckDB, with a connection open for the block, closed at the
-        end. None on PostgreSQL.
+    def _advisory_lock(self, name: str) -> Iterator[None]:
+        """Hold PostgreSQL's session advisory lock of `name` (re-entrant within a thread) on a
+        connection of its own, closed at the end."""
+        held: set[str] = _HELD_ADVISORY.__dict__.setdefault("held", set())
+        if name in held:
+            yield
+            return
+        import psycopg2
+
+        key = _lock_key(name)
+        try:
+            con = psycopg2.connect(_postgres_dsn(self.url))
+        except psycopg2.Error as exc:
+            raise WarehouseError(f"cannot reach the warehouse to lock {name!r}: {exc}") from exc
+        try:
+            con.autocommit = True
+            con.cursor().execute("select pg_advisory_lock(%s)", (key,))
+            held.add(name)
+            try:
+                yield
+            finally:
+                held.discard(name)
+        finally:
+            con.close()  # the server frees the lock with the session
+
+    @contextmanager
+    def writer(self, scope: str | None = None) -> Iterator[Any]:
+        """Hold the write lock (for `scope`'s loads, see `write_lock`); on DuckDB, with a
+        connection open for the block, closed at the end. None on PostgreSQL.
 
         The block's loads open connections of their own to the same path, which join the
         database this one holds open (DuckDB keeps one per file and process). dlt otherwise
@@ -97,7 +137,7 @@ class Warehouse:
         checkpoints the database. On a first sync of 200,000 charges (bench/sync.py,
         best of three) that took 21.5 s against 19.0 s shared, with floors of 10.2 s and 9.1 s
         in the same runs: within this machine's noise, though never slower."""
-        with self.write_lock():
+        with self.write_lock(scope):
             if self.kind != "duckdb":
                 yield None
                 return
@@ -128,6 +168,8 @@ class Warehouse:
         if self.kind == "duckdb":
             self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
         with self._locked_connection(connection) as con:
+            if self.kind == "postgres":  # loads of other venues change tables at the same time
+                con.cursor().execute("select pg_advisory_xact_lock(%s)", (_lock_key(SCHEMA_LOCK),))
             if wanted:
                 create_compressed_tables(con, self.kind, dataset, wanted)
             if self.kind == "postgres":
@@ -307,6 +349,11 @@ class Warehouse:
     @property
     def placeholder(self) -> str:
         return "?" if self.kind == "duckdb" else "%s"
+
+
+def _lock_key(name: str) -> int:
+    """The 64-bit key of PostgreSQL's advisory lock called `name`."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), signed=True)
 
 
 def _quoted(identifier: str) -> str:

@@ -187,8 +187,6 @@ def test_a_sync_killed_midway_resumes_without_loss_or_duplicates(cli: Cli, sandb
 
 
 def test_two_syncs_loading_at_once_wait_for_each_other(cli: Cli, sandbox: Sandbox):
-    if "postgres" in cli.env["INTSYNC_WAREHOUSE"]:
-        pytest.skip("PostgreSQL takes concurrent writers; the lock is DuckDB's")
     ids = _connect(cli, sandbox)
     processes = [
         subprocess.Popen(
@@ -203,3 +201,29 @@ def test_two_syncs_loading_at_once_wait_for_each_other(cli: Cli, sandbox: Sandbo
     outputs = [p.communicate(timeout=300) for p in processes]
     assert [p.returncode for p in processes] == [0, 0], outputs
     _assert_warehouse_equals_sandbox(cli, sandbox)
+
+
+def test_two_syncs_of_one_integration_at_once_wait_for_each_other(cli: Cli, sandbox: Sandbox):
+    ids = _connect(cli, sandbox)
+    cli.json("sync")
+    _mutate(sandbox, KEY_A)
+    processes = [
+        subprocess.Popen(
+            [INTSYNC, "sync", "--integration", ids[KEY_A], *extra],
+            env=cli.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for extra in (["--full-refresh"], ["--full-refresh"], [])
+    ]
+    outputs = [p.communicate(timeout=300) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0, 0], outputs
+    _assert_warehouse_equals_sandbox(cli, sandbox)
+    warehouse = Warehouse(cli.env["INTSYNC_WAREHOUSE"])
+    for dataset, table in (("staging", "stripe_charges"), ("core", "payments")):
+        repeated = warehouse.query(
+            f"select venue_id, id, count(*) from {dataset}.{table}"
+            " group by venue_id, id having count(*) > 1"
+        )
+        assert repeated == [], f"{dataset}.{table}: {repeated[:5]}"

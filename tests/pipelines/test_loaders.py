@@ -455,3 +455,33 @@ def test_a_warehouse_that_cannot_be_opened_fails_the_load_with_its_reason(tmp_pa
         loaders.writing(),
     ):
         pass
+
+
+class _RacingPipeline:
+    """A dlt pipeline whose first loads fail as one that lost a schema-update race does."""
+
+    pipeline_name = "racing"
+
+    def __init__(self, failures: list[Exception]) -> None:
+        self.failures = failures
+        self.loads = 0
+
+    def load(self) -> None:
+        self.loads += 1
+        if self.failures:
+            raise self.failures.pop(0)
+
+
+def test_a_load_whose_schema_update_lost_a_race_is_loaded_again():
+    from dlt.common.destination.exceptions import SchemaUpdateError
+
+    from pipelines.loaders import _load_packages
+
+    race = SchemaUpdateError("stripe", ["payments"], RuntimeError("relation already exists"))
+    pipe = _RacingPipeline([race, race])
+    _load_packages(pipe)
+    assert pipe.loads == 3
+    other = _RacingPipeline([RuntimeError("disk full")])
+    with pytest.raises(RuntimeError, match="disk full"):
+        _load_packages(other)
+    assert other.loads == 1, "only a lost race is loaded again"

@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import duckdb
@@ -98,3 +103,54 @@ def test_repeated_rows_are_dropped_to_one_per_key_within_the_scope_only(warehous
     assert dropped == 1
     rows = warehouse.query("select venue_id, id, v from staging.t order by venue_id, id")
     assert rows == [("va", "1", "x"), ("va", "2", "y"), ("vb", "1", "z"), ("vb", "1", "z")]
+
+
+@pytest.mark.postgres
+def test_postgres_loads_of_one_venue_wait_for_each_other_and_others_do_not(pg_database):
+    warehouse = Warehouse(pg_database)
+    order: list[str] = []
+    holding = threading.Event()
+
+    def load(scope: str, name: str) -> None:
+        holding.wait()
+        with warehouse.write_lock(scope):
+            order.append(name)
+
+    same = threading.Thread(target=load, args=("venue-1", "same venue"))
+    other = threading.Thread(target=load, args=("venue-2", "other venue"))
+    same.start()
+    other.start()
+    # re-entrant within a thread: a nested block of the same venue does not wait for itself
+    with warehouse.write_lock("venue-1"), warehouse.write_lock("venue-1"):
+        holding.set()
+        other.join(timeout=10)
+        time.sleep(0.3)
+        order.append("holder")
+    same.join(timeout=10)
+    assert order == ["other venue", "holder", "same venue"]
+
+
+@pytest.mark.postgres
+def test_a_postgres_venue_lock_dies_with_its_holder(pg_database):
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from warehouse.destinations import Warehouse\n"
+            "with Warehouse(sys.argv[1]).write_lock('venue-1'):\n"
+            "    print('held', flush=True); time.sleep(60)",
+            pg_database,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+        started = time.monotonic()
+        with Warehouse(pg_database).write_lock("venue-1"):
+            assert time.monotonic() - started < 10
+    finally:
+        holder.kill()
