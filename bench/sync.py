@@ -8,7 +8,9 @@ Reports records/s for
       process),
   (c) the straightforward way: the SDK's auto_paging_iter() objects as dicts through a plain dlt
       resource with dlt's defaults,
-and an incremental `intsync sync` after 1% of the charges changed, as a fraction of the full one.
+and an incremental `intsync sync` after 1% of the charges changed, as a fraction of the full one,
+beside the fixed cost of any sync: an incremental one with nothing changed, and a new process that
+only imports what a sync imports.
 (a) and (b) are measured in turns, --repeat passes each (default 3), and the best of each is used.
 The CPU seconds of (b) and of the incremental sync (worker processes included) are printed too:
 they vary less than wall time on a shared machine.
@@ -31,6 +33,7 @@ import json
 import os
 import resource
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -91,6 +94,11 @@ def main() -> None:
                 serial_env, "sync", "--integration", serial_integration, "--resource", "charges"
             )
         )
+        # the fixed cost of any sync: an incremental one with nothing changed
+        started = time.perf_counter()
+        _sync_phases(env, integration)
+        unchanged = time.perf_counter() - started
+        importing = timed(lambda: _imports_only(env))
         requests.post(
             f"{url}/_sandbox/mutate",
             json={"action": "touch", "resource": "charges", "fraction": 0.01, "account": KEY},
@@ -138,6 +146,11 @@ def main() -> None:
     )
     print(f"    by phase: {_phases(incremental, incremental_phases)}")
     print(f"    used {_cpu(incremental_cpu, incremental)}")
+    print(
+        f"    with nothing changed, the same sync took {unchanged:.2f} s = "
+        f"{unchanged / full:.3f} of the full sync; a new process importing what a sync imports "
+        f"took {importing:.2f} s = {importing / full:.3f}"
+    )
 
 
 def _sync_phases(env: dict[str, str], integration: str) -> tuple[dict[str, float], float]:
@@ -163,6 +176,12 @@ def _phases(took: float, phases: dict[str, float]) -> str:
     inside = sum(phases.values())
     parts = ", ".join(f"{name} {seconds:.1f}" for name, seconds in phases.items())
     return f"{took:.1f} s = start-up {took - inside:.1f} + {parts}"
+
+
+def _imports_only(env: dict[str, str]) -> None:
+    """A new Python process that imports the sync's modules (the CLI's start-up) and exits."""
+    code = "import intsync.cli.main, pipelines.sync, connectors.stripe.client"
+    subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True)
 
 
 def _fetch_only(url: str) -> int:

@@ -104,8 +104,9 @@ class Warehouse:
     def _advisory_lock(self, name: str) -> Iterator[None]:
         """Hold PostgreSQL's session advisory lock of `name` (re-entrant within a thread) on a
         connection of its own, closed at the end."""
-        held: set[str] = _HELD_ADVISORY.__dict__.setdefault("held", set())
-        if name in held:
+        held: set[tuple[str, str]] = _HELD_ADVISORY.__dict__.setdefault("held", set())
+        mine = (self.url, name)
+        if mine in held:
             yield
             return
         import psycopg2
@@ -118,11 +119,11 @@ class Warehouse:
         try:
             con.autocommit = True
             con.cursor().execute("select pg_advisory_lock(%s)", (key,))
-            held.add(name)
+            held.add(mine)
             try:
                 yield
             finally:
-                held.discard(name)
+                held.discard(mine)
         finally:
             con.close()  # the server frees the lock with the session
 
