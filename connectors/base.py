@@ -28,6 +28,10 @@ class Page:
     expected_total: int | None = None
     # Human-readable remarks for the sync log, e.g. "events cursor older than 30 days: full re-read".
     notes: list[str] = field(default_factory=list)
+    # True on the last page of a read that listed every object the provider holds, such as the
+    # full re-read a connector falls back to when its change feed no longer reaches back to the
+    # saved cursor: the rows it did not list are marked deleted, as after a full refresh.
+    listed_all: bool = False
 
 
 class Connector(Protocol):

@@ -145,19 +145,22 @@ class ResourceReader:
         """Read every page; connector errors propagate with the outcome so far attached.
 
         With a `pool`, a full read that the connector can split is read by its worker processes.
-        With `live_ids`, a full refresh that read to the end marks deleted the rows it no longer
+        With `live_ids`, a read to the end that listed everything (a full refresh, a split read,
+        or one whose last page says so: `Page.listed_all`) marks deleted the rows it no longer
         found (their last known values kept)."""
         outcome = ResourceOutcome(self.resource, cursor_before=dict(state))
         try:
             split = self._split(connector, state, full_refresh, pool)
+            listed_all = full_refresh or split is not None  # connectors split full reads only
             if split is not None:
                 assert pool is not None
                 pool.read(self, connector, split, outcome)
             else:
                 pages = connector.read(self.resource, state, full_refresh=full_refresh)
                 for page in prefetched(pages):
+                    listed_all = listed_all or page.listed_all
                     self.take(page, outcome)
-            if full_refresh and self.live_ids is not None:
+            if listed_all and self.live_ids is not None:
                 self._mark_unlisted(outcome)
         except Exception as exc:
             exc.outcome = outcome  # type: ignore[attr-defined]
@@ -209,7 +212,7 @@ class ResourceReader:
         for page in deletion_pages(gone, self.id_key, synced_at.timestamp()):
             self.take(page, outcome)
         outcome.notes.append(
-            f"full refresh: {len(gone)} rows the provider no longer lists marked deleted"
+            f"full read: {len(gone)} rows the provider no longer lists marked deleted"
         )
 
     def take(self, page: Page, outcome: ResourceOutcome) -> None:

@@ -170,7 +170,7 @@ class QuickBooksConnector:
                 "cdc_checked_at": started,
             }
 
-        pages = with_final_state(chain_pages(*sources), final_state, notes)
+        pages = with_final_state(chain_pages(*sources), final_state, notes, listed_all=full)
         return self._with_total(res, pages) if full else pages
 
     def _with_total(self, res: QuickBooksResource, pages: Iterable[Page]) -> Iterator[Page]:
@@ -197,7 +197,7 @@ class QuickBooksConnector:
         if now - max(marks) > STALE_AFTER:
             notes.append(
                 f"quickbooks {res.name}: CDC cursor from {iso_utc(max(marks))} is older than "
-                "CDC's 30 days: full re-read (deletions since then are not seen)"
+                "CDC's 30 days: full re-read (what it no longer lists is marked deleted)"
             )
             return True
         return False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import orjson
 
 from pipelines.sync import sync_integration
@@ -27,7 +29,7 @@ def test_a_full_refresh_marks_unlisted_rows_deleted_and_keeps_their_values(
     assert result.ok, result.error
     (outcome,) = result.resources
     assert outcome.rows_deleted == 1
-    assert "full refresh: 1 rows the provider no longer lists marked deleted" in outcome.notes
+    assert "full read: 1 rows the provider no longer lists marked deleted" in outcome.notes
     after = _customers(ctx)
     assert after[doomed] == (before[doomed][0], True), "its last known email is kept"
     assert all(not gone for key, (_, gone) in after.items() if key != doomed)
@@ -45,3 +47,27 @@ def test_an_incremental_sync_marks_nothing_it_did_not_hear_of(integration, ctx, 
     result = sync_integration(integration, ctx, resources=["customers"])
     assert result.ok and result.resources[0].rows_deleted == 0
     assert not any(gone for _, gone in _customers(ctx).values())
+
+
+def test_a_full_reread_after_a_stale_events_cursor_marks_unlisted_rows_deleted(
+    integration, ctx, stripe_sandbox
+):
+    from connectors.stripe.client import StripeConnector
+
+    assert sync_integration(integration, ctx, resources=["customers"]).ok
+    doomed = orjson.loads(stripe_sandbox.objects("customers", {"account": KEY}))[0]["id"]
+    stripe_sandbox.delete(KEY, "customers", doomed)  # its event is gone 31 days from now
+
+    def a_month_later(integration, store) -> StripeConnector:
+        later = time.time() + 31 * 24 * 3600
+        return StripeConnector(integration.credentials, integration.base_url, clock=lambda: later)
+
+    ctx.connector_factory = a_month_later
+    result = sync_integration(integration, ctx, resources=["customers"])
+    assert result.ok, result.error
+    (outcome,) = result.resources
+    assert any("full re-read" in note for note in outcome.notes), outcome.notes
+    assert "full read: 1 rows the provider no longer lists marked deleted" in outcome.notes
+    after = _customers(ctx)
+    assert after[doomed][1] is True
+    assert sum(gone for _, gone in after.values()) == 1

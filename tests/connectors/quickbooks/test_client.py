@@ -211,3 +211,17 @@ def test_a_window_reads_what_was_created_in_it_and_moves_no_cursor(
     want = {i["Id"] for i in invoices if start <= parse_iso(i["MetaData"]["CreateTime"]) < end}
     assert {r["Id"] for p in pages for r in p.records} == want and want
     assert all(p.state is None for p in pages)
+
+
+def test_a_stale_cdc_cursor_gives_a_full_read_that_lists_everything(
+    connector: QuickBooksConnector, qb_sandbox: QuickBooksSandbox
+):
+    state = read(connector, "invoices").state
+    month_ago = state["cdc_checked_at"] - 31 * 24 * 3600
+    got = read(
+        connector, "invoices", {**state, "cdc_cursor": month_ago, "cdc_checked_at": month_ago}
+    )
+    assert len(got.records) == len(objects(qb_sandbox, "invoices"))
+    assert any("older than CDC's 30 days: full re-read" in note for note in got.pages[-1].notes)
+    assert got.pages[-1].listed_all, "what the read did not list is marked deleted"
+    assert not any(page.listed_all for page in read(connector, "invoices", state).pages)

@@ -241,10 +241,13 @@ def test_a_stale_events_cursor_gives_a_full_read_with_a_note(
     assert got.records == objects(stripe_sandbox, "customers")
     assert len(got.notes) == 1
     assert "older than Stripe's 30-day event retention: full re-read" in got.notes[0]
+    assert got.pages[-1].listed_all, "what the read did not list is marked deleted"
 
     recent = start["events_checked_at"] - 29 * DAY
     fresh = {**start, "events_checked_at": recent}
-    assert read(connector, "customers", fresh).notes == []
+    incremental = read(connector, "customers", fresh)
+    assert incremental.notes == []
+    assert not any(page.listed_all for page in incremental.pages)
 
 
 def test_full_refresh_reads_everything_whatever_the_state(
