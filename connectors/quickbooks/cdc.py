@@ -3,6 +3,8 @@
 CDC takes only a lower bound (`changedSince`) and answers every entity changed since, up to 1000
 objects, oldest change first. A full answer may have been cut short: the next window starts at
 the newest change it held (ids at that second skipped), until an answer comes back under the cap.
+More than 1000 changes in one second cannot be read past: the read then says so (`stuck`), and
+the entity is read in full instead, the rows it no longer lists marked deleted.
 Deleted entities come as `{"Id", "status": "Deleted", "MetaData"}`; the rest of what CDC
 returns is left to the query, which reads current state.
 """
@@ -25,9 +27,16 @@ class _Getter(Protocol):
 
 
 def deletions(
-    http: _Getter, res: QuickBooksResource, mark: Boundary, now: int, *, what: str
+    http: _Getter,
+    res: QuickBooksResource,
+    mark: Boundary,
+    now: int,
+    *,
+    what: str,
+    stuck: list[bool] | None = None,
 ) -> Iterator[Page]:
-    """Pages of `res` entities deleted since `mark` (advanced in place to the newest change)."""
+    """Pages of `res` entities deleted since `mark` (advanced in place to the newest change);
+    True is appended to `stuck` when more changes than one answer holds share one second."""
     if mark.value is None:
         return
     while True:
@@ -45,14 +54,16 @@ def deletions(
                 records.append(obj)
                 gone.append(iso_utc(stamp if stamp is not None else now))
         notes: list[str] = []
-        stuck = mark.value == before.value and len(changed) >= CDC_CAP
-        if stuck:
+        cut_short = mark.value == before.value and len(changed) >= CDC_CAP
+        if cut_short:
             notes.append(
                 f"quickbooks {what}: more than {CDC_CAP} changes at {qbo_time(before.value)}: "
-                "some deletions of that second may be missed"
+                "full re-read (what it no longer lists is marked deleted)"
             )
+            if stuck is not None:
+                stuck.append(True)
         yield Page(records=records, deleted_at=gone if records else None, notes=notes)
-        if len(changed) < CDC_CAP or stuck:
+        if len(changed) < CDC_CAP or cut_short:
             return
 
 

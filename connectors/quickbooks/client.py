@@ -150,13 +150,19 @@ class QuickBooksConnector:
         old_updated = Boundary() if full else _restore(state, "updated_cursor")
         new_updated = Boundary(old_updated.value, set(old_updated.ids))
         cdc = Boundary() if full else _restore(state, "cdc_cursor")
+        stuck: list[bool] = []  # CDC could not read past one second's changes: read in full
         sources: list[Callable[[], Iterable[Page]]] = []
         if not full:
             sources.append(
-                lambda: deletions(self._http, res, cdc, started, what=f"{res.name} changes")
+                lambda: deletions(
+                    self._http, res, cdc, started, what=f"{res.name} changes", stuck=stuck
+                )
             )
-        sources.append(
-            lambda: paginate(self._query_fetcher(res, old_updated, new_updated), start=1)
+        sources.append(  # started once CDC has been read (chain_pages)
+            lambda: paginate(
+                self._query_fetcher(res, Boundary() if stuck else old_updated, new_updated),
+                start=1,
+            )
         )
 
         def final_state() -> dict[str, Any]:
@@ -171,7 +177,7 @@ class QuickBooksConnector:
             }
 
         pages = with_final_state(chain_pages(*sources), final_state, notes, listed_all=full)
-        return self._with_total(res, pages) if full else pages
+        return self._with_total(res, pages) if full else _listed_all_if(pages, stuck)
 
     def _with_total(self, res: QuickBooksResource, pages: Iterable[Page]) -> Iterator[Page]:
         """`pages` with QuickBooks' count of the entity on the last one (after reading it all)."""
@@ -250,3 +256,12 @@ def _restore(state: dict[str, Any], name: str) -> Boundary:
 def _updated(record: dict[str, Any]) -> int | None:
     stamp = (record.get("MetaData") or {}).get("LastUpdatedTime")
     return int(parse_iso(stamp)) if stamp else None
+
+
+def _listed_all_if(pages: Iterable[Page], stuck: list[bool]) -> Iterator[Page]:
+    """`pages`, the last one saying it listed everything when CDC was `stuck` (the query then
+    read the entity in full)."""
+    for page in pages:
+        if page.state is not None and stuck:
+            page.listed_all = True
+        yield page

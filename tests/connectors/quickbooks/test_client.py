@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ from connectors.base import Page
 from connectors.common.times import parse_iso
 from connectors.errors import AuthenticationError, ConfigurationError, FatalAPIError
 from connectors.quickbooks.client import QuickBooksConnector
+from connectors.quickbooks.entities import CDC_CAP
 from connectors.quickbooks.sandbox import QuickBooksSandbox
 from connectors.sandbox import SandboxServer
 from tests.connectors.quickbooks.conftest import FAST_RETRY, REALM
@@ -225,3 +227,34 @@ def test_a_stale_cdc_cursor_gives_a_full_read_that_lists_everything(
     assert any("older than CDC's 30 days: full re-read" in note for note in got.pages[-1].notes)
     assert got.pages[-1].listed_all, "what the read did not list is marked deleted"
     assert not any(page.listed_all for page in read(connector, "invoices", state).pages)
+
+
+def test_more_changes_in_one_second_than_cdc_answers_give_a_full_read(
+    connector: QuickBooksConnector, qb_sandbox: QuickBooksSandbox
+):
+    company = qb_sandbox.company(REALM)
+    earlier = time.time() - 100
+    company.clock = lambda: earlier
+    for _ in range(CDC_CAP + 1 - len(objects(qb_sandbox, "invoices"))):
+        qb_sandbox.mutate(
+            {"action": "create", "resource": "invoices", "realm": REALM,
+             "fields": {"TotalAmt": 1.0, "Balance": 1.0, "CurrencyRef": {"value": "USD"}}}
+        )  # fmt: skip
+    state = read(connector, "invoices").state
+    ids = sorted((r["Id"] for r in objects(qb_sandbox, "invoices")), key=int)
+    doomed = ids[-1]  # at one second, CDC answers the lowest ids first: this one comes last
+    later = time.time() + 5
+    company.clock = lambda: later
+    for object_id in ids[:-1]:
+        qb_sandbox.mutate(
+            {"action": "update", "resource": "invoices", "id": object_id, "realm": REALM,
+             "fields": {"PrivateNote": "bulk change"}}
+        )  # fmt: skip
+    qb_sandbox.mutate({"action": "delete", "resource": "invoices", "id": doomed, "realm": REALM})
+
+    got = read(connector, "invoices", state)
+    notes = [note for page in got.pages for note in page.notes]
+    assert any(f"more than {CDC_CAP} changes" in note for note in notes), notes
+    assert got.pages[-1].listed_all, "what the read did not list is marked deleted"
+    listed = {r["Id"] for r in got.records if r.get("status") != "Deleted"}
+    assert listed == set(ids[:-1]), "the whole entity, read again"
