@@ -29,6 +29,7 @@ import dlt
 import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
+from dlt.common.destination.exceptions import SchemaUpdateError, SchemaUpdateTerminalError
 from dlt.pipeline.helpers import retry_schema_update
 
 from pipelines.errors import LoadFailedError
@@ -311,10 +312,16 @@ def _load_packages(pipe: Any) -> None:
             pipe.load()
             return
         except Exception as exc:  # dlt raises PipelineStepFailed with the cause inside
-            lost_race = retry_schema_update()(exc)
-            if not lost_race or attempt == SCHEMA_RACE_ATTEMPTS - 1:
+            cause = exc if isinstance(exc, SchemaUpdateError) else exc.__context__
+            terminal = isinstance(cause, SchemaUpdateTerminalError)  # a refusal, not a race
+            if terminal or not retry_schema_update()(exc) or attempt == SCHEMA_RACE_ATTEMPTS - 1:
                 raise
-            log.info("%s: another load changed the same tables; loading again", pipe.pipeline_name)
+            log.info(
+                "%s: the schema update failed, perhaps racing another venue's load; loading"
+                " again: %s",
+                pipe.pipeline_name,
+                cause,
+            )
             time.sleep(random.uniform(0.05, 0.3) * (attempt + 1))
 
 

@@ -118,7 +118,13 @@ class Warehouse:
             raise WarehouseError(f"cannot reach the warehouse to lock {name!r}: {exc}") from exc
         try:
             con.autocommit = True
-            con.cursor().execute("select pg_advisory_lock(%s)", (key,))
+            try:  # waits as long as the holder loads, whatever timeouts the server sets
+                con.cursor().execute(
+                    "set lock_timeout = 0; set statement_timeout = 0; select pg_advisory_lock(%s)",
+                    (key,),
+                )
+            except psycopg2.Error as exc:
+                raise WarehouseError(f"could not take the lock {name!r}: {exc}") from exc
             held.add(mine)
             try:
                 yield

@@ -164,6 +164,7 @@ class QuickBooksConnector:
                 start=1,
             )
         )
+        sources.append(lambda: self._changed_meanwhile(res, started) if full or stuck else ())
 
         def final_state() -> dict[str, Any]:
             floor = started - SKEW_MARGIN
@@ -237,6 +238,15 @@ class QuickBooksConnector:
             return Fetched(records, position + step if more else None)
 
         return fetch
+
+    def _changed_meanwhile(self, res: QuickBooksResource, started: int) -> Iterable[Page]:
+        """After a read of everything: what changed since it began. The query pages newest
+        change first by offset, so an entity changed during the read moves to a page already
+        read and is stepped over; unread, it would be marked deleted. Its cursor stays: the
+        next read takes these again, and so replaces any that this run read in an older version
+        first (a run keeps the first version of an id it reads)."""
+        since = Boundary(started - SKEW_MARGIN)
+        return paginate(self._query_fetcher(res, since, Boundary()), start=1)
 
     def _query(self, res: QuickBooksResource, text: str, kind: str) -> dict[str, Any]:
         body = self._http.get("query", {"query": text}, what=f"{res.name} {kind}")

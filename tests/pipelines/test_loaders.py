@@ -473,7 +473,7 @@ class _RacingPipeline:
 
 
 def test_a_load_whose_schema_update_lost_a_race_is_loaded_again():
-    from dlt.common.destination.exceptions import SchemaUpdateError
+    from dlt.common.destination.exceptions import SchemaUpdateError, SchemaUpdateTerminalError
 
     from pipelines.loaders import _load_packages
 
@@ -485,3 +485,8 @@ def test_a_load_whose_schema_update_lost_a_race_is_loaded_again():
     with pytest.raises(RuntimeError, match="disk full"):
         _load_packages(other)
     assert other.loads == 1, "only a lost race is loaded again"
+    refused = SchemaUpdateTerminalError("stripe", ["payments"], RuntimeError("permission denied"))
+    denied = _RacingPipeline([refused])
+    with pytest.raises(SchemaUpdateTerminalError):
+        _load_packages(denied)
+    assert denied.loads == 1, "a refusal is no race"

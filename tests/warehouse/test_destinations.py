@@ -154,3 +154,61 @@ def test_a_postgres_venue_lock_dies_with_its_holder(pg_database):
             assert time.monotonic() - started < 10
     finally:
         holder.kill()
+
+
+def _waiting_for_a_lock(url: str, timeout: float = 10) -> int:
+    """The pid of a session of `url` waiting for an advisory lock."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with psycopg2.connect(url) as con:
+            cur = con.cursor()
+            cur.execute(
+                "select pid from pg_stat_activity where datname = current_database()"
+                " and wait_event = 'advisory'"
+            )
+            found = cur.fetchall()
+        if found:
+            return found[0][0]
+        time.sleep(0.05)
+    raise AssertionError("no session waits for an advisory lock")
+
+
+@pytest.mark.postgres
+def test_a_venue_lock_waits_past_the_servers_lock_timeout_and_fails_clearly_if_cut(pg_database):
+    from warehouse.errors import WarehouseError
+
+    admin = psycopg2.connect(pg_database)
+    admin.autocommit = True
+    database = pg_database.rsplit("/", 1)[1]
+    admin.cursor().execute(f'alter database "{database}" set lock_timeout = 200')
+    warehouse = Warehouse(pg_database)
+    outcome: list[str] = []
+
+    def load() -> None:
+        try:
+            with warehouse.write_lock("venue-1"):
+                outcome.append("loaded")
+        except WarehouseError as exc:
+            outcome.append(str(exc))
+
+    try:
+        with warehouse.write_lock("venue-1"):
+            waiting = threading.Thread(target=load)
+            waiting.start()
+            _waiting_for_a_lock(pg_database)
+            time.sleep(0.5)  # past the server's lock_timeout: still waiting
+            assert outcome == []
+        waiting.join(timeout=10)
+        assert outcome == ["loaded"]
+
+        outcome.clear()
+        with warehouse.write_lock("venue-1"):
+            cut = threading.Thread(target=load)
+            cut.start()
+            admin.cursor().execute(
+                "select pg_terminate_backend(%s)", (_waiting_for_a_lock(pg_database),)
+            )
+            cut.join(timeout=10)
+        assert len(outcome) == 1 and "could not take the lock 'intsync load venue-1'" in outcome[0]
+    finally:
+        admin.close()

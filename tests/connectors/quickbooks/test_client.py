@@ -17,6 +17,7 @@ from connectors.errors import AuthenticationError, ConfigurationError, FatalAPIE
 from connectors.quickbooks.client import QuickBooksConnector
 from connectors.quickbooks.entities import CDC_CAP
 from connectors.quickbooks.sandbox import QuickBooksSandbox
+from connectors.quickbooks.tokens import MemoryTokenStore
 from connectors.sandbox import SandboxServer
 from tests.connectors.quickbooks.conftest import FAST_RETRY, REALM
 
@@ -258,3 +259,24 @@ def test_more_changes_in_one_second_than_cdc_answers_give_a_full_read(
     assert got.pages[-1].listed_all, "what the read did not list is marked deleted"
     listed = {r["Id"] for r in got.records if r.get("status") != "Deleted"}
     assert listed == set(ids[:-1]), "the whole entity, read again"
+
+
+def test_a_full_read_lists_what_changed_while_it_ran(
+    qb_sandbox: QuickBooksSandbox, qb_server: SandboxServer, tokens: MemoryTokenStore
+):
+    connector = QuickBooksConnector(
+        qb_sandbox.credentials(REALM), qb_server.url, token_store=tokens, page_size=40
+    )
+    oldest = min(objects(qb_sandbox, "invoices"), key=lambda r: r["MetaData"]["LastUpdatedTime"])
+    pages = iter(connector.read("invoices", {}))
+    got = [next(pages)]
+    # changed after the first page: it moves to the front, a page the read has passed
+    qb_sandbox.mutate(
+        {"action": "update", "resource": "invoices", "id": oldest["Id"], "realm": REALM,
+         "fields": {"PrivateNote": "changed during the read"}}
+    )  # fmt: skip
+    got += list(pages)
+    connector.close()
+    listed = {r["Id"] for page in got for r in page.records}
+    assert listed == {r["Id"] for r in objects(qb_sandbox, "invoices")}
+    assert got[-1].listed_all
