@@ -266,7 +266,7 @@ def _read_all(
                 last_known=functools.partial(
                     last_known_records, ctx.warehouse, integration.provider, name, integration.id
                 ),
-                live_ids=None if windowed else _live_ids(ctx, integration, name),
+                live_ids=None if windowed else _live_ids(ctx, integration, name, context),
             )
             try:
                 outcome = reader.read(connector, state, full_refresh=full_refresh, pool=pool)
@@ -324,13 +324,15 @@ def _fail_unloaded(
             result.resources.append(outcome)
 
 
-def _live_ids(ctx: SyncContext, integration: Any, resource: str) -> Callable[[], set[str]]:
+def _live_ids(
+    ctx: SyncContext, integration: Any, resource: str, context: dict[str, Any]
+) -> Callable[[], set[str]]:
     tables = [
         m.table
         for m in ctx.catalog.compiled_for(integration.provider, resource, integration.venue_id)
         if m.dataset == "staging"
     ]
-    return functools.partial(live_ids, ctx.warehouse, tables, integration.id)
+    return functools.partial(live_ids, ctx.warehouse, tables, integration.id, context["synced_at"])
 
 
 def _fail(outcome: ResourceOutcome, exc: Exception) -> None:

@@ -3,6 +3,7 @@ CDC entry, a search that skips deleted objects), so a full refresh marks them de
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from connectors.base import Page
@@ -12,8 +13,12 @@ from connectors.common.times import iso_utc
 PAGE_SIZE = 500
 
 
-def live_ids(warehouse: Any, tables: list[str], integration_id: str) -> set[str]:
-    """Ids of the integration's rows in these staging tables that are not marked deleted."""
+def live_ids(
+    warehouse: Any, tables: list[str], integration_id: str, before: datetime | None = None
+) -> set[str]:
+    """Ids of the integration's rows in these staging tables that are not marked deleted and,
+    with `before` (when the run began), were synced before it: a row another run or a webhook
+    wrote meanwhile may hold an object created after this run's listing passed its place."""
     ids: set[str] = set()
     mark = warehouse.placeholder
     for table in tables:
@@ -21,8 +26,8 @@ def live_ids(warehouse: Any, tables: list[str], integration_id: str) -> set[str]
             continue
         rows = warehouse.query(
             f'select id from staging."{table}" where integration_id = {mark}'
-            " and _deleted_at is null",
-            [integration_id],
+            " and _deleted_at is null" + (f" and _synced_at < {mark}" if before else ""),
+            [integration_id, *([before] if before else [])],
         )
         ids.update(str(row[0]) for row in rows)
     return ids
