@@ -54,3 +54,17 @@ def pg_database() -> Iterator[str]:
         with admin.cursor() as cur:
             cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_warehouse(request: pytest.FixtureRequest, tmp_path: Path):  # -> Warehouse
+    """A warehouse with nothing in it, once on a new DuckDB file, once on a new PostgreSQL
+    database."""
+    from warehouse.destinations import Warehouse
+
+    if request.param == "duckdb":
+        import duckdb
+
+        duckdb.connect(str(tmp_path / "wh.duckdb")).close()
+        return Warehouse(f"duckdb:///{tmp_path / 'wh.duckdb'}")
+    return Warehouse(request.getfixturevalue("pg_database"))

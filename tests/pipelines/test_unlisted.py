@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
@@ -13,14 +12,9 @@ from warehouse.destinations import Warehouse
 RUN_BEGAN = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
-def warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Warehouse:
-    if request.param == "duckdb":
-        import duckdb
-
-        duckdb.connect(str(tmp_path / "wh.duckdb")).close()
-        return Warehouse(f"duckdb:///{tmp_path / 'wh.duckdb'}")
-    return Warehouse(request.getfixturevalue("pg_database"))
+@pytest.fixture
+def warehouse(empty_warehouse: Warehouse) -> Warehouse:
+    return empty_warehouse
 
 
 def test_live_ids_leave_out_deleted_rows_other_integrations_and_rows_synced_meanwhile(warehouse):

@@ -7,7 +7,6 @@ import threading
 import time
 from pathlib import Path
 
-import duckdb
 import psycopg2
 import pytest
 
@@ -40,12 +39,9 @@ def test_duckdb_warehouses_have_no_state_key_to_drop(tmp_path):
     assert not (tmp_path / "wh.duckdb").exists(), "nothing was opened"
 
 
-@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
-def warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Warehouse:
-    if request.param == "duckdb":
-        duckdb.connect(str(tmp_path / "wh.duckdb")).close()
-        return Warehouse(f"duckdb:///{tmp_path / 'wh.duckdb'}")
-    return Warehouse(request.getfixturevalue("pg_database"))
+@pytest.fixture
+def warehouse(empty_warehouse: Warehouse) -> Warehouse:
+    return empty_warehouse
 
 
 A, B = "int_0123456789abcdef", "int_fedcba9876543210"
