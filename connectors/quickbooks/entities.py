@@ -42,3 +42,6 @@ RESOURCES: dict[str, QuickBooksResource] = {
 
 # Transactions draw their Ids from one sequence per company; names lists each have their own.
 TRANSACTIONS = frozenset({"Invoice", "Payment", "SalesReceipt"})
+# Name lists: a query answers only their active entities unless it asks for the inactive ones
+# (`Active IN (true, false)`); QuickBooks "deletes" them by making them inactive.
+NAME_LISTS = frozenset({"Customer", "Item", "Account"})

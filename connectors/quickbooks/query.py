@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from connectors.quickbooks.entities import NAME_LISTS
+
 ORDER = "ORDERBY Metadata.LastUpdatedTime DESC"
 
 
@@ -20,8 +22,9 @@ def select_page(
     created: tuple[float, float] | None = None,
 ) -> str:
     """`select *` newest first, from `since` (inclusive; None: everything), 1-based `start`;
-    `created` (start, end) keeps only what was created in [start, end)."""
-    conditions = []
+    `created` (start, end) keeps only what was created in [start, end). Inactive entities of
+    name lists are read too."""
+    conditions = _every_state(entity)
     if since is not None:
         conditions.append(f"Metadata.LastUpdatedTime >= '{qbo_time(since)}'")
     if created is not None:
@@ -32,5 +35,13 @@ def select_page(
 
 
 def select_count(entity: str) -> str:
-    """`select count(*) from <Entity>`: what QuickBooks says exists."""
-    return f"select count(*) from {entity}"
+    """`select count(*) from <Entity>`: what QuickBooks says exists, inactive entities too."""
+    conditions = _every_state(entity)
+    where = f" where {' and '.join(conditions)}" if conditions else ""
+    return f"select count(*) from {entity}{where}"
+
+
+def _every_state(entity: str) -> list[str]:
+    """The condition that makes a name list's query answer its inactive entities too (a
+    customer made inactive is one QuickBooks shows as deleted; it keeps its history)."""
+    return ["Active IN (true, false)"] if entity in NAME_LISTS else []

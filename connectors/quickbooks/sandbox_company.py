@@ -11,9 +11,14 @@ from typing import Any
 import orjson
 
 from connectors.common.times import parse_iso
-from connectors.quickbooks.entities import CDC_CAP, CDC_RETENTION_SECONDS, TRANSACTIONS
+from connectors.quickbooks.entities import (
+    CDC_CAP,
+    CDC_RETENTION_SECONDS,
+    NAME_LISTS,
+    TRANSACTIONS,
+)
 from connectors.quickbooks.sandbox_data import seed_company, stamp
-from connectors.quickbooks.sandbox_query import Query
+from connectors.quickbooks.sandbox_query import Condition, Query
 from connectors.quickbooks.sandbox_store import EntityStore, updated_of
 from connectors.sandbox.seeding import SeedSpec, rng_for
 
@@ -85,6 +90,8 @@ class Company:
         """The body of a query answer."""
         store = self._store(query.entity)
         now = stamp(self.clock()).encode()
+        if query.entity in NAME_LISTS and not any(c.field == "active" for c in query.conditions):
+            query.conditions.append(Condition("active", "in", frozenset({True})))
         if query.count:
             total = store.count(query)
             return b'{"QueryResponse":{"totalCount":%d},"time":"%s"}' % (total, now)

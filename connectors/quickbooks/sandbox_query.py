@@ -2,10 +2,13 @@
 
     select * | count(*) from <Entity>
       [where <field> <op> '<value>' [and ...]]   fields: Metadata.LastUpdatedTime,
-                                                 Metadata.CreateTime, Id; ops = < <= > >=
+                                                 Metadata.CreateTime, Id; ops = < <= > >=;
+                                                 and Active = true|false, Active IN (true, false)
       [ORDERBY Metadata.LastUpdatedTime | Id [ASC|DESC]]
       [STARTPOSITION n] [MAXRESULTS n<=1000]
 Keywords are case-insensitive. Anything else is a QueryParserError, as QuickBooks answers.
+As in QuickBooks, a query of a name list (Customer, Item, Account) that says nothing of Active
+answers only its active entities.
 """
 
 from __future__ import annotations
@@ -27,6 +30,9 @@ _QUERY = re.compile(
 )
 _CONDITION = re.compile(r"^\s*(?P<field>[\w.]+)\s*(?P<op><=|>=|=|<|>)\s*'(?P<value>[^']*)'\s*$")
 _AND = re.compile(r"\s+and\s+", re.IGNORECASE)
+_ACTIVE = re.compile(
+    r"^\s*active\s*(?:=\s*(?P<one>true|false)|in\s*\((?P<many>[^)]*)\))\s*$", re.IGNORECASE
+)
 _TIME_FIELDS = {"metadata.lastupdatedtime": "updated", "metadata.createtime": "created"}
 
 
@@ -38,9 +44,9 @@ class QueryError(ValueError):
 class Condition:
     """`field op value`, value already converted (unix seconds for times)."""
 
-    field: str  # "updated", "created" or "id"
+    field: str  # "updated", "created", "id" or "active"
     op: str
-    value: float | str
+    value: float | str | frozenset[bool]  # for "active" (op "in"): the states asked for
 
 
 @dataclass
@@ -82,6 +88,13 @@ def parse_query(text: str) -> Query:
 
 
 def _condition(text: str) -> Condition:
+    active = _ACTIVE.match(text)
+    if active is not None:
+        words = [active["one"]] if active["one"] else active["many"].split(",")
+        states = {word.strip().lower() for word in words}
+        if not states or not states <= {"true", "false"}:
+            raise QueryError(f"Error parsing query: Active takes true or false, not {text!r}")
+        return Condition("active", "in", frozenset(state == "true" for state in states))
     found = _CONDITION.match(text)
     if found is None:
         raise QueryError(f"Error parsing query: could not understand condition {text.strip()!r}")

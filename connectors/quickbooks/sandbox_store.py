@@ -23,6 +23,7 @@ class EntityStore:
     def __init__(self) -> None:
         self._blobs: dict[str, bytes] = {}
         self._updated: dict[str, int] = {}
+        self._inactive: set[str] = set()  # Ids whose `Active` is false
         self._keys: list[tuple[int, int, str]] = []
 
     def __len__(self) -> int:
@@ -37,6 +38,7 @@ class EntityStore:
             oid, updated = obj["Id"], updated_of(obj)
             self._blobs[oid] = orjson.dumps(obj)
             self._updated[oid] = updated
+            self._note_state(oid, obj)
             self._keys.append((updated, _num(oid), oid))
         self._keys.sort()
 
@@ -47,6 +49,7 @@ class EntityStore:
             self._drop_key(oid)
         self._blobs[oid] = orjson.dumps(obj)
         self._updated[oid] = updated
+        self._note_state(oid, obj)
         insort(self._keys, (updated, _num(oid), oid))
 
     def get(self, object_id: str) -> dict[str, Any] | None:
@@ -64,6 +67,7 @@ class EntityStore:
             return None
         self._drop_key(object_id)
         self._updated.pop(object_id)
+        self._inactive.discard(object_id)
         return orjson.loads(self._blobs.pop(object_id))
 
     def ids(self) -> list[str]:
@@ -121,15 +125,25 @@ class EntityStore:
                 hi = min(hi, bisect_right(self._keys, c.value, key=_first))
         return lo, max(lo, hi)
 
+    def _note_state(self, object_id: str, obj: dict[str, Any]) -> None:
+        if obj.get("Active") is False:
+            self._inactive.add(object_id)
+        else:
+            self._inactive.discard(object_id)
+
     def _matches(self, object_id: str, conditions: list[Condition]) -> bool:
-        if not conditions:
-            return True
-        obj = orjson.loads(self._blobs[object_id])
+        obj: dict[str, Any] | None = None
         for c in conditions:
             if c.field == "id":
                 if object_id != c.value:
                     return False
                 continue
+            if c.field == "active":
+                assert isinstance(c.value, frozenset)
+                if (object_id not in self._inactive) not in c.value:
+                    return False
+                continue
+            obj = obj or orjson.loads(self._blobs[object_id])
             value = parse_iso(obj["MetaData"]["CreateTime"])
             if not _compare(value, c.op, float(c.value)):
                 return False

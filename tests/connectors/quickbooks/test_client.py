@@ -280,3 +280,16 @@ def test_a_full_read_lists_what_changed_while_it_ran(
     listed = {r["Id"] for page in got for r in page.records}
     assert listed == {r["Id"] for r in objects(qb_sandbox, "invoices")}
     assert got[-1].listed_all
+
+
+def test_inactive_customers_are_read_and_making_one_inactive_is_seen(
+    connector: QuickBooksConnector, qb_sandbox: QuickBooksSandbox
+):
+    full = read(connector, "customers")
+    assert {r["Id"] for r in full.records} == {c["Id"] for c in objects(qb_sandbox, "customers")}
+    retired = full.records[-1]["Id"]
+    qb_sandbox.mutate({"action": "update", "resource": "customers", "id": retired,
+                       "fields": {"Active": False}, "realm": REALM})  # fmt: skip
+    changed = read(connector, "customers", full.state)
+    assert [(r["Id"], r["Active"]) for r in changed.records] == [(retired, False)]
+    assert full.pages[-1].expected_total == len(full.records), "the count has them too"

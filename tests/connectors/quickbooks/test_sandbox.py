@@ -82,10 +82,37 @@ def test_queries_page_filter_and_count(api, qb_sandbox: QuickBooksSandbox):
     assert empty["QueryResponse"] == {}
 
 
+def test_name_list_queries_answer_inactive_entities_only_when_asked(
+    api, qb_sandbox: QuickBooksSandbox
+):
+    customers = orjson.loads(qb_sandbox.objects("customers", {"realm": REALM}))
+    retired = customers[3]["Id"]
+    qb_sandbox.mutate({"action": "update", "resource": "customers", "id": retired,
+                       "fields": {"Active": False}, "realm": REALM})  # fmt: skip
+
+    def ids(query: str) -> set[str]:
+        answer = api("query", query=query).json()["QueryResponse"]
+        return {c["Id"] for c in answer.get("Customer", [])}
+
+    def count(query: str) -> int:
+        return api("query", query=query).json()["QueryResponse"]["totalCount"]
+
+    every = {c["Id"] for c in customers}
+    inactive = {c["Id"] for c in customers if c.get("Active") is False} | {retired}
+    assert ids("select * from Customer MAXRESULTS 1000") == every - inactive
+    assert ids("select * from Customer where Active IN (true, false) MAXRESULTS 1000") == every
+    assert ids("select * from Customer where Active = false MAXRESULTS 1000") == inactive
+    assert count("select count(*) from Customer") == len(every - inactive)
+    assert count("select count(*) from Customer where Active IN (true, false)") == len(every)
+    invoices = orjson.loads(qb_sandbox.objects("invoices", {"realm": REALM}))
+    assert count("select count(*) from Invoice") == len(invoices), "transactions have no Active"
+
+
 @pytest.mark.parametrize(
     ("query", "words"),
     [
         ("select * from Invoice MAXRESULTS 1001", "MAXRESULTS"),
+        ("select * from Customer where Active = maybe", "could not understand"),
         ("select * from Invoice where Balance > '3'", "not queryable"),
         ("select * from Bill", "unknown entity"),
         ("delete from Invoice", "could not understand"),
