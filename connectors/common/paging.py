@@ -63,10 +63,10 @@ def with_final_state(
     pages: Iterable[Page],
     state: Callable[[], dict[str, Any]],
     notes: Iterable[str] = (),
-    listed_all: bool = False,
+    listed_all: Callable[[], bool] | None = None,
 ) -> Iterator[Page]:
-    """`pages` with empty ones dropped, and `state()`, `notes` and `listed_all` (see `Page`)
-    set on the last page.
+    """`pages` with empty ones dropped, and `state()`, `notes` and `listed_all()` (see `Page`;
+    asked, like `state`, once every page has been read) set on the last page.
 
     When no page has records, one empty page still carries the state, so cursors advance.
     """
@@ -80,7 +80,7 @@ def with_final_state(
     last = held if held is not None else Page(records=[])
     last.state = state()
     last.notes = [*last.notes, *notes]
-    last.listed_all = listed_all
+    last.listed_all = listed_all is not None and listed_all()
     yield last
 
 

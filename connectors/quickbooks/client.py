@@ -177,8 +177,10 @@ class QuickBooksConnector:
                 "cdc_checked_at": started,
             }
 
-        pages = with_final_state(chain_pages(*sources), final_state, notes, listed_all=full)
-        return self._with_total(res, pages) if full else _listed_all_if(pages, stuck)
+        pages = with_final_state(
+            chain_pages(*sources), final_state, notes, listed_all=lambda: full or bool(stuck)
+        )
+        return self._with_total(res, pages) if full else pages
 
     def _with_total(self, res: QuickBooksResource, pages: Iterable[Page]) -> Iterator[Page]:
         """`pages` with QuickBooks' count of the entity on the last one (after reading it all)."""
@@ -266,12 +268,3 @@ def _restore(state: dict[str, Any], name: str) -> Boundary:
 def _updated(record: dict[str, Any]) -> int | None:
     stamp = (record.get("MetaData") or {}).get("LastUpdatedTime")
     return int(parse_iso(stamp)) if stamp else None
-
-
-def _listed_all_if(pages: Iterable[Page], stuck: list[bool]) -> Iterator[Page]:
-    """`pages`, the last one saying it listed everything when CDC was `stuck` (the query then
-    read the entity in full)."""
-    for page in pages:
-        if page.state is not None and stuck:
-            page.listed_all = True
-        yield page

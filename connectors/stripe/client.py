@@ -243,7 +243,9 @@ class StripeConnector:
                 out["events_checked_at"] = started
             return out
 
-        yield from with_final_state(chain_pages(*sources), final_state, notes, listed_all=full)
+        yield from with_final_state(
+            chain_pages(*sources), final_state, notes, listed_all=lambda: full
+        )
 
     def _read_window(self, res: StripeResource, window: Window) -> Iterator[Page]:
         start, end = _unix(window[0], "start"), _unix(window[1], "end")
@@ -272,7 +274,8 @@ class StripeConnector:
         if now - max(marks) > STALE_AFTER:
             notes.append(
                 f"stripe {res.name}: events cursor from {iso_utc(max(marks))} is older than "
-                "Stripe's 30-day event retention: full re-read (what it no longer lists is marked deleted)"
+                "Stripe's 30-day event retention: full re-read (what it no longer lists is "
+                "marked deleted)"
             )
             return True
         return False

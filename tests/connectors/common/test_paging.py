@@ -69,7 +69,9 @@ def test_final_state_rides_on_the_last_page_only() -> None:
 
 
 def test_final_state_without_records_still_yields_one_page() -> None:
-    out = list(with_final_state(iter([Page(records=[])]), lambda: {"c": 1}, listed_all=True))
+    out = list(
+        with_final_state(iter([Page(records=[])]), lambda: {"c": 1}, listed_all=lambda: True)
+    )
     assert len(out) == 1
     assert out[0].records == []
     assert out[0].state == {"c": 1}
@@ -78,7 +80,7 @@ def test_final_state_without_records_still_yields_one_page() -> None:
 
 def test_a_listing_of_everything_is_said_on_the_last_page_only() -> None:
     pages = [Page(records=[{"id": "a"}]), Page(records=[{"id": "b"}])]
-    out = list(with_final_state(iter(pages), lambda: {}, listed_all=True))
+    out = list(with_final_state(iter(pages), lambda: {}, listed_all=lambda: True))
     assert [page.listed_all for page in out] == [False, True]
     assert not list(with_final_state(iter([Page(records=[])]), lambda: {}))[0].listed_all
 
