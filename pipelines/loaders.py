@@ -128,6 +128,7 @@ class IntegrationLoaders:
         for dataset in LOAD_ORDER:
             pipe = self.pipeline(dataset)
             owed = Path(pipe.working_dir) / REPEATS_OWED
+            _drop_packages_of_unrecorded_extract(pipe)
             if not pipe.has_pending_data:
                 if owed.exists():  # a run died between finishing a load and its clean-up
                     self._drop_repeats(dataset, pipe, owed)
@@ -349,6 +350,25 @@ def _write_atomically(path: Path, data: bytes) -> None:
     part = path.with_name(path.name + ".part")
     part.write_bytes(data)
     os.replace(part, path)
+
+
+def _drop_packages_of_unrecorded_extract(pipe: Any) -> None:
+    """A pipeline's first extract saves its package before its schema and state; a run killed
+    between the two leaves a package that no schema describes, and normalizing it then fails
+    ("Schema `None` ... could not be found") on every later run. Nothing of it is committed
+    anywhere: no cursor moved (staging commits the cursors with its load) and the store keeps
+    the master copy of the sync logs, so the package is deleted and the next read brings its
+    rows again."""
+    if pipe.default_schema_name is not None:
+        return
+    extracted = pipe._get_normalize_storage().extracted_packages
+    for load_id in pipe.list_extracted_load_packages():
+        log.warning(
+            "%s: package %s was extracted by a run that died before dlt recorded it; deleting it",
+            pipe.pipeline_name,
+            load_id,
+        )
+        extracted.delete_package(load_id)
 
 
 def _drop_extracted_copies_of_normalized(pipe: Any) -> None:

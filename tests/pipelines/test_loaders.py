@@ -232,7 +232,19 @@ def die_once_normalized(self, load_id):
     if "_staging" in self.storage.storage_path:
         os._exit(3)
 
-if sys.argv[3] == "after-copy":
+from dlt.extract.storage import ExtractStorage
+
+commit_extracted = ExtractStorage.commit_new_load_package
+
+def die_once_extracted(self, load_id, schema):
+    # the package is in place, and the pipeline's schema and state are not saved yet
+    commit_extracted(self, load_id, schema)
+    if "_staging" in self.storage.storage_path:
+        os._exit(3)
+
+if sys.argv[3] == "after-extract":
+    ExtractStorage.commit_new_load_package = die_once_extracted
+elif sys.argv[3] == "after-copy":
     Load.create_followup_jobs = die_once_copied
 elif sys.argv[3] == "after-commit":
     PackageStorage.save_pending_transition = die_once_committed
@@ -410,6 +422,18 @@ def test_a_load_killed_once_normalized_and_before_its_extracted_copy_went_finish
     assert resumed.finish_pending() == ["staging"]
     assert not resumed.pipeline("staging").has_pending_data
     assert resumed.cursor_states() == {"charges": {"created": 7}}
+    assert _versions(warehouse) == {"ch_b1": "b", "ch_b2": "b"}
+
+
+def test_a_first_extract_killed_before_dlt_recorded_it_is_dropped_and_loaded_anew(
+    tmp_path, warehouse
+):
+    _kill_int_b(tmp_path, warehouse, "after-extract")
+    resumed = IntegrationLoaders("int_b", "stripe", warehouse, tmp_path / "dlt")
+    assert resumed.finish_pending() == [], "nothing recorded, nothing to finish"
+    assert not resumed.pipeline("staging").has_pending_data
+    assert resumed.cursor_states() == {}, "the cursor never moved: the next read brings it all"
+    resumed.load(_spool(tmp_path, "b2", ["ch_b1", "ch_b2"], "b", venue="vb"), {"charges": {"c": 7}})
     assert _versions(warehouse) == {"ch_b1": "b", "ch_b2": "b"}
 
 
