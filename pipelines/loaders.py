@@ -33,7 +33,7 @@ from dlt.common.destination.exceptions import SchemaUpdateError, SchemaUpdateTer
 
 from pipelines.errors import LoadFailedError
 from pipelines.spool import Spool, SpooledTable
-from warehouse.destinations import INTEGRATION_ID, Warehouse
+from warehouse.destinations import INTEGRATION_ID, Warehouse, collided
 from warehouse.errors import WarehouseError
 
 log = logging.getLogger(__name__)
@@ -314,11 +314,7 @@ def _load_packages(pipe: Any) -> None:
             return
         except Exception as exc:  # dlt raises PipelineStepFailed with the cause inside
             cause = exc if isinstance(exc, SchemaUpdateError) else exc.__context__
-            lost_race = isinstance(cause, SchemaUpdateError) and not isinstance(
-                cause,
-                SchemaUpdateTerminalError,  # a refusal (permissions, say), not a race
-            )
-            if not lost_race or attempt == SCHEMA_RACE_ATTEMPTS - 1:
+            if not _lost_schema_race(cause) or attempt == SCHEMA_RACE_ATTEMPTS - 1:
                 raise
             log.info(
                 "%s: the schema update failed, perhaps racing another venue's load; loading"
@@ -327,6 +323,14 @@ def _load_packages(pipe: Any) -> None:
                 cause,
             )
             time.sleep(random.uniform(0.05, 0.3) * (attempt + 1))
+
+
+def _lost_schema_race(cause: BaseException | None) -> bool:
+    """Whether a failed schema update collided with another load's, not was refused: dlt calls
+    most PostgreSQL errors terminal, a collision on the catalog too (see `collided`)."""
+    if not isinstance(cause, SchemaUpdateError):
+        return False
+    return not isinstance(cause, SchemaUpdateTerminalError) or collided(cause)
 
 
 def _keys_unique(spooled: SpooledTable, key: list[str]) -> bool:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import random
 import re
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +22,11 @@ from warehouse.locks import exclusive_file_lock
 DATASETS = ("raw", "staging", "core", "ops")
 # on PostgreSQL, held while intsync creates or changes tables (loads of several venues run at once)
 SCHEMA_LOCK = "intsync schema"
+# PostgreSQL error codes of a DDL statement that collided with another transaction's doing the
+# same: unique violation (on the catalog), duplicate table, schema, column and object
+CATALOG_COLLISIONS = frozenset({"23505", "42P07", "42P06", "42701", "42710"})
+# tries of DDL that collided so (see `collided`)
+COLLISION_ATTEMPTS = 5
 # the advisory locks each thread holds (see `Warehouse._advisory_lock`)
 _HELD_ADVISORY = threading.local()
 
@@ -174,13 +181,23 @@ class Warehouse:
             return
         if self.kind == "duckdb":
             self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-        with self._locked_connection(connection) as con:
-            if self.kind == "postgres":  # loads of other venues change tables at the same time
-                con.cursor().execute("select pg_advisory_xact_lock(%s)", (_lock_key(SCHEMA_LOCK),))
-            if wanted:
-                create_compressed_tables(con, self.kind, dataset, wanted)
-            if self.kind == "postgres":
-                _json_not_jsonb(con, dataset, list(tables))
+        for attempt in range(COLLISION_ATTEMPTS):
+            try:
+                with self._locked_connection(connection) as con:
+                    if self.kind == "postgres":  # loads of other venues change tables too
+                        con.cursor().execute(
+                            "select pg_advisory_xact_lock(%s)", (_lock_key(SCHEMA_LOCK),)
+                        )
+                    if wanted:
+                        create_compressed_tables(con, self.kind, dataset, wanted)
+                    if self.kind == "postgres":
+                        _json_not_jsonb(con, dataset, list(tables))
+                return
+            except Exception as exc:
+                # the lock orders intsync's own DDL; dlt's, of another venue's load, may collide
+                if not collided(exc) or attempt == COLLISION_ATTEMPTS - 1:
+                    raise
+                time.sleep(random.uniform(0.05, 0.3) * (attempt + 1))
 
     def holds_rows(
         self, dataset: str, table: str, where: Mapping[str, str], connection: Any = None
@@ -356,6 +373,26 @@ class Warehouse:
     @property
     def placeholder(self) -> str:
         return "?" if self.kind == "duckdb" else "%s"
+
+
+def collided(error: BaseException | None) -> bool:
+    """Whether a failed DDL statement collided with another transaction's, on PostgreSQL: two
+    creating one table or schema at once leave the later a unique violation on the catalog
+    (`pg_type`, `pg_namespace`), two adding one column a duplicate column. Trying again finds
+    the other's work done. Follows the error's causes, dlt's wrappers' (`cause`,
+    `dbapi_exception`) too."""
+    seen: set[int] = set()
+    pending: list[Any] = [error]
+    while pending:
+        error = pending.pop()
+        if not isinstance(error, BaseException) or id(error) in seen:
+            continue
+        seen.add(id(error))
+        if getattr(error, "pgcode", None) in CATALOG_COLLISIONS:
+            return True
+        pending += [getattr(error, "cause", None), getattr(error, "dbapi_exception", None)]
+        pending += [error.__cause__, error.__context__]
+    return False
 
 
 def _lock_key(name: str) -> int:

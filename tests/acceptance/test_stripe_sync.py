@@ -59,6 +59,29 @@ def _assert_warehouse_equals_sandbox(cli: Cli, sandbox: Sandbox) -> None:
             assert_matches(expected, warehouse_rows(warehouse, spec.table, venue), spec.table)
 
 
+def _run_at_once(cli: Cli, sync_arguments: list[list[str]]) -> None:
+    """Start one `intsync sync` per argument list together; fail with every output if any fails."""
+    processes = [
+        subprocess.Popen(
+            [INTSYNC, "sync", *arguments],
+            env=cli.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for arguments in sync_arguments
+    ]
+    outputs = [p.communicate(timeout=300) for p in processes]
+    if any(p.returncode for p in processes):
+        pytest.fail(
+            "\n".join(
+                f"--- sync {' '.join(a)} exited {p.returncode}\n{out}\n{err}"
+                for a, p, (out, err) in zip(sync_arguments, processes, outputs, strict=True)
+            ),
+            pytrace=False,
+        )
+
+
 def _mutate(sandbox: Sandbox, key: str) -> dict[str, str]:
     customers = sandbox.admin("stripe", f"objects/customers?account={key}")
     charges = sandbox.admin("stripe", f"objects/charges?account={key}")
@@ -188,18 +211,7 @@ def test_a_sync_killed_midway_resumes_without_loss_or_duplicates(cli: Cli, sandb
 
 def test_two_syncs_loading_at_once_wait_for_each_other(cli: Cli, sandbox: Sandbox):
     ids = _connect(cli, sandbox)
-    processes = [
-        subprocess.Popen(
-            [INTSYNC, "sync", "--integration", integration_id],
-            env=cli.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for integration_id in ids.values()
-    ]
-    outputs = [p.communicate(timeout=300) for p in processes]
-    assert [p.returncode for p in processes] == [0, 0], outputs
+    _run_at_once(cli, [["--integration", integration_id] for integration_id in ids.values()])
     _assert_warehouse_equals_sandbox(cli, sandbox)
 
 
@@ -207,18 +219,13 @@ def test_two_syncs_of_one_integration_at_once_wait_for_each_other(cli: Cli, sand
     ids = _connect(cli, sandbox)
     cli.json("sync")
     _mutate(sandbox, KEY_A)
-    processes = [
-        subprocess.Popen(
-            [INTSYNC, "sync", "--integration", ids[KEY_A], *extra],
-            env=cli.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for extra in (["--full-refresh"], ["--full-refresh"], [])
-    ]
-    outputs = [p.communicate(timeout=300) for p in processes]
-    assert [p.returncode for p in processes] == [0, 0, 0], outputs
+    _run_at_once(
+        cli,
+        [
+            ["--integration", ids[KEY_A], *extra]
+            for extra in (["--full-refresh"], ["--full-refresh"], [])
+        ],
+    )
     _assert_warehouse_equals_sandbox(cli, sandbox)
     warehouse = Warehouse(cli.env["INTSYNC_WAREHOUSE"])
     for dataset, table in (("staging", "stripe_charges"), ("core", "payments")):

@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -458,6 +459,46 @@ def test_json_columns_made_jsonb_by_the_csv_copy_take_the_binary_copy(tmp_path, 
     assert _versions(warehouse) == {"ch_1": "a", "ch_2": "a"}
     assert set(_column_types(warehouse, "details").values()) == {"json"}
     assert warehouse.query("select details->>'a' from staging.stripe_charges") == [("1",), ("1",)]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("dataset", ["raw", "staging"])  # created by intsync, by dlt
+def test_a_load_that_collides_with_another_creating_its_tables_loads_again(
+    tmp_path, pg_database, dataset
+):
+    """Another venue's load creating the same schema at the same moment: PostgreSQL makes the
+    later CREATE wait for the earlier transaction, then fails it on the catalog's unique index
+    (an error dlt calls terminal); the load is tried again and finds the schema made."""
+    import threading
+
+    import psycopg2
+
+    warehouse = Warehouse(pg_database)
+    other = psycopg2.connect(pg_database)
+    other.cursor().execute(f"create schema {dataset}")  # uncommitted: another load, midway
+    loaders = IntegrationLoaders("int_a", "stripe", warehouse, tmp_path / "dlt")
+    failures: list[BaseException] = []
+
+    def load() -> None:
+        try:
+            loaders.load(_spool(tmp_path, "s", ["ch_1", "ch_2"], "a"), {"charges": {"c": 1}})
+        except BaseException as exc:  # reported below, in the test's thread
+            failures.append(exc)
+
+    loading = threading.Thread(target=load)
+    loading.start()
+    waiting = "select count(*) from pg_stat_activity where wait_event_type = 'Lock'"
+    deadline = time.monotonic() + 60
+    while warehouse.query(waiting) == [(0,)] and loading.is_alive():
+        assert time.monotonic() < deadline, "the load never waited for the other transaction"
+        time.sleep(0.05)
+    other.commit()
+    other.close()
+    loading.join(timeout=120)
+
+    assert failures == []
+    assert _versions(warehouse) == {"ch_1": "a", "ch_2": "a"}
+    assert warehouse.query("select count(*) from raw.stripe_charges") == [(2,)]
 
 
 def _column_types(warehouse: Warehouse, column: str) -> dict[str, str]:
