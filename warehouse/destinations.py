@@ -22,9 +22,10 @@ from warehouse.locks import exclusive_file_lock
 DATASETS = ("raw", "staging", "core", "ops")
 # on PostgreSQL, held while intsync creates or changes tables (loads of several venues run at once)
 SCHEMA_LOCK = "intsync schema"
-# PostgreSQL error codes of a DDL statement that collided with another transaction's doing the
-# same: unique violation (on the catalog), duplicate table, schema, column and object
-CATALOG_COLLISIONS = frozenset({"23505", "42P07", "42P06", "42701", "42710"})
+# PostgreSQL error codes of a DDL statement that collided with another transaction: doing the
+# same, a unique violation (on the catalog), duplicate table, schema, column or object; or
+# locking tables in another order (rewriting one while another venue merges), a deadlock
+DDL_COLLISIONS = frozenset({"23505", "42P07", "42P06", "42701", "42710", "40P01"})
 # tries of DDL that collided so (see `collided`)
 COLLISION_ATTEMPTS = 5
 # the advisory locks each thread holds (see `Warehouse._advisory_lock`)
@@ -376,10 +377,11 @@ class Warehouse:
 
 
 def collided(error: BaseException | None) -> bool:
-    """Whether a failed DDL statement collided with another transaction's, on PostgreSQL: two
+    """Whether a failed DDL statement collided with another transaction, on PostgreSQL: two
     creating one table or schema at once leave the later a unique violation on the catalog
-    (`pg_type`, `pg_namespace`), two adding one column a duplicate column. Trying again finds
-    the other's work done. Follows the error's causes, dlt's wrappers' (`cause`,
+    (`pg_type`, `pg_namespace`), two adding one column a duplicate column; PostgreSQL ends one
+    of two that deadlocked. The failed transaction is rolled back, and trying again finds the
+    other's work done. Follows the error's causes, dlt's wrappers' (`cause`,
     `dbapi_exception`) too."""
     seen: set[int] = set()
     pending: list[Any] = [error]
@@ -388,7 +390,7 @@ def collided(error: BaseException | None) -> bool:
         if not isinstance(error, BaseException) or id(error) in seen:
             continue
         seen.add(id(error))
-        if getattr(error, "pgcode", None) in CATALOG_COLLISIONS:
+        if getattr(error, "pgcode", None) in DDL_COLLISIONS:
             return True
         pending += [getattr(error, "cause", None), getattr(error, "dbapi_exception", None)]
         pending += [error.__cause__, error.__context__]

@@ -208,3 +208,50 @@ def test_a_venue_lock_waits_past_the_servers_lock_timeout_and_fails_clearly_if_c
         assert len(outcome) == 1 and "could not take the lock 'intsync load venue-1'" in outcome[0]
     finally:
         admin.close()
+
+
+@pytest.mark.postgres
+def test_ddl_that_collided_with_another_transaction_is_told_from_a_refusal(pg_database):
+    from dlt.common.destination.exceptions import SchemaUpdateError
+    from dlt.destinations.exceptions import DatabaseTerminalException
+
+    from warehouse.destinations import collided
+
+    def error_of(con, sql: str) -> psycopg2.Error:
+        try:
+            con.cursor().execute(sql)
+        except psycopg2.Error as exc:
+            con.rollback()
+            return exc
+        raise AssertionError(f"{sql} did not fail")
+
+    con = psycopg2.connect(pg_database)
+    con.autocommit = True
+    con.cursor().execute("create table t (a int primary key); insert into t values (1), (2)")
+    duplicate = error_of(con, "create table t (a int)")
+    assert collided(duplicate)
+    wrapped = DatabaseTerminalException(duplicate)  # as dlt reports it: terminal, but a race
+    assert collided(SchemaUpdateError.from_cause("stripe", ["t"], wrapped))
+    assert not collided(error_of(con, "select * from missing_table"))
+    assert not collided(error_of(con, "create table t2 (a no_such_type)"))
+
+    # two transactions locking t's rows in opposite orders: PostgreSQL ends one of them
+    first, second = psycopg2.connect(pg_database), psycopg2.connect(pg_database)
+    first.cursor().execute("update t set a = a where a = 1")
+    second.cursor().execute("update t set a = a where a = 2")
+    errors: list[psycopg2.Error] = []
+
+    def lock(con, row: int) -> None:
+        try:
+            con.cursor().execute("update t set a = a where a = %s", (row,))
+        except psycopg2.Error as exc:
+            errors.append(exc)
+        con.rollback()
+
+    waiting = threading.Thread(target=lock, args=(first, 2))
+    waiting.start()
+    time.sleep(0.3)
+    lock(second, 1)
+    waiting.join(timeout=30)
+    assert [e.pgcode for e in errors] == ["40P01"]
+    assert collided(errors[0])
