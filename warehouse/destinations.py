@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import random
 import re
 import threading
@@ -18,6 +19,8 @@ import dlt
 from warehouse.errors import WarehouseError
 from warehouse.layout import create_compressed_tables, with_compressed_columns
 from warehouse.locks import exclusive_file_lock
+
+log = logging.getLogger(__name__)
 
 DATASETS = ("raw", "staging", "core", "ops")
 # on PostgreSQL, held while intsync creates or changes tables (loads of several venues run at once)
@@ -198,6 +201,7 @@ class Warehouse:
                 # the lock orders intsync's own DDL; dlt's, of another venue's load, may collide
                 if not collided(exc) or attempt == COLLISION_ATTEMPTS - 1:
                     raise
+                log.info("preparing %s collided with another venue's load; again: %s", dataset, exc)
                 time.sleep(random.uniform(0.05, 0.3) * (attempt + 1))
 
     def holds_rows(
