@@ -3,7 +3,8 @@ pages, and a per-value pass that names each bad value only when that call refuse
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeAlias
 
 import orjson
 import pyarrow as pa
@@ -11,7 +12,9 @@ import pyarrow as pa
 from mappings.scalars import coerce
 from mappings.types import ColumnType
 
-Errors = dict[int, str]
+Errors: TypeAlias = dict[int, str]
+# a column of values on its way through the transforms: Python values, or Arrow once converted
+Values: TypeAlias = Sequence[Any] | pa.Array
 _FAILURES = (pa.ArrowException, TypeError, ValueError, OverflowError, AttributeError)
 _UTC_US = pa.timestamp("us", tz="UTC")
 

@@ -4,7 +4,7 @@ list of values plus {row: reason} for rows where it could not be computed (e.g. 
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -27,7 +27,7 @@ class Page:
         self.memo: dict[Any, Any] = {}  # results shared between fields (same source and steps)
 
 
-Evaluator = Callable[[Page], tuple[list[Any], Errors]]
+Evaluator = Callable[[Page], tuple[Sequence[Any], Errors]]
 _NUMBERS = (int, float, Decimal)
 
 
@@ -123,7 +123,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
 
 
 def _apply(
-    fn: Callable[..., Any], label: str, columns: list[list[Any]], errors: Errors
+    fn: Callable[..., Any], label: str, columns: list[Sequence[Any]], errors: Errors
 ) -> list[Any]:
     """fn over rows of columns; one comprehension when every row works, else row by row."""
     try:
@@ -200,7 +200,7 @@ def _compare_with(inner: Evaluator, op: str, constant: Any) -> Evaluator:
     compare = _COMPARE[op]
     slow = BINARY[op]
 
-    def run(page: Page) -> tuple[list[Any], Errors]:
+    def run(page: Page) -> tuple[Sequence[Any], Errors]:
         values, errors = inner(page)
         try:
             return [None if v is None else compare(v, constant) for v in values], errors
@@ -220,7 +220,7 @@ def _negative(value: Any) -> Any:
 
 
 def _is_null(inner: Evaluator, negate: bool) -> Evaluator:
-    def run(page: Page) -> tuple[list[Any], Errors]:
+    def run(page: Page) -> tuple[Sequence[Any], Errors]:
         values, errors = inner(page)
         if negate:
             return [v is not None for v in values], errors
@@ -230,7 +230,7 @@ def _is_null(inner: Evaluator, negate: bool) -> Evaluator:
 
 
 def _combine(fn: Callable[..., Any], label: str, parts: list[Evaluator]) -> Evaluator:
-    def run(page: Page) -> tuple[list[Any], Errors]:
+    def run(page: Page) -> tuple[Sequence[Any], Errors]:
         errors: Errors = {}
         columns = []
         for part in parts:

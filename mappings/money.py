@@ -8,18 +8,18 @@ per-value pass, which says which value and why."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pyarrow as pa
 
-from mappings.arrowcast import Errors
+from mappings.arrowcast import Errors, Values
 from mappings.currencies import exponent
 from mappings.scalars import as_int, as_text
 from mappings.texts import as_list
 
-Values = list[Any] | pa.Array
 _POW = [10**k for k in range(40)]
 _FAILURES = (pa.ArrowException, TypeError, ValueError, OverflowError)
 
@@ -77,12 +77,13 @@ def _shifts(currencies: list[Any], options: Any, scale: int) -> int | list[int |
         else:
             raise _Vetoed
     single = len(table) == 1 and None not in table
-    found = next(iter(table.values())) if single else [table[c] for c in currencies]
+    # one currency, not missing: its shift is an int
+    found = cast(int, next(iter(table.values()))) if single else [table[c] for c in currencies]
     memo[key] = (currencies, found)
     return found
 
 
-def _fast(values: list[Any], options: Any) -> pa.Array:
+def _fast(values: Sequence[Any], options: Any) -> pa.Array:
     target = options.target
     if values.count(None) == len(values):
         return pa.nulls(len(values), target.arrow)
@@ -92,7 +93,7 @@ def _fast(values: list[Any], options: Any) -> pa.Array:
     shifts = _shifts(options.currency, options, scale)
     if isinstance(shifts, int):
         unscaled = _scale_one(values, shifts)
-    elif None not in shifts and min(shifts) >= 0:  # type: ignore[type-var]
+    elif None not in shifts and min(shifts) >= 0:  # type: ignore[type-var, operator]
         factors = [_POW[s] for s in shifts]  # type: ignore[index]
         unscaled = [
             None if a is None else (a * f if a.__class__ is int else _veto())
@@ -105,7 +106,7 @@ def _fast(values: list[Any], options: Any) -> pa.Array:
     return _decimal_array(unscaled, precision, scale)
 
 
-def _scale_one(values: list[Any], shift: int) -> list[Any]:
+def _scale_one(values: Sequence[Any], shift: int) -> list[Any]:
     if shift >= 0:
         factor = _POW[shift]
         return [
@@ -156,7 +157,7 @@ def options_type(precision: int, scale: int) -> pa.DataType:
     return found
 
 
-def _as_double(values: list[Any], options: Any) -> pa.Array:
+def _as_double(values: Sequence[Any], options: Any) -> pa.Array:
     codes = options.currency
     divisors = [
         1.0 if c is None else float(_POW[exponent(as_text(c), options.exponents)]) for c in codes

@@ -64,8 +64,10 @@ def parse_spec(
     if values["table"]:
         check.name(top["table"][1], values["table"], "table name")
     if not raw.fields:
-        where = top["fields"][1] if "fields" in top else raw.root
-        check.add(where, "missing key 'fields': map at least one column, e.g. fields: {id: id}")
+        check.add(
+            top["fields"][1] if "fields" in top else raw.root,
+            "missing key 'fields': map at least one column, e.g. fields: {id: id}",
+        )
     reserved = ADDED_COLUMNS + (("provider",) if dataset == "core" else ())
     fields = _fields(raw.fields, check, reserved, relative=False)
     if choice["unmapped"] == "keep_json" and any(f.name == EXTRA_COLUMN for f in fields):

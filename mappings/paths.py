@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -77,7 +78,7 @@ class PathTree:
                 return
             keys = self.levels.setdefault(segments[:depth], [])
             if key not in keys:
-                keys.append(key)  # type: ignore[arg-type]
+                keys.append(key)
 
     def order(self) -> list[tuple[tuple[Segment, ...], Any, list[str]]]:
         """(prefix, getter, keys) for levels read two or more keys at a time, shallow first."""
@@ -95,7 +96,7 @@ class Extractor:
     __slots__ = ("_cache",)
 
     def __init__(self, records: list[Any], plan: list[Any] | None = None) -> None:
-        self._cache: dict[tuple[Segment, ...], list[Any]] = {(): records}
+        self._cache: dict[tuple[Segment, ...], Sequence[Any]] = {(): records}
         if plan:
             self._prefetch(plan)
 
@@ -118,7 +119,7 @@ class Extractor:
             for key, column in zip(keys, zip(*rows, strict=True), strict=True):
                 cache[prefix + (key,)] = column  # a tuple: read-only like every column
 
-    def column(self, segments: tuple[Segment, ...]) -> list[Any]:
+    def column(self, segments: tuple[Segment, ...]) -> Sequence[Any]:
         """Values at `segments` for every record; None where the path does not exist."""
         found = self._cache.get(segments)
         if found is None:
@@ -127,14 +128,11 @@ class Extractor:
         return found
 
 
-def _step(values: list[Any], key: Segment, _dict: type = dict, _list: type = list) -> list[Any]:
+def _step(values: Sequence[Any], key: Any, _dict: Any = dict, _list: Any = list) -> list[Any]:
     if key.__class__ is int:
         if key >= 0:
-            return [
-                v[key] if v.__class__ is _list and len(v) > key else None  # type: ignore[index]
-                for v in values
-            ]
-        return [v[key] if v.__class__ is _list and len(v) >= -key else None for v in values]  # type: ignore[index]
+            return [v[key] if v.__class__ is _list and len(v) > key else None for v in values]
+        return [v[key] if v.__class__ is _list and len(v) >= -key else None for v in values]
     return [v.get(key) if v.__class__ is _dict else None for v in values]
 
 
@@ -143,9 +141,9 @@ def get_one(record: Any, segments: tuple[Segment, ...]) -> Any:
     value = record
     for key in segments:
         if key.__class__ is int:
-            if value.__class__ is not list or not -len(value) <= key < len(value):  # type: ignore[operator]
+            if value.__class__ is not list or not -len(value) <= key < len(value):
                 return None
-            value = value[key]  # type: ignore[index]
+            value = value[key]
         elif value.__class__ is dict:
             value = value.get(key)
         else:
@@ -153,7 +151,7 @@ def get_one(record: Any, segments: tuple[Segment, ...]) -> Any:
     return value
 
 
-def coalesce(columns: list[list[Any]]) -> list[Any]:
+def coalesce(columns: Sequence[Sequence[Any]]) -> Sequence[Any]:
     """First non-null value per row across several columns."""
     result = columns[0]
     for other in columns[1:]:

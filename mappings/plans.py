@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -86,7 +87,7 @@ class FieldPlan:
             found += [n.path.segments for n in walk(self._expr_node) if isinstance(n, PathRef)]
         return found
 
-    def raw(self, page: Page) -> tuple[list[Any], Errors]:
+    def raw(self, page: Page) -> tuple[Sequence[Any], Errors]:
         """The source values before transforms (what a quarantine row shows)."""
         if self.paths:
             if len(self.paths) == 1:
@@ -101,14 +102,14 @@ class FieldPlan:
         value = page.context.get(self._context) if self._context else self._const
         return [value] * page.size, {}
 
-    def run(self, page: Page) -> tuple[pa.Array, Errors, list[Any]]:
+    def run(self, page: Page) -> tuple[pa.Array, Errors, Sequence[Any]]:
         """The column as Arrow, {row: reason} for rows that could not be mapped, raw values."""
         values, errors, raw = self.values(page)
         if isinstance(values, pa.Array) and values.type == self.arrow_type:
             return values, errors, raw
         return self.finish(values, errors), errors, raw
 
-    def values(self, page: Page) -> tuple[Values, Errors, list[Any]]:
+    def values(self, page: Page) -> tuple[Values, Errors, Sequence[Any]]:
         """The column before its conversion to Arrow (an Arrow array for direct columns and
         vectorised transforms), {row: reason}, and the raw values."""
         raw, errors = self.raw(page)
@@ -133,7 +134,7 @@ class FieldPlan:
             array = pc.fill_null(array, self._default)
         return array
 
-    def _transform(self, page: Page, raw: list[Any], errors: Errors) -> tuple[Values, Errors]:
+    def _transform(self, page: Page, raw: Sequence[Any], errors: Errors) -> tuple[Values, Errors]:
         """Run the transforms, reusing what another field with the same source and leading
         transforms already computed on this page (email and email_sha256 share trim, lower)."""
         memo = page.memo
@@ -160,7 +161,7 @@ class FieldPlan:
         return values, errors
 
 
-def with_currency(options: Options, currency: list[Any], memo: dict[Any, Any]) -> Options:
+def with_currency(options: Options, currency: Sequence[Any], memo: dict[Any, Any]) -> Options:
     """A field's options with this page's currency column and memo."""
     return Options(
         salt=options.salt,
@@ -177,8 +178,8 @@ def _merge(errors: Errors, more: Errors) -> None:
 
 
 def _apply_map(
-    values: list[Any], table: dict[Any, Any], default: pa.Scalar | None
-) -> tuple[list[Any], Errors]:
+    values: Sequence[Any], table: dict[Any, Any], default: pa.Scalar | None
+) -> tuple[Sequence[Any], Errors]:
     """Listed values are replaced; others become the default when there is one, else stay."""
     fallback = default.as_py() if default is not None else _MISSING
     try:

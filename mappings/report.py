@@ -43,7 +43,7 @@ def validate_paths(
     """Validate spec files or folders (none: the shipped specs and overrides). A folder holding
     `specs/` is a mappings root; any other folder is a folder of specs; a file is one spec."""
     report = ValidationReport()
-    targets = list(paths) or [None]
+    targets: list[Path | None] = [*paths] or [None]
     for target in targets:
         if target is None:
             specs, overrides, issues = collect(None, None, known_fields)

@@ -4,23 +4,21 @@ value is not text."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pyarrow as pa
 
-from mappings.arrowcast import Errors
+from mappings.arrowcast import Errors, Values
 from mappings.scalars import as_text
 
-Values = list[Any] | pa.Array
 
-
-def as_list(values: Values) -> list[Any]:
+def as_list(values: Values) -> Sequence[Any]:
     """A Python list of the column, whatever form the previous step left it in."""
     return values.to_pylist() if isinstance(values, pa.Array) else values
 
 
-def per_value(values: list[Any], one: Callable[[Any], Any]) -> tuple[list[Any], Errors]:
+def per_value(values: Sequence[Any], one: Callable[[Any], Any]) -> tuple[Sequence[Any], Errors]:
     """The slow pass: `one` on each non-null value; refusals become {row: reason} and null."""
     out: list[Any] = []
     errors: Errors = {}

@@ -3,15 +3,14 @@ for sends the column through the per-value pass, which names the bad values."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pyarrow as pa
 
-from mappings.arrowcast import Errors
+from mappings.arrowcast import Errors, Values
 from mappings.scalars import MAX_UNIX, MIN_UNIX, as_text, from_unix, parse_iso
 from mappings.texts import as_list, per_value
 
-Values = list[Any] | pa.Array
 _UTC_US = pa.timestamp("us", tz="UTC")
 _INT64_MAX = 2**63 - 1
 
@@ -39,7 +38,7 @@ def _unix_fast(values: Values, per_second: int) -> pa.Array:
     micros = [
         None if v is None else (v * factor if v.__class__ is int else _veto()) for v in values
     ]
-    present = [m for m in micros if m is not None] if None in micros else micros
+    present = cast("list[int]", [m for m in micros if m is not None] if None in micros else micros)
     if present and (min(present) < MIN_UNIX * 1_000_000 or max(present) > MAX_UNIX * 1_000_000):
         raise _Vetoed
     ints = pa.array(micros, pa.int64())

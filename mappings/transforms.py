@@ -3,14 +3,12 @@ column of values (a list, or an Arrow array once a vectorised step has made one)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import pyarrow as pa
-
 from mappings import money, texts, timeconv
-from mappings.arrowcast import Errors, to_arrow
+from mappings.arrowcast import Errors, Values, to_arrow
 from mappings.types import (
     BIGINT,
     BOOLEAN,
@@ -23,7 +21,6 @@ from mappings.types import (
     ColumnType,
 )
 
-Values = list[Any] | pa.Array
 NUMERIC = frozenset({"bigint", "double", "decimal"})
 TEMPORAL = frozenset({"timestamp", "date"})
 
@@ -33,7 +30,7 @@ class Options:
     """What a field's transforms may need besides its values."""
 
     salt: bytes = b""
-    currency: list[Any] | None = None
+    currency: Sequence[Any] | None = None
     exponents: dict[str, int] | None = None
     target: ColumnType = TEXT
     memo: dict[Any, Any] | None = None  # per-page results shared between fields

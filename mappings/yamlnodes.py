@@ -13,10 +13,10 @@ from yaml.constructor import SafeConstructor
 
 from mappings.errors import ValidationIssue
 
-_Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class SpecLoader(_Base):  # type: ignore[misc, valid-type]
+class SpecLoader(_Base):
     """Safe YAML where only true/false are booleans: `on`, `yes`, `no` stay text (map keys)."""
 
 
