@@ -17,7 +17,7 @@ from flows.retrying import ResourceFailedError, retry_options
 from flows.runtime import sync_context
 from pipelines.context import is_provider_fault, resources_to_sync
 from pipelines.sync import sync_integration
-from warehouse.breakers import BreakerOpenError, integration_breaker, provider_breaker
+from warehouse.breakers import integration_breaker, provider_breaker
 
 PRIORITIES = ("critical", "high", "normal", "low")
 # The classes after which the remaining resources of the run are not even tried.
@@ -111,10 +111,10 @@ def run_resources(
     options = retry_options()
     step = sync_resource.with_options(**options)
     outcomes: list[dict[str, Any]] = []
-    stop: ResourceFailedError | BreakerOpenError | None = None
+    stopped: tuple[str, str] | None = None  # the error class and message that end the run
     for name in names:
-        if stop is not None:
-            outcomes.append(_failed(name, type(stop).__name__, f"not tried: {stop}"))
+        if stopped is not None:
+            outcomes.append(_failed(name, stopped[0], f"not tried: {stopped[1]}"))
             continue
         state = step(integration.id, name, full_refresh, run_id, return_state=True)
         if not state.is_failed():
@@ -128,7 +128,7 @@ def run_resources(
         elif error_class == "BreakerOpenError":
             _dead_letter_cut_short(integration, name, full_refresh, run_id, str(exc))
         if error_class in _STOP_RUN:
-            stop = exc
+            stopped = (error_class, str(exc))
     failed = [o for o in outcomes if o["status"] != "success"]
     return {
         "integration_id": integration.id,

@@ -41,6 +41,21 @@ def test_a_401_is_tried_once_and_the_integration_needs_a_reconnect(
     assert store.get_breaker(f"integration:{integration.id}").consecutive_failures == 1
 
 
+@pytest.mark.filterwarnings("ignore:Logger 'prefect.task_runs' attempted to send logs")
+def test_the_resources_a_401_leaves_untried_carry_its_error_class(ctx, integration, sandbox):
+    from flows.sync import run_resources
+
+    sandbox[0].injector.update({"revoked_credentials": [KEY]})
+
+    result = run_resources(integration, ["customers", "charges"], False, None)
+
+    assert result["status"] == "failed"
+    classes = [(o["resource"], o["error_class"]) for o in result["resources"]]
+    assert classes == [("customers", "AuthenticationError"), ("charges", "AuthenticationError")]
+    assert result["resources"][1]["error_message"].startswith("not tried: ")
+    assert "reconnect" in result["resources"][1]["error_message"].lower()
+
+
 def test_consecutive_failures_open_the_breaker_which_then_refuses_syncs(
     ctx, integration, sandbox, store
 ):
