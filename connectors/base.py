@@ -44,19 +44,13 @@ class Connector(Protocol):
         ...
 
     def read(
-        self,
-        resource: str,
-        state: Mapping[str, Any],
-        *,
-        full_refresh: bool = False,
-        window: Window | None = None,
+        self, resource: str, state: Mapping[str, Any], *, full_refresh: bool = False
     ) -> Iterator[Page]:
         """Pages of `resource` changed since `state` (everything when empty or full_refresh).
 
-        With `window`, only the records created in [start, end), `state` ignored, and no page
-        carries a new state: a windowed read (a backfill) never moves the cursor. A connector
-        that cannot list by creation time may leave `window` out of its signature; the pipeline
-        then reads everything instead.
+        A connector that can list by creation time also takes `window: Window | None`: then
+        only the records created in [start, end), `state` ignored, and no page carries a new
+        state (a backfill never moves the cursor). One without it is read whole instead.
         """
         ...
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from prefect import flow, get_run_logger
+from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
 
 from flows.runtime import sync_context
@@ -63,12 +64,15 @@ def sync_due_flow(every_minutes: float = 60, limit: int = 50) -> list[str]:
     )
     started: list[str] = []
     for integration in due:
-        run = run_deployment(
-            SYNC_DEPLOYMENT,
-            parameters={"integration_id": integration.id, "priority": "normal"},
-            work_queue_name="normal",
-            timeout=0,
-            as_subflow=False,
+        run = cast(  # called outside an event loop: the run itself, not a coroutine
+            FlowRun,
+            run_deployment(
+                SYNC_DEPLOYMENT,
+                parameters={"integration_id": integration.id, "priority": "normal"},
+                work_queue_name="normal",
+                timeout=0,
+                as_subflow=False,
+            ),
         )
         started.append(str(run.id))
     get_run_logger().info("started %d syncs of %d due integrations", len(started), len(due))

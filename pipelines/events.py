@@ -48,9 +48,9 @@ def apply_webhook_events(
     result = EventsResult(integration.id, run_id)
     by_resource: dict[str, list[WebhookEvent]] = defaultdict(list)
     for event in events:
-        mapped = event.resource and ctx.catalog.staging_for(integration.provider, event.resource)
-        if mapped and event.object_id:
-            by_resource[event.resource].append(event)
+        resource = event.resource
+        if resource and event.object_id and ctx.catalog.staging_for(integration.provider, resource):
+            by_resource[resource].append(event)
         else:
             result.ignored.append(event.event_id)
     if not by_resource:

@@ -176,9 +176,7 @@ class ResourceReader:
     ) -> Split | None:
         if pool is None or not pool.usable or not hasattr(connector, "split"):
             return None
-        return connector.split(  # type: ignore[attr-defined, no-any-return]
-            self.resource, state, full_refresh=full_refresh, parts=pool.parts
-        )
+        return connector.split(self.resource, state, full_refresh=full_refresh, parts=pool.parts)
 
     def adopt(
         self,

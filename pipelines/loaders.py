@@ -111,7 +111,7 @@ class IntegrationLoaders:
         return self._pipelines[dataset]
 
     def _new_pipeline(self, dataset: str) -> Any:
-        return dlt.pipeline(
+        return dlt.pipeline(  # type: ignore[call-overload]  # progress=None is dlt's default
             pipeline_name=f"{PIPELINE_PREFIX}{self.integration_id}_{dataset}",
             destination=self.warehouse.destination(loader=self.integration_id),
             dataset_name=dataset,
@@ -258,7 +258,7 @@ class IntegrationLoaders:
     def _scope(self, key: list[str]) -> dict[str, str]:
         """The columns of a key whose value every row of this loader has."""
         values = {"venue_id": self.venue_id, "provider": self.provider}
-        return {column: values[column] for column in key if values.get(column) is not None}
+        return {column: value for column in key if (value := values.get(column)) is not None}
 
     def _drop_repeats(self, dataset: str, pipe: Any, owed: Path) -> None:
         """In each table a finished load appended to as a first load (listed in `owed`), a job

@@ -187,7 +187,8 @@ class WindowedConnector:
     ) -> Iterator[Page]:
         """The window's pages, stripped of state so that no cursor moves."""
         if self.takes_window:
-            pages = self.inner.read(resource, {}, full_refresh=True, window=self.window)
+            read: Callable[..., Iterator[Page]] = self.inner.read  # takes `window`: see __init__
+            pages = read(resource, {}, full_refresh=True, window=self.window)
             note = None
         else:
             pages = self.inner.read(resource, {}, full_refresh=True)

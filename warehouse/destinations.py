@@ -76,10 +76,12 @@ class Warehouse:
         """A dlt destination for this warehouse whose merges stage their rows in datasets of
         `loader`'s own (an integration's pipelines; see `staging_dataset_layout`). On DuckDB,
         its credentials are the file's path (see `writer`)."""
-        options = {"staging_dataset_name_layout": staging_dataset_layout(loader)}
+        layout = staging_dataset_layout(loader)
         if self.kind == "duckdb":
             self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-            return dlt.destinations.duckdb(str(self.duckdb_path), **options)
+            return dlt.destinations.duckdb(
+                str(self.duckdb_path), staging_dataset_name_layout=layout
+            )
         from dlt.destinations.impl.postgres.configuration import PostgresCredentials
 
         credentials = PostgresCredentials()
@@ -89,7 +91,9 @@ class Warehouse:
         # no UNIQUE keys from dlt's hints: a load job that committed just before a kill runs
         # again when the load resumes, and the unique `_dlt_id` of `_dlt_pipeline_state` then
         # refused the repeated state row, so the interrupted load could never finish
-        return dlt.destinations.postgres(credentials=credentials, create_indexes=False, **options)
+        return dlt.destinations.postgres(
+            credentials=credentials, create_indexes=False, staging_dataset_name_layout=layout
+        )
 
     @contextmanager
     def write_lock(self, scope: str | None = None) -> Iterator[None]:

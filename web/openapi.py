@@ -9,8 +9,10 @@ from flask import Blueprint, Response, jsonify
 bp = Blueprint("openapi", __name__)
 
 ERROR = {"$ref": "#/components/schemas/Error"}
-SERVICE = [{"serviceName": [], "serviceTimestamp": [], "serviceNonce": [], "serviceSignature": []}]
-BEARER = [{"bearer": []}]
+SERVICE: list[dict[str, list[str]]] = [
+    {"serviceName": [], "serviceTimestamp": [], "serviceNonce": [], "serviceSignature": []}
+]
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 OBJ: dict[str, Any] = {"type": "object"}
 
 

@@ -7,9 +7,12 @@ import threading
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from web.errors import OrchestratorUnavailable
+
+if TYPE_CHECKING:
+    from prefect.client.schemas.objects import FlowRun
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +47,14 @@ class PrefectLauncher:
 
         try:
             with temporary_settings(updates={PREFECT_API_URL: self.api_url}):
-                run = run_deployment(
-                    name=deployment,
-                    parameters=dict(parameters),
-                    work_queue_name=queue,
-                    timeout=0,
+                run = cast(  # called outside an event loop: the run itself, not a coroutine
+                    "FlowRun",
+                    run_deployment(
+                        name=deployment,
+                        parameters=dict(parameters),
+                        work_queue_name=queue,
+                        timeout=0,
+                    ),
                 )
         except Exception as exc:  # any failure to reach or use the API means: not started
             log.warning("could not start %s on queue %s: %s", deployment, queue, exc)

@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from werkzeug.datastructures import Headers
+
 from connectors.common.webhooks import WebhookEvent
 from connectors.mailchimp import webhooks as mailchimp
 from connectors.quickbooks import webhooks as quickbooks
@@ -27,7 +29,7 @@ class Delivery:
     """What a webhook request brought: body, headers (any case), query, and its URL."""
 
     body: bytes
-    headers: Mapping[str, str]
+    headers: Headers | Mapping[str, str]  # a request's Headers look names up in any case
     args: Mapping[str, str]
     url: str
 

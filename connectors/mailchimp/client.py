@@ -23,6 +23,7 @@ read and warns in the sync log on a shortfall.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -127,7 +128,7 @@ class MailchimpConnector:
                 totals if taken.value is None else [],
                 (("last_changed", taken, seen),),
             )
-            sources.append(lambda f=fetch, lid=list_id: paginate(f, 0, what=f"members of {lid}"))
+            sources.append(functools.partial(paginate, fetch, 0, what=f"members of {list_id}"))
         full = not any((saved.get(lid) or {}).get("cursor") for lid in audiences)
 
         def final() -> dict[str, Any]:

@@ -66,7 +66,8 @@ def parse(payload: bytes) -> WebhookEvent:
             "Mailchimp webhook body lacks type or fired_at (is it form-encoded?)",
             provider="mailchimp",
         )
-    data = fields.get("data") if isinstance(fields.get("data"), dict) else {}
+    found = fields.get("data")
+    data: dict[str, Any] = found if isinstance(found, dict) else {}
     member = kind in MEMBER_EVENTS
     email = data.get("new_email") or data.get("email") if member else None
     object_id = _member_id(email) if email else data.get("id")

@@ -143,6 +143,7 @@ class EntityStore:
                 if (object_id not in self._inactive) not in c.value:
                     return False
                 continue
+            assert not isinstance(c.value, frozenset)  # only `active` takes a set
             obj = obj or orjson.loads(self._blobs[object_id])
             value = parse_iso(obj["MetaData"]["CreateTime"])
             if not _compare(value, c.op, float(c.value)):

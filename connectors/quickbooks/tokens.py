@@ -45,7 +45,10 @@ class IntegrationTokenStore:
     """
 
     def __init__(
-        self, store: Any, integration_id: str, conflict: type[Exception] | tuple[type, ...]
+        self,
+        store: Any,
+        integration_id: str,
+        conflict: type[Exception] | tuple[type[Exception], ...],
     ) -> None:
         self._store = store
         self._id = integration_id

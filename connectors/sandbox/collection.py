@@ -94,6 +94,10 @@ class Collection:
         """One object's stored JSON."""
         return self._blobs.get(object_id)
 
+    def stored(self, object_id: str) -> bytes:
+        """The stored JSON of an object known to exist (one of `ids()`)."""
+        return self._blobs[object_id]
+
     def delete(self, object_id: str) -> dict[str, Any] | None:
         """Remove one object; returns it as it was, or None when absent."""
         blob = self._blobs.pop(object_id, None)

@@ -136,7 +136,7 @@ class _Handler(socketserver.StreamRequestHandler):
         return self.rfile.read(length) if length > 0 else b""
 
     def _chunked(self) -> bytes:
-        parts = []
+        parts: list[bytes] = []
         while True:
             size = int(self.rfile.readline(_MAX_LINE).split(b";")[0].strip() or b"0", 16)
             if size == 0:

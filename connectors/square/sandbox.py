@@ -168,9 +168,9 @@ class SquareSandbox(SandboxApp):
         if len(parts) == 4 and method == "GET" and parts[1:3] == ["catalog", "object"]:
             return json_response(200, {"object": merchant.catalog_object(parts[3])})
         if len(parts) == 3 and method == "GET" and parts[1] == "locations":
-            found = [x for x in merchant.locations if x["id"] == parts[2]]
-            if found:
-                return json_response(200, {"location": found[0]})
+            locations = [x for x in merchant.locations if x["id"] == parts[2]]
+            if locations:
+                return json_response(200, {"location": locations[0]})
         raise SquareError(404, "INVALID_REQUEST_ERROR", "NOT_FOUND", f"No route {method} {path}.")
 
     def _token(self, request: SandboxRequest) -> Response:

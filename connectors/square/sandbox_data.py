@@ -187,7 +187,7 @@ def order(
 ) -> dict[str, Any]:
     """An order with 1-4 line items at `place`."""
     currency = place["currency"]
-    lines = []
+    lines: list[dict[str, Any]] = []
     for _ in range(rng.randint(1, 4)):
         variation = rng.choice(variations) if variations else None
         price = rng.randint(150, 2500)

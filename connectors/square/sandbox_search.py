@@ -49,12 +49,11 @@ class SquareReads:
             location = self.locations[0]["id"]
         if location is not None and location not in {x["id"] for x in self.locations}:
             raise bad_request(f"Location `{location}` not found.", "location_id", "NOT_FOUND")
-        begin = query.get("begin_time") or rfc3339(time.time() - 365 * DAY)
-        end = query.get("end_time")
+        since = query.get("begin_time") or rfc3339(time.time() - 365 * DAY)
         limit = _limit(query.get("limit"), 100, 100)
         updated = CreatedRange(gte=_stamp(query.get("updated_at_begin_time")),
                                lte=_stamp(query.get("updated_at_end_time")))  # fmt: skip
-        begin, end = _stamp(begin), _stamp(end)
+        begin, end = _stamp(since), _stamp(query.get("end_time"))
 
         def where(attrs: Any) -> bool:
             created = attrs["created_at"]
@@ -99,10 +98,10 @@ class SquareReads:
                 return False
             if states and attrs["state"] not in states:
                 return False
-            value = attrs[other] if other else None
-            if other and value is None:
-                return False
-            return not other or ((lo is None or value >= lo) and (hi is None or value <= hi))
+            if not other:
+                return True
+            value = attrs[other]
+            return value is not None and (lo is None or value >= lo) and (hi is None or value <= hi)
 
         limit = _limit(body.get("limit"), 500, 1000)
         return self._page("orders", rng, where, sort_field, sort.get("sort_order"), limit, body)
@@ -165,13 +164,13 @@ class SquareReads:
             return blobs, _encode_cursor(last)
         ids = [oid for oid in coll.ids() if where(_attrs(coll, oid)) and _in(coll, oid, rng)]
         key = "created_at" if sort_field.upper() == "CREATED_AT" else "updated_at"
-        ids.sort(key=lambda oid: _attrs(coll, oid).get(key) or orjson.loads(coll.blob(oid))[key])
+        ids.sort(key=lambda oid: _attrs(coll, oid).get(key) or orjson.loads(coll.stored(oid))[key])
         if (sort_order or "DESC").upper() == "DESC":
             ids.reverse()
         start = ids.index(after) + 1 if after in ids else 0
         chosen = ids[start : start + limit]
         more = start + limit < len(ids)
-        return [coll.blob(oid) for oid in chosen], _encode_cursor(chosen[-1] if more else None)
+        return [coll.stored(oid) for oid in chosen], _encode_cursor(chosen[-1] if more else None)
 
 
 def _attrs(coll: Collection, oid: str) -> dict[str, Any]:

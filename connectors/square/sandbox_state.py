@@ -184,7 +184,7 @@ class SquareMerchant(SquareReads):
 
     def _blobs(self, name: str) -> list[bytes]:
         coll = self.collections[name]
-        return [coll.blob(oid) for oid in coll.ids()]
+        return [coll.stored(oid) for oid in coll.ids()]
 
     def _location(self, fields: dict[str, Any]) -> dict[str, Any]:
         wanted = fields.pop("location_id", None)

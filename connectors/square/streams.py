@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -88,7 +89,7 @@ class Streams:
             stream = Boundary()
             make = self._orders_page if res.kind == "orders" else self._list_page
             fetch = _skipping(make(res, group, start), old, stream)
-            sources.append((_then(fetch, lambda g=group, s=stream: _merge(new, g, s)), res.name))
+            sources.append((_then(fetch, functools.partial(_merge, new, group, stream)), res.name))
 
         def final() -> dict[str, Any]:
             return {

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import orjson
 from square import Square
+from square.core.request_options import RequestOptions
 
 from connectors.common.http import error_for_status, parse_retry_after
 from connectors.common.rate import RateBudget, budget_for
@@ -30,7 +31,7 @@ from connectors.errors import (
 
 PRODUCTION_URL = "https://connect.squareup.com"
 RECONNECT = "reconnect the Square account (the access token was refused or revoked)"
-_NO_SDK_RETRIES = {"max_retries": 0}
+_NO_SDK_RETRIES: RequestOptions = {"max_retries": 0}
 
 
 def budget_key(credentials: Mapping[str, str]) -> str:

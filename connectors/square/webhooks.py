@@ -67,7 +67,8 @@ def parse(payload: bytes) -> WebhookEvent:
     missing = [key for key in ("event_id", "type") if not body.get(key)]
     if missing:
         raise SignatureError(f"Square event lacks {missing[0]!r}", provider="square")
-    data = body.get("data") if isinstance(body.get("data"), dict) else {}
+    found = body.get("data")
+    data: dict[str, Any] = found if isinstance(found, dict) else {}
     kind = str(body["type"]).split(".", 1)[0]
     data_type = str(data.get("type") or kind)
     obj = _object(data, data_type)

@@ -82,7 +82,7 @@ class StripeConnector:
         )
         self.budget: RateBudget = self._http.budget
         self._clock = clock
-        self._recipe = {
+        self._recipe: dict[str, Any] = {
             "credentials": dict(credentials),
             "base_url": base_url,
             "max_network_retries": max_network_retries,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -210,7 +210,7 @@ def _types(raw: Any) -> list[str]:
     return types
 
 
-def type_matcher(pattern: str):
+def type_matcher(pattern: str) -> Callable[[str], bool]:
     """Stripe's event `type` filter: exact, or a `*` wildcard such as `charge.*`."""
     if "*" not in pattern:
         return lambda kind: kind == pattern

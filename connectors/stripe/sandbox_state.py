@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
@@ -221,24 +222,31 @@ class StripeAccount:
         return refund
 
 
-def _where(resource: str, query: ListQuery) -> Callable[[dict[str, Any]], bool] | None:
-    checks: list[Callable[[dict[str, Any]], bool]] = []
+def _where(resource: str, query: ListQuery) -> Callable[[Mapping[str, Any]], bool] | None:
+    checks: list[Callable[[Mapping[str, Any]], bool]] = []
     filters = dict(query.filters)
     if resource == "subscriptions":
         status = filters.pop("status", None)
         if status is None:
             checks.append(lambda a: a.get("status") != "canceled")
         elif status != "all":
-            checks.append(lambda a, s=status: a.get("status") == s)
+            checks.append(functools.partial(_equals, "status", status))
     for name, value in filters.items():
         if resource == "events" and name == "type":
             match = type_matcher(str(value))
-            checks.append(lambda a, m=match: m(a.get("type") or ""))
+            checks.append(functools.partial(_type_matches, [match]))
         else:
-            checks.append(lambda a, n=name, v=value: a.get(n) == v)
+            checks.append(functools.partial(_equals, name, value))
     if query.types is not None:
-        matchers = [type_matcher(t) for t in query.types]
-        checks.append(lambda a: any(m(a.get("type") or "") for m in matchers))
+        checks.append(functools.partial(_type_matches, [type_matcher(t) for t in query.types]))
     if not checks:
         return None
     return lambda attrs: all(check(attrs) for check in checks)
+
+
+def _equals(name: str, value: Any, attrs: Mapping[str, Any]) -> bool:
+    return attrs.get(name) == value
+
+
+def _type_matches(matchers: list[Callable[[str], bool]], attrs: Mapping[str, Any]) -> bool:
+    return any(m(attrs.get("type") or "") for m in matchers)

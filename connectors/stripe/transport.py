@@ -116,7 +116,9 @@ class StripeTransport:
 
     def close(self) -> None:
         """Release this thread's pooled connection."""
-        self._client._requestor._client.close()
+        client = self._client._requestor._client
+        if client is not None:
+            client.close()
 
     def _send(
         self, path: str, params: dict[str, Any], what: str

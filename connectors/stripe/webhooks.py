@@ -97,7 +97,7 @@ def parse(payload: bytes) -> WebhookEvent:
         resource=RESOURCE_BY_OBJECT.get(obj.get("object", "")) if obj else None,
         object_id=obj.get("id") if obj else None,
         object=obj,
-        deleted=bool(obj) and is_deletion(event_type, obj),
+        deleted=is_deletion(event_type, obj) if obj else False,
         account=body.get("account"),
         raw=body,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING, cast
 
 import click
 import orjson
@@ -10,6 +11,9 @@ from rich.table import Table
 
 from intsync.cli.context import AppContext, BadUsage, pass_app
 from intsync.cli.progress import console
+
+if TYPE_CHECKING:
+    from prefect.client.schemas.objects import FlowRun
 
 SYNC_DEPLOYMENT = "sync-integration/sync-integration"
 EVENTS_DEPLOYMENT = "apply-webhook-events/apply-webhook-events"
@@ -107,8 +111,11 @@ def _start(app: AppContext, deployment: str, parameters: dict, queue: str) -> bo
         return False
     from prefect.deployments import run_deployment
 
-    run = run_deployment(
-        deployment, parameters=parameters, work_queue_name=queue, timeout=0, as_subflow=False
+    run = cast(  # called outside an event loop: the run itself, not a coroutine
+        "FlowRun",
+        run_deployment(
+            deployment, parameters=parameters, work_queue_name=queue, timeout=0, as_subflow=False
+        ),
     )
     click.echo(f"started flow run {run.id} on queue {queue}")
     return True

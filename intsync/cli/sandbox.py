@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from connectors.sandbox.errors import SandboxUsageError
@@ -91,14 +93,16 @@ def sandbox(
                 f"cannot listen on {host}:{port + offset if port else 0} for {name}: "
                 f"{exc.strerror or exc} (choose another --port, or --port 0)"
             ) from exc
-    by_server = {id(server): (name, server) for name, server in servers}
+    by_server = {
+        id(server): (name, app) for (name, server), (_, app) in zip(servers, apps, strict=True)
+    }
 
     def announce(server: SandboxServer) -> None:
-        name, _ = by_server[id(server)]
-        credentials = _credentials(server.app.info())
+        name, app = by_server[id(server)]
+        credentials = _credentials(app.info())
         click.echo(f"{name} credentials: {', '.join(credentials)}")
         click.echo(f"ready {name} {server.url}")
-        click.get_text_stream("stdout").flush()
+        sys.stdout.flush()
 
     serve_until_signalled([server for _, server in servers], announce)
 

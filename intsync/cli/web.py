@@ -58,7 +58,7 @@ def web(
 def _server_class() -> Any:
     from gunicorn.app.base import BaseApplication
 
-    class Server(BaseApplication):  # type: ignore[misc]
+    class Server(BaseApplication):
         def __init__(self, options: dict[str, Any], level: int) -> None:
             self.options = options
             self.level = level

@@ -37,7 +37,9 @@ class DeadLettersMixin(StoreBase):
                     created_at=utcnow(),
                 )
             )
-            return int(result.inserted_primary_key[0])
+            key = result.inserted_primary_key
+            assert key is not None  # an INSERT of one row
+            return int(key[0])
 
     def list_dead_letters(self, *, limit: int = 100) -> list[DeadLetter]:
         """Newest first."""

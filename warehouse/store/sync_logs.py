@@ -43,7 +43,9 @@ class SyncLogsMixin(StoreBase):
                     cursor_before=cursor_before,
                 )
             )
-            return int(result.inserted_primary_key[0])
+            key = result.inserted_primary_key
+            assert key is not None  # an INSERT of one row
+            return int(key[0])
 
     def finish_sync_log(
         self,
