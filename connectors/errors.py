@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ConnectorError(Exception):
     """Base of every connector error. `retriable` tells the orchestrator whether to try again."""
@@ -31,7 +33,7 @@ class RetriableAPIError(ConnectorError):
 class RateLimitedError(RetriableAPIError):
     """The provider said slow down; `retry_after` is its hint in seconds, when it gave one."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs) -> None:
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
 

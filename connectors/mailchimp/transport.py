@@ -43,7 +43,14 @@ class PooledApiClient(ApiClient):
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
 
-    def request(self, method, url, query_params=None, headers=None, body=None):  # noqa: ANN001, ANN201
+    def request(
+        self,
+        method: str,
+        url: str,
+        query_params: Any = None,
+        headers: Mapping[str, str] | None = None,
+        body: Any = None,
+    ) -> requests.Response:
         """The SDK's request (same auth), through the pooled session; returns the response."""
         headers = dict(headers or {})
         auth = ("user", self.api_key) if self.is_basic_auth else None

@@ -31,7 +31,9 @@ class CreatedRange:
     lt: Any = None
 
     @classmethod
-    def of(cls, gt: Any = None, gte: Any = None, lt: Any = None, lte: Any = None, eq: Any = None):
+    def of(
+        cls, gt: Any = None, gte: Any = None, lt: Any = None, lte: Any = None, eq: Any = None
+    ) -> CreatedRange:
         """From gt/gte/lt/lte bounds and an exact value (which sets both gte and lte)."""
         if eq is not None:
             gte = eq if gte is None else max(gte, eq)

@@ -6,10 +6,14 @@ import dataclasses
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 from connectors.sandbox.errors import SandboxUsageError
+
+# checks a fault setting (its name, its value) and gives the value to keep
+Check: TypeAlias = Callable[[str, Any], Any]
 
 
 @dataclass
@@ -61,7 +65,7 @@ def apply_changes(faults: Faults, changes: dict[str, Any]) -> Faults:
     return updated
 
 
-def _number(low: float, *, above: bool = False, high: float | None = None):
+def _number(low: float, *, above: bool = False, high: float | None = None) -> Check:
     def check(name: str, value: Any) -> Any:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         ok = ok and (value > low if above else value >= low) and (high is None or value <= high)
@@ -75,7 +79,7 @@ def _number(low: float, *, above: bool = False, high: float | None = None):
     return check
 
 
-def _optional(check):
+def _optional(check: Check) -> Check:
     return lambda name, value: None if value is None else check(name, value)
 
 
@@ -93,7 +97,7 @@ def _strings(name: str, value: Any) -> list[str]:
     return list(value)
 
 
-def _typed(kind: type, label: str):
+def _typed(kind: type, label: str) -> Check:
     def check(name: str, value: Any) -> Any:
         if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
             raise SandboxUsageError(f"fault {name}={value!r}: expected {label} or null")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import ModuleType
 
 from connectors.sandbox.app import SandboxApp
 from connectors.sandbox.errors import SandboxUsageError
@@ -54,7 +55,7 @@ def build(provider: str, options: SandboxOptions) -> SandboxApp:
     return module.build_sandbox(options)
 
 
-def _module(provider: str):
+def _module(provider: str) -> ModuleType:
     if provider not in SANDBOXES:
         raise SandboxUsageError(
             f"no sandbox for provider {provider!r}: expected one of {', '.join(available())}"

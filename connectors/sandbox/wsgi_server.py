@@ -149,7 +149,9 @@ class _Handler(socketserver.StreamRequestHandler):
     def _run(self, environ: dict[str, Any]) -> tuple[bytes, list[tuple[str, str]], bytes]:
         captured: dict[str, Any] = {}
 
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None):
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], None]:
             captured["status"], captured["headers"] = status, headers
             return lambda data: None
 

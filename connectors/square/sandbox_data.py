@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -86,13 +87,21 @@ def seed_merchant(spec: SeedSpec, merchant_id: str) -> dict[str, list[dict[str, 
     }
 
 
-def _times(spec: SeedSpec, resource: str, counts: dict[str, int], newest: int):
+def _times(
+    spec: SeedSpec, resource: str, counts: dict[str, int], newest: int
+) -> Iterator[tuple[float, random.Random]]:
     rng = rng_for(spec.seed, resource)
     for index, when in enumerate(spread_times(rng, counts[resource], newest, spec.span_days)):
         yield when + rng.random(), rng_for(spec.seed, resource, index)
 
 
-def _made(spec, resource, counts, newest, make) -> list[dict[str, Any]]:
+def _made(
+    spec: SeedSpec,
+    resource: str,
+    counts: dict[str, int],
+    newest: int,
+    make: Callable[[random.Random, float], dict[str, Any]],
+) -> list[dict[str, Any]]:
     return [make(rng, when) for when, rng in _times(spec, resource, counts, newest)]
 
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import logging
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import click
 
 from intsync.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from warehouse.store import Store
 
 
 class BadUsage(click.UsageError):
@@ -25,7 +29,7 @@ class AppContext:
             raise BadUsage(str(exc)) from exc
 
     @cached_property
-    def store(self):  # -> warehouse.store.Store
+    def store(self) -> Store:
         from warehouse.store import open_store
 
         return open_store(self.settings.database_url, self.settings.secret_key())

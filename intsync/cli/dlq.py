@@ -15,6 +15,8 @@ from intsync.cli.progress import console
 if TYPE_CHECKING:
     from prefect.client.schemas.objects import FlowRun
 
+    from warehouse.store.models import DeadLetter
+
 SYNC_DEPLOYMENT = "sync-integration/sync-integration"
 EVENTS_DEPLOYMENT = "apply-webhook-events/apply-webhook-events"
 BACKFILL_DEPLOYMENT = "backfill/backfill"
@@ -96,7 +98,7 @@ def drop(app: AppContext, letter_id: int) -> None:
     click.echo(f"dropped dead letter {letter_id}")
 
 
-def _letter(app: AppContext, letter_id: int):
+def _letter(app: AppContext, letter_id: int) -> DeadLetter:
     from warehouse.errors import NotFoundError
 
     try:
