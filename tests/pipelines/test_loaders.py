@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -464,7 +465,7 @@ def test_json_columns_made_jsonb_by_the_csv_copy_take_the_binary_copy(tmp_path, 
 @pytest.mark.postgres
 @pytest.mark.parametrize("dataset", ["raw", "staging"])  # created by intsync, by dlt
 def test_a_load_that_collides_with_another_creating_its_tables_loads_again(
-    tmp_path, pg_database, dataset
+    tmp_path, pg_database, dataset, caplog
 ):
     """Another venue's load creating the same schema at the same moment: PostgreSQL makes the
     later CREATE wait for the earlier transaction, then fails it on the catalog's unique index
@@ -485,9 +486,13 @@ def test_a_load_that_collides_with_another_creating_its_tables_loads_again(
         except BaseException as exc:  # reported below, in the test's thread
             failures.append(exc)
 
+    caplog.set_level(logging.INFO)
     loading = threading.Thread(target=load)
     loading.start()
-    waiting = "select count(*) from pg_stat_activity where wait_event_type = 'Lock'"
+    waiting = (
+        "select count(*) from pg_stat_activity where datname = current_database()"
+        " and wait_event_type = 'Lock' and pid <> pg_backend_pid()"
+    )
     deadline = time.monotonic() + 60
     while warehouse.query(waiting) == [(0,)] and loading.is_alive():
         assert time.monotonic() < deadline, "the load never waited for the other transaction"
@@ -499,6 +504,8 @@ def test_a_load_that_collides_with_another_creating_its_tables_loads_again(
     assert failures == []
     assert _versions(warehouse) == {"ch_1": "a", "ch_2": "a"}
     assert warehouse.query("select count(*) from raw.stripe_charges") == [(2,)]
+    tried_again = [r.getMessage() for r in caplog.records if "venue's load" in r.getMessage()]
+    assert len(tried_again) == 1 and "pg_namespace_nspname_index" in tried_again[0]
 
 
 def _column_types(warehouse: Warehouse, column: str) -> dict[str, str]:
