@@ -236,7 +236,8 @@ def test_a_run_whose_worker_is_killed_is_rerun_and_the_warehouse_is_exact(orches
             },
         )
     sandbox.admin("stripe", "mutate", {"action": "touch", "resource": "charges", "count": 5})
-    sandbox.admin("stripe", "faults", {"latency_ms": 1500})
+    # slow enough that the run is still reading when the kill lands, on a busy machine too
+    sandbox.admin("stripe", "faults", {"latency_ms": 5000})
     worker = orchestra.worker("--limit", "1")
     run_id = orchestra.start_run(
         "high", integration_id=orchestra.integration, resources=["charges"]

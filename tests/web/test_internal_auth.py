@@ -60,7 +60,8 @@ def test_a_signature_with_non_ascii_characters_is_401_not_an_error(client: Flask
     assert refusal(client.get(LOGS, headers=headers)) == (401, "unauthenticated_service")
 
 
-@pytest.mark.parametrize("offset", [-301, 301, -3600])
+# ahead by well over 300 s: int() and the time until the server reads its clock both shrink it
+@pytest.mark.parametrize("offset", [-301, 310, -3600])
 def test_timestamp_outside_the_window_is_401(client: FlaskClient, offset: int) -> None:
     response = signed_get(client, "compliance-service", LOGS, timestamp=int(time.time()) + offset)
     assert refusal(response) == (401, "unauthenticated_service")

@@ -148,7 +148,8 @@ def test_cdc_returns_deletions_and_stops_at_its_cap(api, qb_sandbox: QuickBooksS
 def test_more_than_ten_in_flight_per_realm_get_429(
     qb_sandbox: QuickBooksSandbox, qb_server: SandboxServer, api
 ):
-    qb_sandbox.injector.update({"latency_ms": 300})
+    # long enough for all 14 requests to arrive before the first ends, even on a busy machine
+    qb_sandbox.injector.update({"latency_ms": 1000})
     answers: list[int] = []
     threads = [
         threading.Thread(target=lambda: answers.append(api("account/1").status_code))
