@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import random
 import re
 import shutil
 import time
@@ -33,7 +32,7 @@ from dlt.common.destination.exceptions import SchemaUpdateError, SchemaUpdateTer
 
 from pipelines.errors import LoadFailedError
 from pipelines.spool import Spool, SpooledTable
-from warehouse.destinations import INTEGRATION_ID, Warehouse, collided
+from warehouse.destinations import INTEGRATION_ID, Warehouse, again_on_collision, collided
 from warehouse.errors import WarehouseError
 
 log = logging.getLogger(__name__)
@@ -44,8 +43,6 @@ FIRST_LOAD_HINT = "x-intsync-first-load"
 # in a pipeline's working folder: the first-loaded tables whose repeated rows are still to drop
 REPEATS_OWED = "intsync-repeats-owed.json"
 SIDE_BY_SIDE = ("raw", "core")
-# loads of a package whose schema update lost a race with another venue's (see `_load_packages`)
-SCHEMA_RACE_ATTEMPTS = 5
 STATE_KEY = "connector_state"
 PIPELINE_PREFIX = "intsync_"
 
@@ -308,29 +305,19 @@ def _load_packages(pipe: Any) -> None:
     """`pipe.load()`, again when its schema update lost a race: on PostgreSQL, loads of other
     venues may create the same tables or columns at the same time, and dlt then fails the
     update; loading again reads the warehouse anew and applies only what is still missing."""
-    for attempt in range(SCHEMA_RACE_ATTEMPTS):
-        try:
-            pipe.load()
-            return
-        except Exception as exc:  # dlt raises PipelineStepFailed with the cause inside
-            cause = exc if isinstance(exc, SchemaUpdateError) else exc.__context__
-            if not _lost_schema_race(cause) or attempt == SCHEMA_RACE_ATTEMPTS - 1:
-                raise
-            log.info(
-                "%s: the schema update failed, perhaps racing another venue's load; loading"
-                " again: %s",
-                pipe.pipeline_name,
-                cause,
-            )
-            time.sleep(random.uniform(0.05, 0.3) * (attempt + 1))
+    again_on_collision(pipe.load, _lost_schema_race, f"{pipe.pipeline_name}: the schema update")
 
 
-def _lost_schema_race(cause: BaseException | None) -> bool:
-    """Whether a failed schema update collided with another load's, not was refused: dlt calls
-    most PostgreSQL errors terminal, a collision on the catalog too (see `collided`)."""
+def _lost_schema_race(exc: Exception) -> SchemaUpdateError | None:
+    """The schema update that collided with another load's in a failed load, if that is why
+    it failed; None for any other failure, a refusal too. dlt raises PipelineStepFailed with
+    the update's error as its context, and calls most PostgreSQL errors terminal, a collision
+    on the catalog too (see `collided`)."""
+    cause = exc if isinstance(exc, SchemaUpdateError) else exc.__context__
     if not isinstance(cause, SchemaUpdateError):
-        return False
-    return not isinstance(cause, SchemaUpdateTerminalError) or collided(cause)
+        return None
+    lost = not isinstance(cause, SchemaUpdateTerminalError) or collided(cause)
+    return cause if lost else None
 
 
 def _keys_unique(spooled: SpooledTable, key: list[str]) -> bool:

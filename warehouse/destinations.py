@@ -8,7 +8,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +29,7 @@ SCHEMA_LOCK = "intsync schema"
 # same, a unique violation (on the catalog), duplicate table, schema, column or object; or
 # locking tables in another order (rewriting one while another venue merges), a deadlock
 DDL_COLLISIONS = frozenset({"23505", "42P07", "42P06", "42701", "42710", "40P01"})
-# tries of DDL that collided so (see `collided`)
+# tries of DDL that collided so (see `collided`, `again_on_collision`)
 COLLISION_ATTEMPTS = 5
 # the advisory locks each thread holds (see `Warehouse._advisory_lock`)
 _HELD_ADVISORY = threading.local()
@@ -189,24 +189,22 @@ class Warehouse:
             return
         if self.kind == "duckdb":
             self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-        for attempt in range(COLLISION_ATTEMPTS):
-            try:
-                with self._locked_connection(connection) as con:
-                    if self.kind == "postgres":  # loads of other venues change tables too
-                        con.cursor().execute(
-                            "select pg_advisory_xact_lock(%s)", (_lock_key(SCHEMA_LOCK),)
-                        )
-                    if wanted:
-                        create_compressed_tables(con, self.kind, dataset, wanted)
-                    if self.kind == "postgres":
-                        _json_not_jsonb(con, dataset, list(tables))
-                return
-            except Exception as exc:
-                # the lock orders intsync's own DDL; dlt's, of another venue's load, may collide
-                if not collided(exc) or attempt == COLLISION_ATTEMPTS - 1:
-                    raise
-                log.info("preparing %s collided with another venue's load; again: %s", dataset, exc)
-                time.sleep(random.uniform(0.05, 0.3) * (attempt + 1))
+
+        def prepare() -> None:
+            with self._locked_connection(connection) as con:
+                if self.kind == "postgres":  # loads of other venues change tables at the same time
+                    con.cursor().execute(
+                        "select pg_advisory_xact_lock(%s)", (_lock_key(SCHEMA_LOCK),)
+                    )
+                if wanted:
+                    create_compressed_tables(con, self.kind, dataset, wanted)
+                if self.kind == "postgres":
+                    _json_not_jsonb(con, dataset, list(tables))
+
+        # the lock orders intsync's own DDL; dlt's, of another venue's load, may still collide
+        again_on_collision(
+            prepare, lambda exc: exc if collided(exc) else None, f"preparing {dataset}"
+        )
 
     def holds_rows(
         self, dataset: str, table: str, where: Mapping[str, str], connection: Any = None
@@ -382,6 +380,26 @@ class Warehouse:
     @property
     def placeholder(self) -> str:
         return "?" if self.kind == "duckdb" else "%s"
+
+
+def again_on_collision(
+    action: Callable[[], None],
+    collision: Callable[[Exception], BaseException | None],
+    what: str,
+) -> None:
+    """`action()`, tried again (up to COLLISION_ATTEMPTS times in all, after a short random
+    wait) while it fails with an error in which `collision` finds a collision with another
+    venue's load; any other error, or the last try's, is raised."""
+    for attempt in range(1, COLLISION_ATTEMPTS):
+        try:
+            return action()
+        except Exception as exc:
+            found = collision(exc)
+            if found is None:
+                raise
+            log.info("%s collided with another venue's load; trying again: %s", what, found)
+            time.sleep(random.uniform(0.05, 0.3) * attempt)
+    return action()
 
 
 def collided(error: BaseException | None) -> bool:
