@@ -155,3 +155,13 @@ service_nonces = Table(
     UniqueConstraint("service", "nonce", name="uq_service_nonces"),
     Index("ix_service_nonces_expires", "expires_at"),
 )
+
+seen_fields = Table(
+    "seen_fields",
+    metadata,
+    Column("integration_id", String(32), primary_key=True),
+    Column("resource", String(64), primary_key=True),
+    Column("path", String(512), primary_key=True),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+    Column("run_id", String(64)),
+)

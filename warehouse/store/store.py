@@ -15,6 +15,7 @@ from warehouse.store.keys import KeysMixin
 from warehouse.store.nonces import NoncesMixin
 from warehouse.store.oauth import OAuthMixin
 from warehouse.store.opening import prepare
+from warehouse.store.seen_fields import SeenFieldsMixin
 from warehouse.store.sync_logs import SyncLogsMixin
 
 
@@ -27,8 +28,10 @@ class Store(
     BreakersMixin,
     NoncesMixin,
     KeysMixin,
+    SeenFieldsMixin,
 ):
-    """Integrations, sync logs, webhook inbox, dead letters, OAuth tokens, breakers, nonces."""
+    """Integrations, sync logs, webhook inbox, dead letters, OAuth tokens, breakers, nonces,
+    fields seen."""
 
 
 def open_store(database_url: str, secret_key: str, *, schema_version: int | None = None) -> Store:
