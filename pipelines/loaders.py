@@ -28,9 +28,13 @@ import dlt
 import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
-from dlt.common.destination.exceptions import SchemaUpdateError, SchemaUpdateTerminalError
+from dlt.common.destination.exceptions import (
+    DestinationTerminalException,
+    SchemaUpdateError,
+    SchemaUpdateTerminalError,
+)
 
-from pipelines.errors import LoadFailedError
+from pipelines.errors import LoadFailedError, LoadRefusedError
 from pipelines.spool import Spool, SpooledTable
 from warehouse.destinations import INTEGRATION_ID, Warehouse, again_on_collision, collided
 from warehouse.errors import WarehouseError
@@ -144,8 +148,8 @@ class IntegrationLoaders:
                     _write_atomically(owed, orjson.dumps(sorted(appended)))
                 _load_packages(pipe)
             except Exception as exc:  # dlt raises PipelineStepFailed with the cause inside
-                raise LoadFailedError(
-                    f"could not finish the interrupted load of {dataset}: {exc}"
+                raise _load_error(
+                    pipe, exc, f"could not finish the interrupted load of {dataset}"
                 ) from exc
             if owed.exists():
                 self._drop_repeats(dataset, pipe, owed)
@@ -216,7 +220,7 @@ class IntegrationLoaders:
             normalized = time.perf_counter()
             _load_packages(pipe)
         except Exception as exc:
-            raise LoadFailedError(f"loading {dataset} failed: {exc}") from exc
+            raise _load_error(pipe, exc, f"loading {dataset} failed") from exc
         rows = sum(t.rows for t in spool.tables(dataset))
         log.debug(
             "%s: %d rows loaded in %.2f s (extract %.2f s, normalize %.2f s, load %.2f s)",
@@ -306,6 +310,52 @@ def _load_packages(pipe: Any) -> None:
     venues may create the same tables or columns at the same time, and dlt then fails the
     update; loading again reads the warehouse anew and applies only what is still missing."""
     again_on_collision(pipe.load, _lost_schema_race, f"{pipe.pipeline_name}: the schema update")
+
+
+def _load_error(pipe: Any, exc: Exception, what: str) -> LoadFailedError:
+    """The error a failed load ends its run with, in one line.
+
+    A load the warehouse refused for good (a value its column type cannot take, a constraint, a
+    schema change it will not make) would fail the same way on every later run, so its packages
+    are aborted: dlt then restores the pipeline's local state and schema to what they were
+    before them, and the warehouse's committed state (its last completed load) is untouched, so
+    no cursor moves and the next run reads the same records again. Anything else (a dropped
+    connection, a lock timeout) leaves the packages for the next run to finish."""
+    reason = one_line(exc)
+    if _terminal(exc) and pipe.has_pending_data:
+        try:
+            pipe.abort_packages()
+        except Exception as abort_exc:  # the packages stay: the next run tries them again
+            log.warning("%s: could not abort the refused load: %s", pipe.pipeline_name, abort_exc)
+            return LoadFailedError(f"{what}: {reason}")
+        log.warning("%s: the warehouse refused the load; aborted: %s", pipe.pipeline_name, reason)
+        return LoadRefusedError(f"{what}: {reason} (nothing of this load was committed)")
+    return LoadFailedError(f"{what}: {reason}")
+
+
+def _terminal(exc: BaseException) -> bool:
+    """Whether the warehouse refused a load for good (dlt calls such errors terminal); a schema
+    update that collided with another load's is tried again elsewhere, not refused."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, DestinationTerminalException) and not collided(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def one_line(exc: BaseException) -> str:
+    """The innermost error's first line (dlt wraps a warehouse error in several layers, each
+    repeating it with a traceback), at most 300 characters."""
+    inner: BaseException = exc
+    while True:
+        nested = getattr(inner, "exception", None) or inner.__cause__ or inner.__context__
+        if not isinstance(nested, BaseException) or nested is inner:
+            break
+        inner = nested
+    text = str(inner).strip() or type(inner).__name__
+    first = next((line.strip() for line in text.splitlines() if line.strip()), text)
+    return first if len(first) <= 300 else first[:297] + "..."
 
 
 def _lost_schema_race(exc: Exception) -> SchemaUpdateError | None:

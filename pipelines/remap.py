@@ -1,22 +1,38 @@
-"""Rebuild mapped tables from the raw landing zone with the current specs, calling no provider."""
+"""Rebuild mapped tables from the raw landing zone with the current specs, calling no provider.
+
+Each integration's raw records (the newest version of each object) are mapped again, page by
+page, into a spool. Tables whose columns still have the types the specs give are merged as a
+sync merges them; a table where a column changed type (or whose unmapped columns are to be
+dropped) is rebuilt whole from the rows of every integration that writes it and swapped in
+atomically (see warehouse.rebuild). A dry run maps and counts, and writes nothing.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
 
 import orjson
 
 from connectors.base import Page
-from pipelines.extract import ResourceReader, mapping_context
+from mappings import Spec
+from pipelines.errors import PipelineError
+from pipelines.extract import ResourceOutcome, ResourceReader, mapping_context
 from pipelines.landing import raw_table_name
-from pipelines.loaders import IntegrationLoaders
-from pipelines.spool import Spool
+from pipelines.loaders import LOAD_ORDER, IntegrationLoaders
+from pipelines.plan import TablePlan, plan
+from pipelines.spool import Spool, SpooledTable
 from pipelines.sync import SyncContext
+from warehouse.columns import TableColumn, dataset_columns
+from warehouse.rebuild import rebuild_table
 
 BATCH = 5_000
+
+
+class RemapRefusedError(PipelineError):
+    """A remap that cannot do what was asked as asked (the message says what to run instead)."""
 
 
 @dataclass
@@ -29,41 +45,159 @@ class RemapResult:
     quarantined: int
 
 
-def remap_integration(
-    integration: Any, ctx: SyncContext, resources: list[str], run_id: str
+@dataclass
+class RemapReport:
+    """What a remap did (or, dry, would do): per resource, per rebuilt table, and the plan."""
+
+    dry_run: bool
+    results: list[RemapResult] = field(default_factory=list)
+    plans: list[TablePlan] = field(default_factory=list)
+    rows_by_table: dict[str, int] = field(default_factory=dict)
+    rebuilt: dict[str, int] = field(default_factory=dict)  # table -> rows it now holds
+    dropped: dict[str, list[str]] = field(default_factory=dict)  # table -> columns dropped
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dry_run": self.dry_run,
+            "resources": [r.__dict__ for r in self.results],
+            "rows_by_table": self.rows_by_table,
+            "rebuilt": self.rebuilt,
+            "dropped_columns": self.dropped,
+            "plan": [p.to_dict() for p in self.plans if p.changed],
+        }
+
+
+def remap(
+    ctx: SyncContext,
+    specs: Sequence[Spec],
+    integrations: Sequence[Any],
+    *,
+    scoped: bool = False,
+    dry_run: bool = False,
+    drop_unmapped: bool = False,
+    run_id: str = "",
+) -> RemapReport:
+    """Map the raw records of the resources `specs` read again, for `integrations` (a venue's
+    or one, when `scoped`), and write the rows; a table that needs a rebuild is rebuilt from
+    every integration's records, which a scoped remap refuses."""
+    report = RemapReport(dry_run)
+    tables = {(s.dataset, t) for s in specs for t in [s.table, *(c.table for c in s.children)]}
+    report.plans = plan(ctx.catalog.spec_set, ctx.warehouse, tables)
+    rebuilds = [
+        p for p in report.plans if p.needs_rebuild or (drop_unmapped and p.exists and p.unmapped)
+    ]
+    if rebuilds and scoped:
+        names = ", ".join(p.name for p in rebuilds)
+        raise RemapRefusedError(
+            f"{names} must be rebuilt (a column changed type, or unmapped columns are dropped), "
+            "and a rebuild holds every venue's rows: run it without --venue or --integration"
+        )
+    wanted = {(s.provider, s.resource) for s in specs}
+    spools: list[tuple[Any, Spool]] = []
+    try:
+        for integration in integrations:
+            resources = sorted(r for p, r in wanted if p == integration.provider)
+            if resources:
+                spool = Spool.temporary(ctx.dlt_dir / "spool", "remap-")
+                spools.append((integration, spool))
+                report.results += _replay(ctx, integration, resources, spool, run_id)
+        _count_rows(report, [spool for _, spool in spools])
+        if dry_run:
+            return report
+        loaders = [IntegrationLoaders.of(i, ctx.warehouse, ctx.dlt_dir) for i, _ in spools]
+        for loader in loaders:  # a dead run's rows go in before a rebuild, not after it
+            with loader.writing():
+                loader.finish_pending()
+        for table_plan in rebuilds:
+            _rebuild(ctx, table_plan, [spool for _, spool in spools], drop_unmapped, report)
+        for loader, (_, spool) in zip(loaders, spools, strict=True):
+            with loader.writing():
+                loader.load(spool, {})
+    finally:
+        for _, spool in spools:
+            spool.close()
+    return report
+
+
+def _replay(
+    ctx: SyncContext, integration: Any, resources: list[str], spool: Spool, run_id: str
 ) -> list[RemapResult]:
-    """Map every raw record of these resources again and merge the rows; cursors stay as they are."""
-    loaders = IntegrationLoaders.of(integration, ctx.warehouse, ctx.dlt_dir)
-    spool = Spool.temporary(ctx.dlt_dir / "spool", "remap-")
     context = mapping_context(integration, run_id)
     results = []
-    try:
-        for resource in resources:
-            table = raw_table_name(integration.provider, resource)
-            if not ctx.warehouse.table_exists("raw", table):
-                continue
-            compiled = ctx.catalog.compiled_for(
-                integration.provider, resource, integration.venue_id
-            )
-            reader = _RawReplay(resource, compiled, context, spool, land_raw=False)
-            outcome = reader.replay(_raw_pages(ctx, table, integration.id))
-            results.append(
-                RemapResult(integration.id, resource, outcome.rows_loaded, outcome.rows_quarantined)
-            )
-        with loaders.writing():
-            loaders.finish_pending()
-            loaders.load(spool, {})
-    finally:
-        spool.close()
+    for resource in resources:
+        table = raw_table_name(integration.provider, resource)
+        if not ctx.warehouse.table_exists("raw", table):
+            continue
+        compiled = ctx.catalog.compiled_for(integration.provider, resource, integration.venue_id)
+        reader = _RawReplay(resource, compiled, context, spool, land_raw=False)
+        outcome = reader.replay(_raw_pages(ctx, table, integration.id))
+        results.append(
+            RemapResult(integration.id, resource, outcome.rows_loaded, outcome.rows_quarantined)
+        )
     return results
+
+
+def _count_rows(report: RemapReport, spools: list[Spool]) -> None:
+    for spool in spools:
+        for dataset in LOAD_ORDER:
+            if dataset == "ops":
+                continue
+            for spooled in spool.tables(dataset):
+                name = f"{dataset}.{spooled.table}"
+                report.rows_by_table[name] = report.rows_by_table.get(name, 0) + spooled.rows
+
+
+def _rebuild(
+    ctx: SyncContext,
+    table_plan: TablePlan,
+    spools: list[Spool],
+    drop_unmapped: bool,
+    report: RemapReport,
+) -> None:
+    """Rebuild one table from every spool's rows of it, then leave them out of the merges."""
+    dataset, table = table_plan.dataset, table_plan.table
+    spooled = [s for spool in spools for s in spool.tables(dataset) if s.table == table]
+    held = dataset_columns(ctx.warehouse, dataset).get(table, [])
+    changed = {c.column: c.spec for c in table_plan.changes}
+    unmapped = {c for c, _ in table_plan.unmapped}
+    dropped = sorted(unmapped) if drop_unmapped else []
+    columns = [
+        TableColumn(c.name, changed.get(c.name, c.type), c.nullable)
+        for c in held
+        if c.name not in dropped
+    ]
+    columns += [TableColumn(name, type_) for name, type_ in table_plan.add]
+    report.rebuilt[table_plan.name] = rebuild_table(
+        ctx.warehouse,
+        dataset,
+        table,
+        columns,
+        [f for s in spooled for f in s.files],
+        _dedup_key(spooled) or ["venue_id", "id"],
+        kept=sorted(unmapped - set(dropped)),
+    )
+    if dropped:
+        report.dropped[table_plan.name] = dropped
+    for spool in spools:
+        spool.drop_table(dataset, table)
+
+
+def _dedup_key(spooled: list[SpooledTable]) -> list[str]:
+    """The columns naming one row of a spooled table: its key, or a child's parent and place."""
+    for item in spooled:
+        key = item.hints.get("primary_key") or []
+        if key:
+            return list(key)
+        merge_key = item.hints.get("merge_key") or []
+        if merge_key:
+            return [*merge_key, "position"]
+    return []
 
 
 class _RawReplay(ResourceReader):
     """A ResourceReader fed from raw rows instead of a connector, writing no raw rows back."""
 
-    def replay(self, pages: Iterator[Page]) -> Any:
-        from pipelines.extract import ResourceOutcome
-
+    def replay(self, pages: Iterator[Page]) -> ResourceOutcome:
         outcome = ResourceOutcome(self.resource, cursor_before={})
         for page in pages:
             self.take(page, outcome)

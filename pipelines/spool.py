@@ -169,7 +169,14 @@ class Spool:
 
     def discard(self, resource: str) -> None:
         """Forget what a failed resource spooled: nothing of it loads."""
-        for key in [k for k in self._tables if k[1] == resource]:
+        self._forget([k for k in self._tables if k[1] == resource])
+
+    def drop_table(self, dataset: str, table: str) -> None:
+        """Forget one table's rows (loaded some other way): they are not loaded again."""
+        self._forget([k for k in self._tables if (k[0], k[2]) == (dataset, table)])
+
+    def _forget(self, keys: list[tuple[str, str, str]]) -> None:
+        for key in keys:
             spooled = self._tables.pop(key)
             self._close(spooled)
             for path in spooled.files:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import click
 import orjson
@@ -13,30 +14,98 @@ from intsync.cli.progress import console
 
 @click.command("remap")
 @click.option("--table", help="Only the resources that feed this staging or core table.")
-@click.option("--json", "as_json", is_flag=True, help="A JSON array of per-resource counts.")
+@click.option("--venue", help="Only this venue's integrations.")
+@click.option("--integration", "integration_id", help="Only this integration.")
+@click.option(
+    "--dry-run", is_flag=True, help="Map and count, print what would change, write nothing."
+)
+@click.option(
+    "--drop-unmapped",
+    is_flag=True,
+    help="Drop the columns no spec maps any more (the table is rebuilt); kept otherwise.",
+)
+@click.option("--json", "as_json", is_flag=True, help="The report as one JSON object.")
 @pass_app
-def remap(app: AppContext, table: str | None, as_json: bool) -> None:
-    """Map every stored raw record again with the current specs and merge the rows."""
-    from intsync.cli.composition import sync_context
-    from pipelines.remap import remap_integration
+def remap(
+    app: AppContext,
+    table: str | None,
+    venue: str | None,
+    integration_id: str | None,
+    dry_run: bool,
+    drop_unmapped: bool,
+    as_json: bool,
+) -> None:
+    """Map every stored raw record again with the current specs and write the rows.
 
+    A table where a column changed type is rebuilt whole and swapped in at once: readers see
+    the old table or the new one. Values that do not convert are quarantined with reasons."""
+    from intsync.cli.composition import select_integrations, sync_context
+    from pipelines.remap import RemapRefusedError
+    from pipelines.remap import remap as run_remap
+
+    if venue and integration_id:
+        raise BadUsage("give --venue or --integration, not both")
     ctx = sync_context(app)
-    specs = ctx.catalog.spec_set.for_table(table) if table else ctx.catalog.spec_set.all()
-    if table and not specs:
-        raise BadUsage(f"no spec writes table {table!r}: see `intsync mappings validate`")
-    wanted = {(s.provider, s.resource) for s in specs}
-    run_id = uuid.uuid4().hex
-    results = []
-    for integration in app.store.list_integrations():
-        resources = sorted(r for p, r in wanted if p == integration.provider)
-        if resources:
-            results += remap_integration(integration, ctx, resources, run_id)
-    if as_json:
-        click.echo(orjson.dumps([r.__dict__ for r in results]).decode())
-        return
-    for r in results:
-        console.print(
-            f"{r.integration_id} {r.resource}: {r.rows:,} rows re-mapped, {r.quarantined:,} quarantined"
+    specs = specs_for_table(ctx.catalog.spec_set, table)
+    scoped = bool(venue or integration_id)
+    integrations = select_integrations(app, integration_id, venue, False) if scoped else None
+    if integrations is None:
+        integrations = app.store.list_integrations()
+    try:
+        report = run_remap(
+            ctx,
+            specs,
+            integrations,
+            scoped=scoped,
+            dry_run=dry_run,
+            drop_unmapped=drop_unmapped,
+            run_id=uuid.uuid4().hex,
         )
-    if not results:
+    except RemapRefusedError as exc:
+        raise BadUsage(str(exc)) from exc
+    if as_json:
+        click.echo(orjson.dumps(report.to_dict()).decode())
+        return
+    _print(report)
+
+
+def specs_for_table(spec_set: Any, table: str | None) -> list[Any]:
+    """The specs a remap covers: those writing `table`, or all; a did-you-mean when none."""
+    if not table:
+        return list(spec_set.all())
+    found = spec_set.for_table(table)
+    if found:
+        return list(found)
+    from difflib import get_close_matches
+
+    names = sorted(
+        {s.table for s in spec_set.all()}
+        | {c.table for s in spec_set.all() for c in s.children}
+        | {f"{s.dataset}.{s.table}" for s in spec_set.all()}
+    )
+    close = get_close_matches(table, names, n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise BadUsage(f"no spec writes table {table!r}{hint}: see `intsync mappings validate`")
+
+
+def _print(report: Any) -> None:
+    from pipelines.plan import describe
+
+    for r in report.results:
+        done = "to re-map" if report.dry_run else "rows re-mapped"
+        console.print(
+            f"{r.integration_id} {r.resource}: {r.rows:,} {done}, {r.quarantined:,} quarantined",
+            highlight=False,
+        )
+    if not report.results:
         console.print("nothing to remap: no raw records yet (run `intsync sync` first)")
+    for line in describe(p for p in report.plans if p.name not in report.rebuilt):
+        console.print(line, highlight=False, markup=False)
+    for table, rows in report.rebuilt.items():
+        console.print(f"{table}: rebuilt with the new column types, {rows:,} rows", highlight=False)
+    for table, columns in report.dropped.items():
+        console.print(f"{table}: dropped {', '.join(columns)}", highlight=False)
+    if report.dry_run:
+        rows = ", ".join(f"{t} {n:,}" for t, n in sorted(report.rows_by_table.items()))
+        console.print(f"rows that would be written: {rows or 'none'}", highlight=False)
+        console.print("dry run: nothing was written", highlight=False)

@@ -6,7 +6,7 @@ from pathlib import Path
 import orjson
 
 from mappings import SPECS_DIR
-from pipelines.remap import remap_integration
+from pipelines.remap import remap
 from pipelines.sync import sync_integration
 from tests.pipelines.conftest import KEY, make_context
 
@@ -61,7 +61,8 @@ def test_remap_rebuilds_from_raw_without_calling_the_provider(
     spec.write_text(spec.read_text() + "  amount_minor: {path: amount, type: bigint}\n")
     ctx = make_context(store, tmp_path, specs)
     before = stripe_sandbox.stats.snapshot()["total"]
-    (result,) = remap_integration(integration, ctx, ["charges"], run_id="remap-1")
+    specs_read = ctx.catalog.spec_set.for_resource("stripe", "charges")
+    (result,) = remap(ctx, specs_read, [integration], run_id="remap-1").results
     assert result.rows == 60
     assert stripe_sandbox.stats.snapshot()["total"] == before, "no provider call"
     nulls, total = ctx.warehouse.query(
