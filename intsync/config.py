@@ -40,6 +40,9 @@ class Settings:
     prefect_api_url: str | None = None
     # worker processes for a full read that can be split (Stripe); 1 reads in the sync's process
     read_processes: int = 1
+    # the team's folder of mapping specs (INTSYNC_SPECS), read over the shipped ones; None: the
+    # shipped specs only
+    specs_dir: Path | None = None
 
     @property
     def dlt_dir(self) -> Path:
@@ -75,7 +78,24 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         hash_salt=env.get("INTSYNC_HASH_SALT", ""),
         prefect_api_url=env.get("PREFECT_API_URL") or None,
         read_processes=_read_processes(env.get("INTSYNC_READ_PROCESSES")),
+        specs_dir=_specs_dir(env.get("INTSYNC_SPECS")),
     )
+
+
+def _specs_dir(raw: str | None) -> Path | None:
+    """INTSYNC_SPECS: an existing folder, as an absolute path; unset or empty: None."""
+    if not raw:
+        return None
+    folder = Path(raw).expanduser().resolve()
+    if not folder.is_dir():
+        problem = "it is a file" if folder.exists() else "it does not exist"
+        raise ConfigError(
+            "INTSYNC_SPECS",
+            raw,
+            f"a folder of mapping specs ({problem}; make one with `intsync mappings init DIR`, "
+            "or unset INTSYNC_SPECS to use the shipped specs)",
+        )
+    return folder
 
 
 def _read_processes(raw: str | None) -> int:

@@ -31,12 +31,17 @@ SYNC_LOG_SCHEMA = pa.schema(
         ("error_class", pa.string()),
         ("error_message", pa.string()),
         ("details", pa.string()),
+        ("spec_versions", pa.string()),
     ]
 )
 SYNC_LOG_HINTS: dict[str, Any] = {
     "primary_key": ["id"],
     "write_disposition": "merge",
-    "columns": {"details": {"data_type": "json", "nullable": True}},
+    "columns": {
+        "details": {"data_type": "json", "nullable": True},
+        # the version (content hash) of each spec the resource was mapped with, by table
+        "spec_versions": {"data_type": "json", "nullable": True},
+    },
 }
 
 

@@ -61,6 +61,8 @@ class SyncLog:
     error_class: str | None
     error_message: str | None
     details: dict[str, Any] | None
+    # the version (content hash) of each spec the resource was mapped with, by table
+    spec_versions: dict[str, str] | None = None
 
     @property
     def duration_s(self) -> float | None:

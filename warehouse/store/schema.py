@@ -75,6 +75,7 @@ sync_logs = Table(
     Column("error_class", String(255)),
     Column("error_message", Text),
     Column("details", Json),
+    Column("spec_versions", Json),  # {"staging.stripe_charges": "sha256:1a2b3c4d5e6f", ...}
     Index("ix_sync_logs_venue", "venue_id", "id"),
     Index("ix_sync_logs_tenant", "tenant_id", "id"),
     Index("ix_sync_logs_integration", "integration_id", "id"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -22,9 +23,19 @@ class SyncLogsMixin(StoreBase):
     """Writing and reading sync history."""
 
     def start_sync_log(
-        self, *, integration: Integration, resource: str, run_id: str, cursor_before: str | None
+        self,
+        *,
+        integration: Integration,
+        resource: str,
+        run_id: str,
+        cursor_before: str | None,
+        spec_versions: Mapping[str, str] | None = None,
     ) -> int:
-        """Open a `running` log row for one resource of one run; its id."""
+        """Open a `running` log row for one resource of one run; its id. `spec_versions`: the
+        version of each spec that maps the resource, by table (`{"staging.stripe_charges":
+        "sha256:1a2b3c4d5e6f"}`)."""
+        # named only when given: a row without versions keeps SQL null
+        versions = {} if spec_versions is None else {"spec_versions": dict(spec_versions)}
         with self._write() as conn:
             result = conn.execute(
                 insert(sync_logs).values(
@@ -41,6 +52,7 @@ class SyncLogsMixin(StoreBase):
                     rows_deleted=0,
                     rows_quarantined=0,
                     cursor_before=cursor_before,
+                    **versions,
                 )
             )
             key = result.inserted_primary_key

@@ -8,7 +8,12 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, func, insert, inspect, select, text
 
 from warehouse.errors import MigrationError
-from warehouse.store.migrations import v001_integrations, v002_queues, v003_seen_fields
+from warehouse.store.migrations import (
+    v001_integrations,
+    v002_queues,
+    v003_seen_fields,
+    v004_spec_versions,
+)
 from warehouse.store.schema import schema_version
 from warehouse.store.types import utcnow
 
@@ -29,6 +34,7 @@ MIGRATIONS: list[Migration] = [
     Migration(1, v001_integrations.DESCRIPTION, v001_integrations.upgrade),
     Migration(2, v002_queues.DESCRIPTION, v002_queues.upgrade),
     Migration(3, v003_seen_fields.DESCRIPTION, v003_seen_fields.upgrade),
+    Migration(4, v004_spec_versions.DESCRIPTION, v004_spec_versions.upgrade),
 ]
 LATEST = MIGRATIONS[-1].version
 
