@@ -48,6 +48,7 @@ from mappings.currencies import exponent  # noqa: E402
 from mappings.expr_eval import infer_type  # noqa: E402
 from mappings.expr_grammar import parse_expression  # noqa: E402
 from mappings.interpret import STEPS, evaluate, interpret_page  # noqa: E402
+from mappings.refs import default_id_key, ref_id  # noqa: E402
 from mappings.scalars import as_int, as_text, coerce  # noqa: E402
 from mappings.transforms import TRANSFORMS  # noqa: E402
 from mappings.types import TEXT, parse_type, python_type  # noqa: E402
@@ -233,12 +234,7 @@ class SpecWalker:
         elif "const" in entry:
             value = entry["const"]
         else:
-            paths = entry["path"] if isinstance(entry["path"], list) else [entry["path"]]
-            value = None
-            for path in paths:
-                value = context.get(path[1:]) if path.startswith("$") else resolve(record, path)
-                if value is not None:
-                    break
+            value = self.from_paths(entry, record, context)
         names = entry.get("transform") or []
         names = [names] if isinstance(names, str) else names
         column_type = self.column_type(entry, names)
@@ -252,6 +248,17 @@ class SpecWalker:
         if value is None or (names and names[-1] == "json"):
             return value
         return coerce(value, column_type)
+
+    def from_paths(self, entry: dict[str, Any], record: dict[str, Any], context: Any) -> Any:
+        paths: Any = entry.get("path", entry.get("ref"))
+        value = None
+        for path in paths if isinstance(paths, list) else [paths]:
+            value = context.get(path[1:]) if path.startswith("$") else resolve(record, path)
+            if value is not None:
+                break
+        if "ref" in entry and value is not None:  # an id, or the object that carries it
+            value = ref_id(value, entry.get("id_key") or default_id_key(self.doc["provider"]))
+        return value
 
     def column_type(self, entry: dict[str, Any], names: list[str]) -> Any:
         if "type" in entry:

@@ -39,9 +39,11 @@ def run_batched(groups: list[Group], page: Page) -> dict[str, tuple[pa.Array, Er
     size = page.size
     if not size:
         return done
-    column = page.extractor.column
     for kind, detail, group in groups:
-        raws = [column(p.paths[0]) for p in group]
+        found = [p.raw(page) for p in group]
+        if any(errors for _, errors in found):
+            continue  # a reference in neither shape: the column's own run names it
+        raws = [values for values, _ in found]
         values = list(chain.from_iterable(raws))
         try:
             if kind == "direct":

@@ -43,6 +43,7 @@ class Checker:
     known: set[str] | None = None
     resource_label: str = ""
     relative: bool = False  # parsing a child table's fields: paths read the array's elements
+    provider: str = ""  # the spec's provider, once read: its reference objects' id key
 
     def add(self, src: Src, message: str, offset: int = 0) -> None:
         self.issues.append(src.issue(message, offset))

@@ -20,6 +20,7 @@ from mappings.expr_parse import Binary, Call, Ctx, In, IsNull, Lit, Node, PathRe
 from mappings.model import FieldSpec
 from mappings.page import MappedPage, QuarantinedRow
 from mappings.paths import get_one
+from mappings.refs import ref_id
 from mappings.scalars import (
     as_bool,
     as_float,
@@ -110,7 +111,7 @@ def source_value(field: FieldSpec, record: dict[str, Any], context: dict[str, An
     for path in field.paths:
         value = get_one(record, path.segments)
         if value is not None:
-            return value
+            return value if field.ref_key is None else ref_id(value, field.ref_key)
     return None
 
 

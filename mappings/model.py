@@ -32,6 +32,7 @@ class FieldSpec:
     loc: Loc
     type: ColumnType
     paths: tuple[SourcePath, ...] = ()
+    ref_key: str | None = None  # paths hold references: a bare id or an object with this key
     context: str | None = None
     const: Any = None
     has_const: bool = False
@@ -55,7 +56,8 @@ class FieldSpec:
             return f"const: {self.const!r}"
         if self.context:
             return f"${self.context}"
-        return " | ".join(p.text for p in self.paths)
+        paths = " | ".join(p.text for p in self.paths)
+        return paths if self.ref_key is None else f"ref: {paths} (id in '{self.ref_key}')"
 
 
 @dataclass(frozen=True, eq=False)

@@ -8,6 +8,7 @@ from mappings.checks import Checker, did_you_mean, loc
 from mappings.expr_eval import infer_type
 from mappings.model import FieldSpec
 from mappings.paths import SourcePath
+from mappings.refs import DEFAULT_ID_KEY, default_id_key
 from mappings.scalars import coerce
 from mappings.transforms import TRANSFORMS
 from mappings.types import TEXT, TIMESTAMP, ColumnType, parse_type, python_type
@@ -15,6 +16,8 @@ from mappings.yamlnodes import Src, entries
 
 FIELD_KEYS = (
     "path",
+    "ref",
+    "id_key",
     "const",
     "expr",
     "type",
@@ -27,7 +30,7 @@ FIELD_KEYS = (
     "exponents",
     "description",
 )
-_SOURCES = ("path", "const", "expr")
+_SOURCES = ("path", "ref", "const", "expr")
 
 
 def parse_field(name: str, value: Src, check: Checker, relative: bool = False) -> FieldSpec | None:
@@ -46,10 +49,15 @@ def parse_field(name: str, value: Src, check: Checker, relative: bool = False) -
     sources = [k for k in _SOURCES if k in keys]
     if len(sources) != 1:
         said = "none" if not sources else " and ".join(sources)
-        check.add(value, f"field '{name}' needs exactly one of path, const or expr (found {said})")
+        check.add(
+            value, f"field '{name}' needs exactly one of path, ref, const or expr (found {said})"
+        )
         return None
-    if sources[0] == "path":
-        return _from_paths(name, value, keys["path"][1], check, relative, keys)
+    if "id_key" in keys and sources[0] != "ref":
+        check.add(keys["id_key"][0], "'id_key' is only used with ref: write ref: instead of path:")
+        return None
+    if sources[0] in ("path", "ref"):
+        return _from_paths(name, value, keys[sources[0]][1], check, relative, keys)
     if sources[0] == "const":
         return _finish(
             name, value, check, keys, {"const": keys["const"][1].value(), "has_const": True}
@@ -80,6 +88,9 @@ def _from_paths(
         if text is None:
             return None
         if text.startswith("$"):
+            if "ref" in keys:
+                check.add(item, f"ref reads a record path, not the context value '{text}'")
+                return None
             if len(items) > 1:
                 check.add(
                     item,
@@ -93,7 +104,20 @@ def _from_paths(
         if parsed is None:
             return None
         paths.append(parsed)
-    return _finish(name, at, check, keys, {"paths": tuple(paths)})
+    read: dict[str, Any] = {"paths": tuple(paths)}
+    if "ref" in keys:
+        read["ref_key"] = _id_key(keys, check)
+    return _finish(name, at, check, keys, read)
+
+
+def _id_key(keys: dict[str, tuple[Src, Src]], check: Checker) -> str:
+    """The key of a reference object that holds the id: `id_key:`, else the provider's own."""
+    if "id_key" not in keys:
+        return default_id_key(check.provider)
+    text = check.text(keys["id_key"][1], "id_key")
+    if text is not None and "." in text:
+        check.add(keys["id_key"][1], f"id_key '{text}' is one key of the object, not a path")
+    return text or DEFAULT_ID_KEY
 
 
 def _finish(

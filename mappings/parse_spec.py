@@ -59,6 +59,7 @@ def parse_spec(
         {k: v for k, v in top.items() if k not in ("fields", "children")}, TOP_KEYS, "the spec"
     )
     values = {name: _required(raw, top, name, hint, check) for name, hint in REQUIRED.items()}
+    check.provider = values["provider"] or ""
     choice = {name: _choice(top, name, check) for name in CHOICES}
     dataset = _dataset(top, choice["dataset"], dataset_hint, check)
     if values["table"]:

@@ -13,6 +13,7 @@ from mappings.expr_eval import Page, compile_expression
 from mappings.expr_parse import PathRef, walk
 from mappings.model import FieldSpec
 from mappings.paths import PathTree, coalesce
+from mappings.refs import ref_ids
 from mappings.texts import as_list
 from mappings.transforms import TRANSFORMS, Options, Values
 
@@ -35,6 +36,7 @@ class FieldPlan:
         self.arrow_type = spec.type.arrow
         self.nullable = spec.nullable
         self.paths = [p.segments for p in spec.paths]
+        self._ref_key = spec.ref_key
         self._context = spec.context
         self._const = spec.const if spec.has_const else _MISSING
         self._expr = compile_expression(spec.expr) if spec.expr is not None else None
@@ -52,6 +54,7 @@ class FieldPlan:
             and self._map is None
             and self._default is None
             and len(spec.paths) == 1
+            and spec.ref_key is None
             else None
         )
         self.direct = (
@@ -63,6 +66,7 @@ class FieldPlan:
         )
         source = (
             tuple(self.paths),
+            self._ref_key,
             self._context,
             spec.expr_text or None,
             repr(self._const) if spec.has_const else None,
@@ -76,6 +80,7 @@ class FieldPlan:
         )
         self.required = not spec.nullable  # the compiler adds primary key columns
         self._coalesce_key = _key_id(("coalesce", tuple(self.paths)))
+        self._refs_key = _key_id(("refs", tuple(self.paths), self._ref_key))
         self._keys = [_key_id((source, options, names[: k + 1])) for k in range(len(names))]
 
     def reads(self) -> list[tuple[Any, ...]]:
@@ -90,6 +95,8 @@ class FieldPlan:
     def raw(self, page: Page) -> tuple[Sequence[Any], Errors]:
         """The source values before transforms (what a quarantine row shows)."""
         if self.paths:
+            if self._ref_key is not None:
+                return self._refs(page)
             if len(self.paths) == 1:
                 return page.extractor.column(self.paths[0]), {}
             key = self._coalesce_key
@@ -101,6 +108,16 @@ class FieldPlan:
             return self._expr(page)
         value = page.context.get(self._context) if self._context else self._const
         return [value] * page.size, {}
+
+    def _refs(self, page: Page) -> tuple[Sequence[Any], Errors]:
+        """The ids of a reference column (bare ids and objects alike), shared between fields
+        that read the same references on this page."""
+        found = page.memo.get(self._refs_key)
+        if found is None:
+            columns = [page.extractor.column(s) for s in self.paths]
+            values = columns[0] if len(columns) == 1 else coalesce(columns)
+            found = page.memo[self._refs_key] = ref_ids(values, self._ref_key or "")
+        return found[0], dict(found[1])
 
     def run(self, page: Page) -> tuple[pa.Array, Errors, Sequence[Any]]:
         """The column as Arrow, {row: reason} for rows that could not be mapped, raw values."""

@@ -33,6 +33,8 @@ fields:
   last_item: items[-1]
   metadata: {path: metadata, transform: json}
   note: {path: note, default: none}
+  customer_id: {ref: customer}
+  payer: {ref: [payer, customer], id_key: uid, transform: upper}
 children:
   refunds:
     path: refunds.data
@@ -46,6 +48,14 @@ children:
 messy_text = st.one_of(st.none(), st.text(max_size=8), st.integers(-5, 5), st.booleans())
 money = st.one_of(st.none(), st.integers(-(10**9), 10**9), st.sampled_from([1.0, 2.5, "7", True]))
 currency = st.one_of(st.sampled_from(["usd", "jpy", "kwd", "EUR"]), st.none(), st.just(3))
+reference = st.one_of(  # an id, the object that carries it, or neither
+    st.none(),
+    messy_text,
+    st.fixed_dictionaries({"id": messy_text}),
+    st.fixed_dictionaries({"uid": messy_text, "id": st.just("other")}),
+    st.just({"object": "customer"}),
+    st.lists(st.text(max_size=2), max_size=2),
+)
 refund = st.fixed_dictionaries(
     {
         "id": st.text(min_size=1, max_size=5),
@@ -86,6 +96,8 @@ record = st.fixed_dictionaries(
             ),
         ),
         "receipt_email": st.one_of(st.none(), st.emails(), st.just(7)),
+        "customer": reference,
+        "payer": reference,
         "payment_method_details": st.one_of(
             st.none(),
             st.just({"card": None}),

@@ -128,7 +128,7 @@ CASES = [
     (
         "two sources for one field",
         HEAD + "  paid: {path: paid, expr: \"status == 'succeeded'\"}\n",
-        ["6:9: field 'paid' needs exactly one of path, const or expr (found path and expr)"],
+        ["6:9: field 'paid' needs exactly one of path, ref, const or expr (found path and expr)"],
     ),
     (
         "misspelt field key",
@@ -195,6 +195,44 @@ CASES = [
         "a date YAML cannot read",
         TOP + "incremental: {cursor: created, initial_value: 2020-13-45}\nfields:\n  id: id\n",
         ["4:47: cannot read '2020-13-45': month must be in 1..12; quote it to keep it as text"],
+    ),
+    (
+        "ref and path together",
+        HEAD + "  customer_id: {path: customer, ref: customer}\n",
+        [
+            "6:16: field 'customer_id' needs exactly one of path, ref, const or expr "
+            "(found path and ref)"
+        ],
+    ),
+    (
+        "id_key without ref",
+        HEAD + "  customer_id: {path: customer, id_key: id}\n",
+        ["6:33: 'id_key' is only used with ref: write ref: instead of path:"],
+    ),
+    (
+        "id_key that is a path",
+        HEAD + "  customer_id: {ref: customer, id_key: customer.id}\n",
+        ["6:40: id_key 'customer.id' is one key of the object, not a path"],
+    ),
+    (
+        "ref of a context value",
+        HEAD + "  venue: {ref: $venue_id}\n",
+        ["6:16: ref reads a record path, not the context value '$venue_id'"],
+    ),
+    (
+        "misspelt id_key",
+        HEAD + "  customer_id: {ref: customer, idkey: id}\n",
+        ["6:32: unknown key 'idkey' in field 'customer_id' (did you mean 'id_key'?)"],
+    ),
+    (
+        "malformed ref path",
+        HEAD + "  customer_id: {ref: customer..id}\n",
+        ["6:22: path 'customer..id' has an empty part at position 10"],
+    ),
+    (
+        "ref into a field the resource does not have",
+        HEAD + "  customer_id: {ref: custmer}\n",
+        ["6:22: 'custmer' is not a field of stripe charges (did you mean 'customer'?)"],
     ),
 ]
 
