@@ -11,10 +11,12 @@ import orjson
 import pyarrow as pa
 
 from connectors.base import Connector, Page
+from pipelines.fields import FieldPath, page_fields
 from pipelines.landing import RAW_HINTS, raw_page, raw_table_name
 from pipelines.prefetch import prefetched
 from pipelines.spool import Spool, SpooledTable
 from pipelines.unlisted import deletion_pages
+from warehouse.quarantine import QUARANTINE_HINTS, QUARANTINE_SCHEMA, QUARANTINE_TABLE
 
 if TYPE_CHECKING:
     from connectors.common.splits import Split
@@ -25,31 +27,9 @@ PageCallback = Callable[[str, int], None]
 LastKnown = Callable[[list[str]], dict[str, dict[str, Any]]]
 # () -> ids of the rows the warehouse holds for this resource, not marked deleted
 LiveIds = Callable[[], set[str]]
-
-QUARANTINE_TABLE = "quarantine"
-QUARANTINE_SCHEMA = pa.schema(
-    [
-        ("tenant_id", pa.string()),
-        ("venue_id", pa.string()),
-        ("integration_id", pa.string()),
-        ("provider", pa.string()),
-        ("resource", pa.string()),
-        ("spec", pa.string()),
-        ("table_name", pa.string()),
-        ("record_id", pa.string()),
-        ("field", pa.string()),
-        ("value", pa.string()),
-        ("reason", pa.string()),
-        ("record", pa.string()),
-        ("run_id", pa.string()),
-        ("_quarantined_at", pa.timestamp("us", tz="UTC")),
-    ]
-)
-QUARANTINE_HINTS: dict[str, Any] = {
-    "primary_key": ["venue_id", "table_name", "record_id"],
-    "write_disposition": "merge",
-    "columns": {"record": {"data_type": "json", "nullable": True}},
-}
+# fields remembered per resource and run: enough for any provider's objects, bounded for keys
+# that are data (metadata keyed by order number, say)
+MAX_FIELDS = 2000
 
 
 @dataclass
@@ -68,6 +48,8 @@ class ResourceOutcome:
     notes: list[str] = field(default_factory=list)
     error_class: str | None = None
     error_message: str | None = None
+    # the fields the records carried (pipelines.fields), at most MAX_FIELDS of them
+    fields: set[FieldPath] = field(default_factory=set)
 
 
 def mapping_context(integration: Any, run_id: str) -> dict[str, Any]:
@@ -133,6 +115,7 @@ class ResourceReader:
         self.last_known = last_known
         self.live_ids = live_ids
         self._seen: set[str] = set()
+        self._roots: set[str] = set()  # top-level keys met so far (see page_fields)
 
     def read(
         self,
@@ -194,6 +177,7 @@ class ResourceReader:
         outcome.rows_deleted += part.rows_deleted
         outcome.rows_quarantined += part.rows_quarantined
         outcome.notes.extend(part.notes)
+        outcome.fields |= part.fields
         if ids:
             self._seen.update(ids)
 
@@ -276,6 +260,8 @@ class ResourceReader:
     ) -> None:
         ctx, resource = self.context, self.resource
         outcome.rows_extracted += len(records)
+        if len(outcome.fields) < MAX_FIELDS:
+            outcome.fields |= page_fields(records, self._roots)
         if deleted_at is not None:
             outcome.rows_deleted += sum(1 for mark in deleted_at if mark)
         if self.land_raw:
@@ -319,6 +305,7 @@ class ResourceReader:
                     "record": orjson.dumps(row.record, default=str).decode(),
                     "run_id": ctx.get("run_id"),
                     "_quarantined_at": ctx["synced_at"],
+                    "resolved_at": None,
                 }
                 for row in rows
             ],

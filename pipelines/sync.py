@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +20,14 @@ from connectors.base import Connector, Page, Window
 from connectors.errors import AuthenticationError, ConnectorError
 from pipelines.collector import fewer_collections
 from pipelines.connectors import build_connector
+from pipelines.drift import new_field_notes
 from pipelines.errors import LoadFailedError, NoMappingError, ReadFailedError
 from pipelines.extract import PageCallback, ResourceOutcome, ResourceReader, mapping_context
 from pipelines.landing import last_known_records
 from pipelines.loaders import IntegrationLoaders
 from pipelines.opslog import spool_sync_logs
 from pipelines.partread import PartPool
+from pipelines.quarantine import judge_quarantine, settle_quarantine
 from pipelines.specs import MappingCatalog
 from pipelines.spool import Spool, sweep_abandoned
 from pipelines.unlisted import live_ids
@@ -54,7 +57,10 @@ class SyncResult:
         return self.status == "success"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        found = asdict(self)
+        for outcome in found["resources"]:
+            outcome.pop("fields", None)  # what drift notes are made of, not a result
+        return found
 
 
 @dataclass
@@ -100,6 +106,7 @@ def _sync(
     result = SyncResult(
         integration.id, integration.tenant_id, integration.venue_id, integration.provider, run_id
     )
+    started = datetime.now(UTC)  # before the run's rows are stamped (see settle_quarantine)
     connector = ctx.connector_factory(integration, ctx.store)
     if window is not None:
         connector = WindowedConnector(connector, window)
@@ -151,7 +158,7 @@ def _sync(
                 (o.error_message for o in result.resources if o.error_message), None
             )
         with _timed(result, "logs"):
-            _finish_logs(ctx, integration, result, log_ids, loaders, spool)
+            _finish_logs(ctx, integration, result, log_ids, loaders, spool, started)
     finally:
         spool.close()
     return result
@@ -272,6 +279,7 @@ def _read_all(
             try:
                 outcome = reader.read(connector, state, full_refresh=full_refresh, pool=pool)
                 outcome.status = "extracted"
+                judge_quarantine(outcome, integration.provider, _staging_table(reader.mappings))
             except (ConnectorError, ReadFailedError) as exc:
                 outcome = getattr(exc, "outcome", None) or ResourceOutcome(
                     name, cursor_before=state
@@ -336,6 +344,10 @@ def _live_ids(
     return functools.partial(live_ids, ctx.warehouse, tables, integration.id, context["synced_at"])
 
 
+def _staging_table(mappings: list[Any]) -> str:
+    return next((m.table for m in mappings if m.dataset == "staging"), "")
+
+
 def _fail(outcome: ResourceOutcome, exc: Exception) -> None:
     outcome.status = "failed"
     outcome.error_class = type(exc).__name__
@@ -369,10 +381,15 @@ def _finish_logs(
     log_ids: dict[str, int],
     loaders: IntegrationLoaders,
     spool: Spool,
+    started: datetime,
 ) -> None:
-    """Close the run's sync logs in the store, then load them with the run's quarantined rows
-    into ops (last: a run that dies before leaves its records in raw, so `intsync remap` can
-    quarantine them again)."""
+    """Close the run's sync logs in the store (with a note of the new fields no spec maps), then
+    load them with the run's quarantined rows into ops and close the quarantine rows of the
+    records that now map (last: a run that dies before leaves its records in raw, so `intsync
+    remap` can quarantine them again)."""
+    loaded = [o for o in result.resources if o.status == "success"]
+    for outcome in loaded:
+        outcome.notes += _new_fields(ctx, integration, outcome, result.run_id)
     for outcome in result.resources:
         ctx.store.finish_sync_log(
             log_ids[outcome.resource],
@@ -392,8 +409,34 @@ def _finish_logs(
     try:
         with loaders.writing():
             loaders.load(spool, {}, datasets=("ops",))
+            mapped = [
+                m
+                for o in loaded
+                for m in ctx.catalog.compiled_for(
+                    integration.provider, o.resource, integration.venue_id
+                )
+            ]
+            settle_quarantine(ctx.warehouse, integration, mapped, started)
     except LoadFailedError as exc:  # the store keeps the master copy of the logs
         log.warning("could not load ops.sync_logs and ops.quarantine: %s", exc)
+
+
+def _new_fields(
+    ctx: SyncContext, integration: Any, outcome: ResourceOutcome, run_id: str
+) -> list[str]:
+    """The drift note of a resource read and loaded (its fields are then let go)."""
+    specs = [
+        m.spec
+        for m in ctx.catalog.compiled_for(
+            integration.provider, outcome.resource, integration.venue_id
+        )
+    ]
+    fields, outcome.fields = outcome.fields, set()
+    try:
+        return new_field_notes(ctx.store, integration, outcome.resource, fields, specs, run_id)
+    except Exception as exc:  # the store's or a spec's: the sync itself succeeded
+        log.warning("could not compare the fields of %s: %s", outcome.resource, exc)
+        return []
 
 
 def _cursor_text(state: dict[str, Any] | None) -> str | None:

@@ -24,6 +24,7 @@ _TYPES = {
         "bigint": "BIGINT",
         "double": "DOUBLE",
         "bool": "BOOLEAN",
+        "json": "JSON",
     },
     "postgres": {
         "text": "varchar",
@@ -31,6 +32,7 @@ _TYPES = {
         "bigint": "bigint",
         "double": "double precision",
         "bool": "boolean",
+        "json": "json",
     },
 }
 

@@ -59,13 +59,15 @@ class StripeAdmin:
         fraction: float | None = None,
         count: int | None = None,
         seed: int | None = None,
+        fields: Obj | None = None,
     ) -> list[str]:
-        """Update `count` (or `fraction` of all) random objects, each with an event."""
+        """Update `count` (or `fraction` of all) random objects, each with an event; with
+        `fields`, those are set (new fields too, as when Stripe starts sending one)."""
         with self.lock:
             state = self.account(account)
             total = len(state.collections[_resource(resource)])
             n = count if count is not None else round(total * (fraction or 0.0))
-            return state.touch(resource, n, seed=seed)
+            return state.touch(resource, n, seed=seed, fields=fields)
 
     def objects(self, resource: str, params: dict[str, str]) -> bytes:
         """All current objects of a resource, newest first (JSON array)."""
@@ -82,7 +84,8 @@ class StripeAdmin:
     # -- admin routes ---------------------------------------------------------------------------
     def mutate(self, payload: Obj) -> Any:
         """`POST /_sandbox/mutate` with `{"action": create|update|delete|touch, "resource",
-        "account"?, "id"?, "fields"?, "fraction"?, "count"?, "seed"?}`."""
+        "account"?, "id"?, "fields"?, "fraction"?, "count"?, "seed"?}`; `touch` with `fields` sets
+        them on the objects it picks (a field Stripe starts sending, say)."""
         action = payload.get("action")
         account = payload.get("account") or self._default_account()
         resource = payload.get("resource", "")
@@ -101,6 +104,7 @@ class StripeAdmin:
                 fraction=payload.get("fraction"),
                 count=payload.get("count"),
                 seed=payload.get("seed"),
+                fields=payload.get("fields"),
             )
             return {"updated": len(ids), "ids": ids}
         raise SandboxUsageError(

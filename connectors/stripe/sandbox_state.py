@@ -131,14 +131,18 @@ class StripeAccount:
         self.record(resource, "deleted", obj, request=request)
         return {"id": object_id, "object": RESOURCES[resource].object, "deleted": True}
 
-    def touch(self, resource: str, count: int, seed: int | None = None) -> list[str]:
-        """Update `count` random objects (metadata `sandbox_touch`), each recording an event."""
+    def touch(
+        self, resource: str, count: int, seed: int | None = None, fields: Obj | None = None
+    ) -> list[str]:
+        """Update `count` random objects, each recording an event: with `fields` (which may be
+        fields Stripe does not send yet: a provider starting to send one), else metadata
+        `sandbox_touch`."""
         ids = list(self.collections[resource].ids())
         rng = random.Random(seed) if seed is not None else self.rng
         chosen = rng.sample(ids, min(count, len(ids)))
-        stamp = str(self.now())
+        change = fields or {"metadata": {"sandbox_touch": str(self.now())}}
         for object_id in chosen:
-            self.update(resource, object_id, {"metadata": {"sandbox_touch": stamp}})
+            self.update(resource, object_id, change)
         return chosen
 
     def record(

@@ -24,6 +24,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("sandbox", "sandbox"),
     ("web", "web"),
     ("mappings", "mappings"),
+    ("quarantine", "quarantine"),
 ]
 
 

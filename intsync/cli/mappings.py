@@ -117,3 +117,6 @@ def _table(title: str, rows: list[dict[str, Any]]) -> Any:
         shown = ["" if row[name] is None else str(row[name]) for row in rows]
         table.add_row(name, *shown)
     return table
+
+
+mappings.add_command(importlib.import_module("intsync.cli.mappings_drift").drift)
