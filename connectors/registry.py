@@ -1,10 +1,15 @@
-"""The providers intsync knows, and the credential keys each one takes."""
+"""The providers intsync knows, the credential keys each one takes, and the resources and
+fields each one's connector reads."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol, cast
 from urllib.parse import urlsplit
+
+from connectors.common.fields import Shape
 
 
 @dataclass(frozen=True)
@@ -116,3 +121,30 @@ def validate_base_url(url: str) -> str:
             f"base URL {shown!r} is not valid: {problem} (e.g. http://127.0.0.1:8111)"
         )
     return url.strip().rstrip("/")
+
+
+class ProviderFields(Protocol):
+    """`connectors/<provider>/fields.py`: what the provider's connector reads."""
+
+    READS: tuple[str, ...]
+
+    def resource_fields(self, resource: str) -> Shape | None: ...
+
+
+def connector_resources(provider: str) -> tuple[str, ...]:
+    """The resources `provider`'s connector reads (none for a provider intsync does not know)."""
+    fields = _fields_of(provider)
+    return () if fields is None else fields.READS
+
+
+def field_catalogue(provider: str, resource: str) -> Shape | None:
+    """The fields of `provider`'s `resource` records, nested (see connectors/common/fields.py);
+    None when the connector does not read that resource. Built when first asked for, cached."""
+    fields = _fields_of(provider)
+    return None if fields is None else fields.resource_fields(resource)
+
+
+def _fields_of(provider: str) -> ProviderFields | None:
+    if provider not in PROVIDERS:
+        return None
+    return cast(ProviderFields, importlib.import_module(f"connectors.{provider}.fields"))

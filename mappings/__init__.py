@@ -5,6 +5,7 @@ CompiledMapping whose `map_page()` maps a page of parsed records into Arrow tabl
 
 from __future__ import annotations
 
+from mappings.catalogue import Catalogue
 from mappings.compiler import CompiledChild, CompiledMapping, compile_spec
 from mappings.errors import MappingError, SpecValidationError, UnknownSpecError, ValidationIssue
 from mappings.loader import OVERRIDES_DIR, SPECS_DIR, collect, load_spec, load_specs
@@ -15,6 +16,7 @@ from mappings.transforms import TRANSFORMS
 from mappings.types import ColumnType
 
 __all__ = [
+    "Catalogue",
     "OVERRIDES_DIR",
     "SPECS_DIR",
     "TRANSFORMS",

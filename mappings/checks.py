@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import get_close_matches
 
+from mappings.catalogue import Miss, Shape, elements, follow
 from mappings.errors import ValidationIssue
 from mappings.expr_grammar import parse_expression
 from mappings.expr_parse import ExprError, Node, PathRef, walk
 from mappings.model import CONTEXT_KEYS, Loc
-from mappings.paths import SourcePath, parse_path
+from mappings.paths import SourcePath, parse_path, segment_offsets
 from mappings.yamlnodes import Entries, Src
 
 NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -36,13 +37,13 @@ def loc(src: Src) -> Loc:
 
 @dataclass
 class Checker:
-    """Collects issues while one spec is parsed; knows the resource's fields when the connector
-    can say."""
+    """Collects issues while one spec is parsed; checks paths against the record's fields when
+    the connectors' catalogue is given."""
 
     issues: list[ValidationIssue]
-    known: set[str] | None = None
-    resource_label: str = ""
-    relative: bool = False  # parsing a child table's fields: paths read the array's elements
+    shape: Shape | None = None  # the record's fields, from the connector's catalogue
+    resource_label: str = ""  # the record in messages: `stripe charges`
+    scope: str = ""  # a child table's list, whose elements its paths read: `lines.data[]`
     provider: str = ""  # the spec's provider, once read: its reference objects' id key
 
     def add(self, src: Src, message: str, offset: int = 0) -> None:
@@ -73,17 +74,33 @@ class Checker:
             self.add(src, parsed)
             return None
         if check_known:
-            self.known_root(src, parsed.root, text)
+            self.known_path(src, parsed)
         return parsed
 
-    def known_root(self, src: Src, root: str, text: str, offset: int = 0) -> None:
-        if self.known is None or root in self.known:
-            return
-        self.add(
-            src,
-            f"'{text}' is not a field of {self.resource_label}{did_you_mean(root, self.known)}",
-            offset,
-        )
+    def known_path(self, src: Src, path: SourcePath, offset: int = 0) -> Shape | None:
+        """The catalogue's shape at `path`, or None (no catalogue, or the path leaves it: then
+        the issue points at the first segment the record does not have)."""
+        if self.shape is None:
+            return None
+        found = follow(self.shape, path.segments, self.resource_label, self.scope)
+        if not isinstance(found, Miss):
+            return found
+        segment = str(path.segments[found.index])
+        hint = did_you_mean(segment, found.choices) if found.choices else ""
+        self.add(src, found.message + hint, offset + segment_offsets(path.text)[found.index])
+        return None
+
+    def within(self, src: Src, path: SourcePath) -> Checker:
+        """A checker for a child table's fields, whose paths read the elements of the list at
+        `path` (reported here when the record has no list there)."""
+        shape = self.known_path(src, path)
+        element = None if shape is None else elements(shape)
+        if shape is not None and element is None:
+            below = follow(shape, ("data",), "")
+            listed = not isinstance(below, Miss) and elements(below) is not None
+            hint = f" (did you mean '{path.text}.data'?)" if listed else ""
+            self.add(src, f"'{path.text}' is not a list: a child table reads a list{hint}")
+        return replace(self, shape=element, scope=f"{path.text}[]")
 
     def context_name(self, src: Src, text: str) -> str | None:
         name = text[1:]
@@ -107,5 +124,5 @@ class Checker:
         if check_known:
             for part in walk(node):
                 if isinstance(part, PathRef):
-                    self.known_root(src, part.path.root, part.path.text, part.offset)
+                    self.known_path(src, part.path, part.offset)
         return node

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
+from mappings.catalogue import Catalogue
 from mappings.checks import Checker
 from mappings.crosscheck import check_tables
 from mappings.errors import SpecValidationError, ValidationIssue
 from mappings.model import Spec
 from mappings.parse_spec import parse_spec
 from mappings.rawspec import RawSpec, read_raw, shown_path
+from mappings.reads import checker_for
 from mappings.specset import SpecSet
 
-KnownFields = Callable[[str, str], "set[str] | None"]
+KnownFields = Catalogue  # the connectors' providers, resources and fields (mappings.catalogue)
 PACKAGE_DIR = Path(__file__).parent
 SPECS_DIR = PACKAGE_DIR / "specs"
 OVERRIDES_DIR = PACKAGE_DIR / "overrides"
@@ -77,12 +78,7 @@ def load_spec(path: Path, known_fields: KnownFields | None = None) -> Spec:
 def _checker(
     raw: RawSpec, issues: list[ValidationIssue], known_fields: KnownFields | None
 ) -> Checker:
-    provider = _top_text(raw, "provider") or _top_text(raw, "source")
-    resource = _top_text(raw, "resource")
-    known = None
-    if known_fields is not None and provider and resource:
-        known = known_fields(provider, resource)
-    return Checker(issues, set(known) if known is not None else None, f"{provider} {resource}")
+    return checker_for(raw, issues, known_fields)
 
 
 def _top_text(raw: RawSpec, key: str) -> str | None:

@@ -33,14 +33,14 @@ FIELD_KEYS = (
 _SOURCES = ("path", "ref", "const", "expr")
 
 
-def parse_field(name: str, value: Src, check: Checker, relative: bool = False) -> FieldSpec | None:
-    """A FieldSpec, or None after recording why not. `relative`: paths read a child element."""
-    check.relative = relative
+def parse_field(name: str, value: Src, check: Checker) -> FieldSpec | None:
+    """A FieldSpec, or None after recording why not (paths read what `check` reads: a record,
+    or a child table's element)."""
     if value.is_null:
         check.add(value, f"field '{name}' is empty: give a path, e.g. {name}: {name}")
         return None
     if value.is_scalar or value.is_sequence:
-        return _from_paths(name, value, value, check, relative, {})
+        return _from_paths(name, value, value, check, {})
     if not value.is_mapping:
         check.add(value, f"field '{name}' must be a path or a mapping of field keys")
         return None
@@ -57,12 +57,12 @@ def parse_field(name: str, value: Src, check: Checker, relative: bool = False) -
         check.add(keys["id_key"][0], "'id_key' is only used with ref: write ref: instead of path:")
         return None
     if sources[0] in ("path", "ref"):
-        return _from_paths(name, value, keys[sources[0]][1], check, relative, keys)
+        return _from_paths(name, value, keys[sources[0]][1], check, keys)
     if sources[0] == "const":
         return _finish(
             name, value, check, keys, {"const": keys["const"][1].value(), "has_const": True}
         )
-    expr = check.expression(keys["expr"][1], check_known=not relative)
+    expr = check.expression(keys["expr"][1])
     if expr is None:
         return None
     return _finish(
@@ -75,7 +75,6 @@ def _from_paths(
     at: Src,
     source: Src,
     check: Checker,
-    relative: bool,
     keys: dict[str, tuple[Src, Src]],
 ) -> FieldSpec | None:
     items = source.elements() if source.is_sequence else [source]
@@ -100,7 +99,7 @@ def _from_paths(
                 return None
             context = check.context_name(item, text)
             return None if context is None else _finish(name, at, check, keys, {"context": context})
-        parsed = check.path(item, text, check_known=not relative)
+        parsed = check.path(item, text)
         if parsed is None:
             return None
         paths.append(parsed)
@@ -277,9 +276,7 @@ def _money_options(
         return extra
     if "currency_path" in keys:
         text = check.text(keys["currency_path"][1], "currency_path")
-        extra["currency_path"] = text and check.path(
-            keys["currency_path"][1], text, check_known=not check.relative
-        )
+        extra["currency_path"] = text and check.path(keys["currency_path"][1], text)
     elif "currency" in keys:
         extra["currency"] = check.text(keys["currency"][1], "currency")
     else:

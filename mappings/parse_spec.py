@@ -70,7 +70,7 @@ def parse_spec(
             "missing key 'fields': map at least one column, e.g. fields: {id: id}",
         )
     reserved = ADDED_COLUMNS + (("provider",) if dataset == "core" else ())
-    fields = _fields(raw.fields, check, reserved, relative=False)
+    fields = _fields(raw.fields, check, reserved)
     if choice["unmapped"] == "keep_json" and any(f.name == EXTRA_COLUMN for f in fields):
         check.add(
             raw.fields[EXTRA_COLUMN][0],
@@ -134,9 +134,7 @@ def _dataset(top: Entries, stated: str | None, hint: str | None, check: Checker)
     return stated or hint or "staging"
 
 
-def _fields(
-    found: Entries, check: Checker, reserved: tuple[str, ...], relative: bool
-) -> list[FieldSpec]:
+def _fields(found: Entries, check: Checker, reserved: tuple[str, ...]) -> list[FieldSpec]:
     fields = []
     for name, (key, value) in found.items():
         if not check.name(key, name, "column name"):
@@ -144,7 +142,7 @@ def _fields(
         if name in reserved:
             check.add(key, f"column '{name}' is added by intsync: rename this field")
             continue
-        parsed = parse_field(name, value, check, relative=relative)
+        parsed = parse_field(name, value, check)
         if parsed is not None:
             fields.append(replace(parsed, loc=loc(key)))  # messages about a column name its key
     return fields
@@ -216,7 +214,8 @@ def _child(
             check.add(value, f"child table '{name}' is missing '{needed}'")
             return None
     path_text = check.text(keys["path"][1], "path")
-    path = check.path(keys["path"][1], path_text) if path_text else None
+    path = check.path(keys["path"][1], path_text, check_known=False) if path_text else None
+    inner = check.within(keys["path"][1], path) if path else replace(check, shape=None)
     table = check.text(keys["table"][1], "table")
     if table:
         check.name(keys["table"][1], table, "table name")
@@ -225,9 +224,9 @@ def _child(
         check.add(field_node, "'fields' must be a mapping of column names")
         return None
     found = entries(field_node, "column", check.issues)
-    fields = _fields(found, check, reserved + CHILD_COLUMNS, relative=True)
+    fields = _fields(found, inner, reserved + CHILD_COLUMNS)
     primary_key = _primary_key(keys, fields, None, check) if "primary_key" in keys else ()
-    where = check.expression(keys["where"][1], check_known=False) if "where" in keys else None
+    where = inner.expression(keys["where"][1]) if "where" in keys else None
     if path is None or not table:
         return None
     return ChildSpec(

@@ -63,6 +63,21 @@ def parse_path(text: str) -> SourcePath | str:
     return SourcePath(text, tuple(segments))
 
 
+def segment_offsets(text: str) -> list[int]:
+    """Where each segment of a well-formed path starts in its text (for messages that point at
+    the part that is wrong)."""
+    offsets: list[int] = []
+    pos = 0
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if match is None:
+            break
+        if not match.group("dot"):
+            offsets.append(pos)
+        pos = match.end()
+    return offsets
+
+
 class PathTree:
     """Every dict key a compiled spec reads, grouped under the path that holds it, so that a page
     can fetch all keys of one level with one C-level call per record."""

@@ -95,13 +95,17 @@ def read_records(path: Path) -> list[dict[str, Any]]:
 
 
 def preview(
-    spec_path: Path, records: list[dict[str, Any]], venue_id: str | None = None, hash_salt: str = ""
+    spec_path: Path,
+    records: list[dict[str, Any]],
+    venue_id: str | None = None,
+    hash_salt: str = "",
+    known_fields: KnownFields | None = None,
 ) -> tuple[CompiledMapping, MappedPage]:
     """Map `records` with one spec file, as a sync for `venue_id` would (its override applied
-    when the spec sits in a mappings tree that has one)."""
-    spec = load_spec(spec_path)
+    when the spec sits in a mappings tree that has one); `known_fields` checks its paths."""
+    spec = load_spec(spec_path, known_fields)
     if venue_id:
-        spec = _venue_variant(spec_path, spec, venue_id)
+        spec = _venue_variant(spec_path, spec, venue_id, known_fields)
     compiled = compile_spec(spec, hash_salt)
     context = {
         "tenant_id": "preview",
@@ -113,13 +117,15 @@ def preview(
     return compiled, compiled.map_page(records, context)
 
 
-def _venue_variant(spec_path: Path, spec: Spec, venue_id: str) -> Spec:
+def _venue_variant(
+    spec_path: Path, spec: Spec, venue_id: str, known_fields: KnownFields | None
+) -> Spec:
     specs_root = next((p for p in spec_path.resolve().parents if p.name == "specs"), None)
     if specs_root is None or spec.dataset != "staging":
         return spec
     from mappings.loader import load_specs
 
-    spec_set = load_specs(specs_root)
+    spec_set = load_specs(specs_root, known_fields=known_fields)
     return next(
         (
             s

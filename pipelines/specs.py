@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from mappings import compile_spec, load_specs
+from pipelines.catalogue import connector_catalogue
 
 
 class MappingCatalog:
@@ -17,7 +18,7 @@ class MappingCatalog:
         overrides_dir: Path | None = None,
         hash_salt: str = "",
     ) -> None:
-        self.spec_set = load_specs(specs_dir, overrides_dir)
+        self.spec_set = load_specs(specs_dir, overrides_dir, connector_catalogue())
         self.hash_salt = hash_salt
         self._compiled: dict[tuple[str, str, str | None], list[Any]] = {}
 

@@ -52,7 +52,6 @@ def seed_lists(spec: SeedSpec) -> list[dict[str, Any]]:
             "web_id": 100_000 + i,
             "name": f"Venue audience {i + 1}",
             "date_created": mailchimp_time(created[i]),
-            "merge_field_tags": list(merge_fields_of(i)),
             "stats": {},
         }
         for i in range(counts["lists"])

@@ -168,7 +168,7 @@ def catalog_item(rng: random.Random, created: float) -> tuple[dict[str, Any], li
     for ordinal in range(rng.randint(1, 3)):
         variations.append({
             "type": "ITEM_VARIATION", "id": square_id(rng, 24), "updated_at": stamp,
-            "created_at": stamp, "version": int(created * 1000), "is_deleted": False,
+            "version": int(created * 1000), "is_deleted": False,
             "present_at_all_locations": True,
             "item_variation_data": {
                 "item_id": item_id, "name": ("Small", "Medium", "Large")[ordinal],
@@ -179,7 +179,7 @@ def catalog_item(rng: random.Random, created: float) -> tuple[dict[str, Any], li
             },
         })  # fmt: skip
     item = {
-        "type": "ITEM", "id": item_id, "updated_at": stamp, "created_at": stamp,
+        "type": "ITEM", "id": item_id, "updated_at": stamp,
         "version": int(created * 1000), "is_deleted": False, "present_at_all_locations": True,
         "item_data": {"name": name, "description": f"Our {name.lower()}", "is_taxable": True,
                       "product_type": "REGULAR", "variations": variations},

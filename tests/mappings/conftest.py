@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from mappings import CompiledMapping, compile_spec, load_spec
+from mappings import Catalogue, CompiledMapping, compile_spec, load_spec
+from pipelines.catalogue import connector_catalogue
 
 DATA = Path(__file__).parent / "data"
 OBJECT_BY_RESOURCE = {
@@ -37,16 +38,9 @@ def stripe_objects() -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture(scope="session")
-def known_fields(stripe_objects: dict[str, Any]) -> Callable[[str, str], set[str] | None]:
-    """What a connector would say about its resources' fields (from the example objects)."""
-
-    def fields(provider: str, resource: str) -> set[str] | None:
-        name = OBJECT_BY_RESOURCE.get(resource)
-        if provider != "stripe" or name is None:
-            return None
-        return set(stripe_objects[name])
-
-    return fields
+def known_fields() -> Catalogue:
+    """What the connectors say about their providers, resources and fields."""
+    return connector_catalogue()
 
 
 @pytest.fixture
