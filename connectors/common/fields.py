@@ -22,6 +22,8 @@ from functools import cache, partial
 from pathlib import Path
 from typing import Any, TypeAlias
 
+import orjson
+
 Shape: TypeAlias = (
     "str | Mapping[str, Shape] | list[Shape] | tuple[Shape, ...] | Callable[[], Shape]"
 )
@@ -113,7 +115,7 @@ class SdkCatalogue:
 
     def _read(self) -> dict[str, Shape]:
         if self.snapshot.is_file():
-            data = json.loads(self.snapshot.read_text(encoding="utf-8"))
+            data = orjson.loads(self.snapshot.read_bytes())
             if data.get("sdk") == self._sdk():
                 return thaw(data)
         return self.live()
