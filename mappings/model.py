@@ -103,6 +103,11 @@ class Spec:
     description: str = ""
     venue_id: str | None = None
     files: tuple[str, ...] = field(default=())
+    # a content hash of `files` (see RawSpec.version): which version of the spec mapped a row
+    version: str = ""
+    # where the loader found it: "shipped" (inside intsync) or "team" (the INTSYNC_SPECS folder,
+    # or any other file or folder a user names)
+    origin: str = "team"
 
     @property
     def name(self) -> str:

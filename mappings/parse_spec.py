@@ -98,6 +98,7 @@ def parse_spec(
         unmapped=choice["unmapped"] or "drop",
         venue_id=venue_id,
         files=tuple(raw.files),
+        version=raw.version,
         description=str(top["description"][1].value() or "") if "description" in top else "",
     )
 

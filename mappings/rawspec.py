@@ -3,6 +3,7 @@ before validation, so every message still points at the file and line that said 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,14 @@ class RawSpec:
     fields: Entries = field(default_factory=dict)
     children: Entries = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    # the bytes of each file in `files`, in the same order (base first): what `version` hashes
+    contents: list[bytes] = field(default_factory=list, repr=False)
+
+    @property
+    def version(self) -> str:
+        """`sha256:` and the first 12 hex digits of the SHA-256 of the bytes of every file this
+        spec was read from, base first (`cat base.yaml spec.yaml override.yaml | sha256sum`)."""
+        return "sha256:" + hashlib.sha256(b"".join(self.contents)).hexdigest()[:12]
 
     def overlay(self, other: RawSpec) -> RawSpec:
         """`other` on top of this: its keys replace, its fields and children merge by name,
@@ -33,6 +42,7 @@ class RawSpec:
             fields=_merge(self.fields, other.fields),
             children=_merge(self.children, other.children),
             files=self.files + other.files,
+            contents=self.contents + other.contents,
         )
         merged.top.pop("extends", None)
         return merged
@@ -78,7 +88,7 @@ def read_raw(
         )
         return None
     top = entries(root, "key", issues)
-    raw = RawSpec(file=shown, root=root, top=top, files=[shown])
+    raw = RawSpec(file=shown, root=root, top=top, files=[shown], contents=[path.read_bytes()])
     for name in MERGED_BY_NAME:
         if name in top:
             key, value = top.pop(name)

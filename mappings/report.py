@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +13,7 @@ from typing import Any
 
 from mappings.compiler import CompiledMapping, compile_spec
 from mappings.errors import MappingError, SpecValidationError, ValidationIssue
-from mappings.loader import KnownFields, collect, load_spec
+from mappings.loader import SHIPPED, SPECS_DIR, TEAM, KnownFields, collect, load_spec
 from mappings.model import Spec
 from mappings.page import MappedPage
 
@@ -27,26 +27,78 @@ class ValidationReport:
     issues: list[ValidationIssue] = field(default_factory=list)
 
     def summary(self) -> str:
-        """`15 specs valid (11 staging, 4 core), 0 venue overrides`."""
+        """`15 specs valid (11 staging, 4 core), 0 venue overrides`, and where they came from
+        when some are the team's and some shipped: `: 2 from the team folder, 13 shipped`."""
         core = sum(1 for s in self.specs if s.dataset == "core")
         count = len(self.specs)
-        return (
+        text = (
             f"{count} spec{'s' if count != 1 else ''} valid ({count - core} staging, "
             f"{core} core), {len(self.overrides)} venue override"
             f"{'s' if len(self.overrides) != 1 else ''}"
         )
+        team = sum(1 for s in self.specs if s.origin == TEAM)
+        if 0 < team < count:
+            text += f": {team} from the team folder, {count - team} shipped"
+        return text
+
+    def listing(self) -> list[str]:
+        """One line per table (and venue variant): its name, whose file it is (`team` or
+        `shipped`), the file and the spec's version."""
+        rows = [(_shown_name(s), s.origin, s.path, s.version) for s in self.all()]
+        widths = [max((len(row[i]) for row in rows), default=0) for i in range(3)]
+        return [
+            "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True))
+            + f"  {row[3]}"
+            for row in rows
+        ]
+
+    def all(self) -> list[Spec]:
+        """The specs (staging, then core), then the venue variants, each by table name."""
+        return sorted(self.specs, key=_order) + sorted(self.overrides, key=_order)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as plain data (`intsync mappings validate --json`)."""
+        return {
+            "valid": not self.issues,
+            "specs": [_spec_dict(s) for s in self.all()],
+            "issues": [str(issue) for issue in self.issues],
+            "summary": self.summary() if not self.issues else None,
+        }
+
+
+def _order(spec: Spec) -> tuple[bool, str]:
+    return spec.dataset != "staging", _shown_name(spec)
+
+
+def _shown_name(spec: Spec) -> str:
+    return spec.name if spec.venue_id is None else f"{spec.name} (venue {spec.venue_id})"
+
+
+def _spec_dict(spec: Spec) -> dict[str, Any]:
+    return {
+        "table": f"{spec.dataset}.{spec.table}",
+        "provider": spec.provider,
+        "resource": spec.resource,
+        "venue": spec.venue_id,
+        "origin": spec.origin,
+        "file": spec.path,
+        "files": list(spec.files),
+        "version": spec.version,
+    }
 
 
 def validate_paths(
-    paths: Sequence[Path], known_fields: KnownFields | None = None
+    paths: Sequence[Path], known_fields: KnownFields | None = None, team_dir: Path | None = None
 ) -> ValidationReport:
-    """Validate spec files or folders (none: the shipped specs and overrides). A folder holding
-    `specs/` is a mappings root; any other folder is a folder of specs; a file is one spec."""
+    """Validate spec files or folders (none: the shipped specs and overrides, with `team_dir`,
+    the INTSYNC_SPECS folder, over them). A folder holding `specs/` is a mappings root; any
+    other folder is a folder of specs (its venue overrides in `overrides/` inside it or beside
+    it); a file is one spec."""
     report = ValidationReport()
     targets: list[Path | None] = [*paths] or [None]
     for target in targets:
         if target is None:
-            specs, overrides, issues = collect(None, None, known_fields)
+            specs, overrides, issues = collect(None, None, known_fields, team_dir)
         elif target.is_dir():
             root = target / "specs" if (target / "specs").is_dir() else target
             specs, overrides, issues = collect(root, None, known_fields)
@@ -66,9 +118,11 @@ def _one_file(
     path: Path, known_fields: KnownFields | None
 ) -> tuple[list[Spec], list[Spec], list[ValidationIssue]]:
     try:
-        return [load_spec(path, known_fields)], [], []
+        spec = load_spec(path, known_fields)
     except SpecValidationError as exc:
         return [], [], exc.errors
+    shipped = path.resolve().is_relative_to(SPECS_DIR)
+    return [replace(spec, origin=SHIPPED if shipped else TEAM)], [], []
 
 
 def read_records(path: Path) -> list[dict[str, Any]]:
@@ -100,12 +154,14 @@ def preview(
     venue_id: str | None = None,
     hash_salt: str = "",
     known_fields: KnownFields | None = None,
+    team_dir: Path | None = None,
 ) -> tuple[CompiledMapping, MappedPage]:
     """Map `records` with one spec file, as a sync for `venue_id` would (its override applied
-    when the spec sits in a mappings tree that has one); `known_fields` checks its paths."""
+    when the spec sits in a mappings tree that has one, or in `team_dir`, the INTSYNC_SPECS
+    folder); `known_fields` checks its paths."""
     spec = load_spec(spec_path, known_fields)
     if venue_id:
-        spec = _venue_variant(spec_path, spec, venue_id, known_fields)
+        spec = _venue_variant(spec_path, spec, venue_id, known_fields, team_dir)
     compiled = compile_spec(spec, hash_salt)
     context = {
         "tenant_id": "preview",
@@ -118,14 +174,24 @@ def preview(
 
 
 def _venue_variant(
-    spec_path: Path, spec: Spec, venue_id: str, known_fields: KnownFields | None
+    spec_path: Path,
+    spec: Spec,
+    venue_id: str,
+    known_fields: KnownFields | None,
+    team_dir: Path | None,
 ) -> Spec:
-    specs_root = next((p for p in spec_path.resolve().parents if p.name == "specs"), None)
-    if specs_root is None or spec.dataset != "staging":
-        return spec
     from mappings.loader import load_specs
 
-    spec_set = load_specs(specs_root, known_fields=known_fields)
+    resolved = spec_path.resolve()
+    specs_root = next((p for p in resolved.parents if p.name == "specs"), None)
+    if spec.dataset != "staging":
+        return spec
+    if team_dir is not None and resolved.is_relative_to(team_dir):
+        spec_set = load_specs(known_fields=known_fields, team_dir=team_dir)
+    elif specs_root is not None:
+        spec_set = load_specs(specs_root, known_fields=known_fields)
+    else:
+        return spec
     return next(
         (
             s

@@ -31,7 +31,12 @@ def intsync_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, st
     home = tmp_path / "home"
     monkeypatch.setenv("INTSYNC_HOME", str(home))
     monkeypatch.setenv("INTSYNC_SECRET_KEY", "test-secret-key-0123456789")
-    for var in ("INTSYNC_WAREHOUSE", "INTSYNC_DATABASE_URL", "INTSYNC_SERVICE_SECRETS"):
+    for var in (
+        "INTSYNC_WAREHOUSE",
+        "INTSYNC_DATABASE_URL",
+        "INTSYNC_SERVICE_SECRETS",
+        "INTSYNC_SPECS",
+    ):
         monkeypatch.delenv(var, raising=False)
     return dict(os.environ)
 

@@ -140,12 +140,20 @@ def trigger_connection_sync(integration_id: str) -> tuple[Response, int]:
 @bp.get("/mappings")
 @bearer()
 def list_mappings() -> Response:
-    """The mapping specs shipped with intsync: provider, resource and target table."""
+    """The mapping specs syncs use (the shipped ones with the INTSYNC_SPECS folder over them):
+    provider, resource, target table, the file, whose it is and its version."""
     from mappings.loader import collect
 
-    specs, _, issues = collect(None, None, None)
+    specs, _, issues = collect(None, None, None, state().settings.specs_dir)
     shown = [
-        {"provider": s.provider, "resource": s.resource, "table": s.name, "path": s.path}
+        {
+            "provider": s.provider,
+            "resource": s.resource,
+            "table": s.name,
+            "path": s.path,
+            "origin": s.origin,
+            "version": s.version,
+        }
         for s in specs
     ]
     return jsonify({"mappings": shown, "count": len(shown), "issues": [str(i) for i in issues]})

@@ -54,3 +54,22 @@ def test_read_processes_must_be_a_small_whole_number(tmp_path, value):
     settings = load_settings({"INTSYNC_HOME": str(tmp_path), "INTSYNC_READ_PROCESSES": "3"})
     assert settings.read_processes == 3
     assert 1 <= load_settings({"INTSYNC_HOME": str(tmp_path)}).read_processes <= 4
+
+
+def test_specs_folder_is_read_as_an_absolute_path(tmp_path, monkeypatch):
+    (tmp_path / "team-specs").mkdir()
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings({"INTSYNC_HOME": str(tmp_path), "INTSYNC_SPECS": "team-specs"})
+    assert settings.specs_dir == tmp_path / "team-specs"
+    assert load_settings({"INTSYNC_HOME": str(tmp_path)}).specs_dir is None
+    assert load_settings({"INTSYNC_HOME": str(tmp_path), "INTSYNC_SPECS": ""}).specs_dir is None
+
+
+@pytest.mark.parametrize(("name", "problem"), [("missing", "does not exist"), ("a.yaml", "file")])
+def test_specs_that_are_not_a_folder_are_refused(tmp_path, name, problem):
+    (tmp_path / "a.yaml").write_text("provider: stripe\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings({"INTSYNC_HOME": str(tmp_path), "INTSYNC_SPECS": str(tmp_path / name)})
+    assert err.value.variable == "INTSYNC_SPECS"
+    assert problem in str(err.value)
+    assert "intsync mappings init DIR" in str(err.value)

@@ -145,3 +145,21 @@ def test_each_resources_last_start_is_known_and_only_for_its_integration(store, 
     assert starts == {"charges": logs[("charges", "r2")], "customers": logs[("customers", "r1")]}
     assert all(started.tzinfo is not None for started in starts.values())
     assert store.last_sync_starts("int_unknown") == {}
+
+
+def test_a_log_keeps_the_versions_of_the_specs_it_mapped_with(store, integration):
+    versions = {"staging.stripe_charges": "sha256:0123456789ab", "core.payments": "sha256:ba98"}
+    log_id = store.start_sync_log(
+        integration=integration,
+        resource="charges",
+        run_id="run-1",
+        cursor_before=None,
+        spec_versions=versions,
+    )
+    store.finish_sync_log(log_id, status="success")
+    assert store.get_sync_log(log_id).spec_versions == versions
+    assert store.list_sync_logs(venue_id="v1")[0].to_dict()["spec_versions"] == versions
+    unversioned = store.start_sync_log(
+        integration=integration, resource="refunds", run_id="run-1", cursor_before=None
+    )
+    assert store.get_sync_log(unversioned).spec_versions is None

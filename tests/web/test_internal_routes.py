@@ -31,6 +31,7 @@ def add_logs(store: Store, integration: Any, count: int, status: str = "success"
             resource="charges",
             run_id=f"run-{integration.id}-{n}",
             cursor_before=None,
+            spec_versions={"staging.stripe_charges": f"sha256:{n:012x}"},
         )
         store.finish_sync_log(
             log_id,
@@ -54,6 +55,10 @@ def test_compliance_request_for_a_venue_returns_only_that_venues_logs(
     assert (body["venueId"], body["count"]) == ("v1", 3)
     assert [log["id"] for log in body["logs"]] == sorted(mine, reverse=True)
     assert {log["venue_id"] for log in body["logs"]} == {"v1"}
+    # which version of each spec mapped the resource
+    assert [log["spec_versions"] for log in body["logs"]] == [
+        {"staging.stripe_charges": f"sha256:{n:012x}"} for n in (2, 1, 0)
+    ]
 
 
 def test_logs_page_back_through_a_long_history(
