@@ -148,3 +148,21 @@ def _fields_of(provider: str) -> ProviderFields | None:
     if provider not in PROVIDERS:
         return None
     return cast(ProviderFields, importlib.import_module(f"connectors.{provider}.fields"))
+
+
+class ConnectorCatalogue:
+    """The connectors' field catalogue in the form spec validation takes (mappings.Catalogue):
+    every intsync entry point that loads specs passes `CATALOGUE`."""
+
+    providers = tuple(PROVIDERS)
+
+    def resources(self, provider: str) -> tuple[str, ...]:
+        """The resources `provider`'s connector reads."""
+        return connector_resources(provider)
+
+    def fields(self, provider: str, resource: str) -> Shape | None:
+        """The fields of `provider`'s `resource` records."""
+        return field_catalogue(provider, resource)
+
+
+CATALOGUE = ConnectorCatalogue()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 from mappings.paths import Segment
 
@@ -25,14 +25,16 @@ Shape: TypeAlias = (
 ANYTHING = "*"
 
 
-@dataclass(frozen=True)
-class Catalogue:
-    """The providers intsync reads, the resources each one's connector reads, and each
-    resource's fields (None where the connector cannot say)."""
+class Catalogue(Protocol):
+    """What the connectors read: the providers intsync knows, the resources each one's connector
+    reads, and each resource's fields (None where the connector cannot say)."""
 
-    providers: Sequence[str]
-    resources: Callable[[str], Sequence[str]]
-    fields: Callable[[str, str], Shape | None]
+    @property
+    def providers(self) -> Sequence[str]: ...
+
+    def resources(self, provider: str) -> Sequence[str]: ...
+
+    def fields(self, provider: str, resource: str) -> Shape | None: ...
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from connectors.registry import CATALOGUE
 from mappings import compile_spec, load_specs
-from pipelines.catalogue import connector_catalogue
 
 
 class MappingCatalog:
@@ -18,7 +18,7 @@ class MappingCatalog:
         overrides_dir: Path | None = None,
         hash_salt: str = "",
     ) -> None:
-        self.spec_set = load_specs(specs_dir, overrides_dir, connector_catalogue())
+        self.spec_set = load_specs(specs_dir, overrides_dir, CATALOGUE)
         self.hash_salt = hash_salt
         self._compiled: dict[tuple[str, str, str | None], list[Any]] = {}
 

@@ -219,6 +219,13 @@ def mapped_resources(
     available = connector.resources()
     mapped = [r for r in available if catalog.staging_for(integration.provider, r)]
     if not asked:
+        unread = [r for r in catalog.mapped_resources(integration.provider) if r not in available]
+        if unread:  # validation refuses such specs; a sync never skips one without a word
+            raise NoMappingError(
+                f"a spec maps {integration.provider} {unread[0]!r}, which the "
+                f"{integration.provider} connector does not read (it reads "
+                f"{', '.join(available)}): fix the spec's resource"
+            )
         return mapped
     unknown = [r for r in asked if r not in available]
     if unknown:

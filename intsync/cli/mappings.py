@@ -10,7 +10,9 @@ from typing import Any
 import click
 
 from intsync.cli.context import AppContext, BadUsage, pass_app
+from connectors.registry import CATALOGUE
 from mappings import MappingError, SpecValidationError
+from mappings.catalogue import Catalogue
 from mappings.report import page_as_dict, preview, read_records, validate_paths
 
 
@@ -19,13 +21,9 @@ def mappings() -> None:
     """Check and try out the YAML mapping specs."""
 
 
-def _known_fields() -> Any:
-    """The connectors' field lists, when they publish them (`connectors.registry.known_fields`)."""
-    try:
-        registry = importlib.import_module("connectors.registry")
-    except ImportError:
-        return None
-    return getattr(registry, "known_fields", None)
+def _known_fields() -> Catalogue:
+    """The connectors' catalogue: providers, the resources they read, and those fields."""
+    return CATALOGUE
 
 
 @mappings.command("validate")
@@ -65,7 +63,7 @@ def preview_command(
     """Map the records in --input with SPEC and print the rows it makes."""
     try:
         records = read_records(input_path)
-        compiled, page = preview(spec, records, venue, app.settings.hash_salt)
+        compiled, page = preview(spec, records, venue, app.settings.hash_salt, _known_fields())
     except SpecValidationError as exc:
         for issue in exc.errors:
             click.echo(str(issue))

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from connectors.registry import CATALOGUE
 from mappings import Catalogue, CompiledMapping, compile_spec, load_spec
-from pipelines.catalogue import connector_catalogue
 
 DATA = Path(__file__).parent / "data"
 OBJECT_BY_RESOURCE = {
@@ -40,7 +40,7 @@ def stripe_objects() -> dict[str, dict[str, Any]]:
 @pytest.fixture(scope="session")
 def known_fields() -> Catalogue:
     """What the connectors say about their providers, resources and fields."""
-    return connector_catalogue()
+    return CATALOGUE
 
 
 @pytest.fixture
