@@ -11,7 +11,12 @@ from typing import Any
 import yaml
 from flask import Blueprint, Response, jsonify, request
 
-from connectors.registry import CredentialError, validate_base_url, validate_credentials
+from connectors.registry import (
+    CATALOGUE,
+    CredentialError,
+    validate_base_url,
+    validate_credentials,
+)
 from warehouse.errors import NotFoundError
 from web.errors import ApiError
 from web.internal import start_sync
@@ -144,7 +149,7 @@ def list_mappings() -> Response:
     provider, resource, target table, the file, whose it is and its version."""
     from mappings.loader import collect
 
-    specs, _, issues = collect(None, None, None, state().settings.specs_dir)
+    specs, _, issues = collect(None, None, CATALOGUE, state().settings.specs_dir)
     shown = [
         {
             "provider": s.provider,
@@ -177,7 +182,7 @@ def validate_mapping() -> Response:
         path.parent.mkdir()
         try:
             path.write_text(text, encoding="utf-8")
-            load_spec(path)
+            load_spec(path, CATALOGUE)
         except SpecValidationError as exc:
             issues = [
                 {"line": i.line, "column": i.column, "message": i.message} for i in exc.errors

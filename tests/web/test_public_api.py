@@ -181,3 +181,26 @@ def test_validate_reports_unreadable_yaml_as_an_issue(client: FlaskClient) -> No
     )
     assert response.status_code == 200
     assert response.json["valid"] is False
+
+
+def test_validate_checks_paths_against_the_provider(client: FlaskClient) -> None:
+    spec = "provider: stripe\nresource: charges\ntable: stripe_charges\nfields:\n  id: id\n"
+    token = auth(make_token())
+    typo = client.post(
+        f"{API}/mappings/validate", json={"yaml": spec + "  url: recipt_url\n"}, headers=token
+    )
+    assert typo.json == {
+        "valid": False,
+        "issues": [
+            {
+                "line": 6,
+                "column": 8,
+                "message": "'recipt_url' is not a field of stripe charges "
+                "(did you mean 'receipt_url'?)",
+            }
+        ],
+    }
+    fixed = client.post(
+        f"{API}/mappings/validate", json={"yaml": spec + "  url: receipt_url\n"}, headers=token
+    )
+    assert fixed.json == {"valid": True, "issues": []}
