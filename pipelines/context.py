@@ -25,8 +25,8 @@ _ERROR_MODULES = (connector_errors, pipeline_errors)
 
 def build_sync_context(settings: Any, *, store: Any = None, **callbacks: Any) -> SyncContext:
     """A SyncContext for `settings` (an `intsync.config.Settings`): its store (opened unless
-    given), warehouse, shipped mappings and dlt folder. Raises mappings.SpecValidationError when
-    the shipped specs are invalid."""
+    given), warehouse, mappings (the shipped specs with the team's INTSYNC_SPECS folder over
+    them) and dlt folder. Raises mappings.SpecValidationError when the specs are invalid."""
     if store is None:
         from warehouse.store import open_store
 
@@ -34,7 +34,7 @@ def build_sync_context(settings: Any, *, store: Any = None, **callbacks: Any) ->
     return SyncContext(
         store=store,
         warehouse=Warehouse(settings.warehouse_url),
-        catalog=MappingCatalog(hash_salt=settings.hash_salt),
+        catalog=MappingCatalog(hash_salt=settings.hash_salt, team_dir=settings.specs_dir),
         dlt_dir=settings.dlt_dir,
         read_processes=settings.read_processes,
         **callbacks,

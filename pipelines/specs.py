@@ -17,8 +17,13 @@ class MappingCatalog:
         specs_dir: Path | None = None,
         overrides_dir: Path | None = None,
         hash_salt: str = "",
+        team_dir: Path | None = None,
     ) -> None:
-        self.spec_set = load_specs(specs_dir, overrides_dir, CATALOGUE)
+        """`team_dir`: a team's folder of specs (INTSYNC_SPECS) read over those of `specs_dir`
+        (default: the shipped specs); see mappings.loader.collect."""
+        self.spec_set = load_specs(
+            specs_dir, overrides_dir, CATALOGUE, team_dir=team_dir
+        )
         self.hash_salt = hash_salt
         self._compiled: dict[tuple[str, str, str | None], list[Any]] = {}
 
@@ -43,6 +48,14 @@ class MappingCatalog:
             specs = self.spec_set.for_resource(provider, resource, venue_id=venue_id)
             self._compiled[key] = [compile_spec(spec, hash_salt=self.hash_salt) for spec in specs]
         return self._compiled[key]
+
+    def versions_for(self, provider: str, resource: str, venue_id: str | None) -> dict[str, str]:
+        """The version (content hash) of each spec that maps this resource for this venue, by
+        table: `{"staging.stripe_charges": "sha256:1a2b3c4d5e6f", "core.payments": ...}`."""
+        return {
+            f"{m.dataset}.{m.table}": m.spec.version
+            for m in self.compiled_for(provider, resource, venue_id)
+        }
 
 
 def _dataset(spec: Any) -> str:

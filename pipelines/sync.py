@@ -265,6 +265,9 @@ def _read_all(
                 resource=name,
                 run_id=run_id,
                 cursor_before=_cursor_text(state),
+                spec_versions=ctx.catalog.versions_for(
+                    integration.provider, name, integration.venue_id
+                ),
             )
             if auth_error is not None:
                 outcome = ResourceOutcome(name, cursor_before=state)

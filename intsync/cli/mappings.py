@@ -28,19 +28,30 @@ def _known_fields() -> Catalogue:
 
 @mappings.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def validate(paths: tuple[Path, ...]) -> None:
-    """Validate specs (files or folders; default: the shipped specs and venue overrides).
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print {valid, specs, issues, summary} as JSON."
+)
+@pass_app
+def validate(app: AppContext, paths: tuple[Path, ...], as_json: bool) -> None:
+    """Validate specs (files or folders; default: the specs syncs use, the shipped ones with
+    the INTSYNC_SPECS folder over them, and the venue overrides).
 
-    Prints one `path:line:column: message` line per problem and exits 1, or a summary and 0.
+    Prints one `path:line:column: message` line per problem and exits 1, or one line per table
+    (its file, `team` or `shipped`, and version), a summary, and exits 0.
     """
-    report = validate_paths(list(paths), _known_fields())
-    if report.issues:
+    team_dir = None if paths else app.settings.specs_dir
+    report = validate_paths(list(paths), _known_fields(), team_dir)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2))
+    elif report.issues:
         for issue in report.issues:
             click.echo(str(issue))
         count = len(report.issues)
         click.echo(f"{count} error{'s' if count != 1 else ''}", err=True)
+    else:
+        click.echo("\n".join([*report.listing(), report.summary()]))
+    if report.issues:
         raise SystemExit(1)
-    click.echo(report.summary())
 
 
 @mappings.command("preview")
@@ -63,7 +74,10 @@ def preview_command(
     """Map the records in --input with SPEC and print the rows it makes."""
     try:
         records = read_records(input_path)
-        compiled, page = preview(spec, records, venue, app.settings.hash_salt, _known_fields())
+        settings = app.settings
+        compiled, page = preview(
+            spec, records, venue, settings.hash_salt, _known_fields(), settings.specs_dir
+        )
     except SpecValidationError as exc:
         for issue in exc.errors:
             click.echo(str(issue))
@@ -118,3 +132,4 @@ def _table(title: str, rows: list[dict[str, Any]]) -> Any:
 
 
 mappings.add_command(importlib.import_module("intsync.cli.mappings_drift").drift)
+mappings.add_command(importlib.import_module("intsync.cli.mappings_init").init_command)

@@ -57,15 +57,25 @@ def setup(app: AppContext, normal_limit: int, low_limit: int, rerun_after: float
 )
 @pass_app
 def deploy(app: AppContext, code_dir: Path) -> None:
-    """Register every deployment in prefect.yaml with the Prefect server."""
+    """Register every deployment in prefect.yaml with the Prefect server.
+
+    Each deployment carries this shell's INTSYNC_SPECS (none: the shipped specs): its flow runs
+    map with that folder's specs, whatever the worker's own environment says."""
     _need_prefect(app)
-    env = {**os.environ, "INTSYNC_CODE_DIR": str(code_dir.resolve())}
+    specs = app.settings.specs_dir
+    env = {
+        **os.environ,
+        "INTSYNC_CODE_DIR": str(code_dir.resolve()),
+        "INTSYNC_SPECS": str(specs or ""),
+    }
     prefect = str(Path(sys.executable).with_name("prefect"))
     done = subprocess.run(
         [prefect, "--no-prompt", "deploy", "--all"], cwd=ROOT, env=env, check=False
     )
     if done.returncode != 0:
         sys.exit(done.returncode)
+    where = f"the specs in {specs} over the shipped ones" if specs else "the shipped specs"
+    click.echo(f"flow runs of these deployments map with {where} (INTSYNC_SPECS)")
 
 
 def _need_prefect(app: AppContext) -> None:

@@ -4,6 +4,7 @@ worker was killed rerun to a warehouse without duplicates."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -268,3 +269,40 @@ def test_a_run_whose_worker_is_killed_is_rerun_and_the_warehouse_is_exact(orches
     )
     assert expected == 55
     assert _staging_charges(orchestra.env) == (expected, expected)
+
+
+def test_a_deployment_runs_the_specs_folder_it_was_deployed_with(orchestra):
+    import duckdb
+
+    deployment = orchestra.get(f"/deployments/name/{SYNC}")
+    assert deployment["job_variables"]["env"] == {"INTSYNC_SPECS": ""}  # the shipped specs
+    team = orchestra.tmp / "team-specs"
+    orchestra.cli.run("mappings", "init", str(team))
+    charges = team / "stripe/charges.yaml"
+    charges.write_text(charges.read_text() + "  receipt_url: receipt_url\n")
+    deployer = Cli({**orchestra.env, "INTSYNC_SPECS": str(team)})
+    try:
+        said = deployer.run("orchestrate", "deploy", timeout=180).stdout
+        assert f"map with the specs in {team} over the shipped ones" in said
+        deployment = orchestra.get(f"/deployments/name/{SYNC}")
+        assert deployment["job_variables"]["env"] == {"INTSYNC_SPECS": str(team)}
+        worker = orchestra.worker("--limit", "1")  # its own environment names no specs
+        run_id = orchestra.start_run(
+            "high", integration_id=orchestra.integration, resources=["charges"], full_refresh=True
+        )
+        run = orchestra.finished(run_id, 150)
+        orchestra.kill(worker)
+    finally:
+        orchestra.cli.run("orchestrate", "deploy", timeout=180)
+
+    assert run["state"]["type"] == "COMPLETED"
+    short = run_id.replace("-", "")
+    logs = [e for e in orchestra.cli.json("logs", "--limit", "500") if e["run_id"] == short]
+    version = "sha256:" + hashlib.sha256(charges.read_bytes()).hexdigest()[:12]
+    assert logs and all(e["spec_versions"]["staging.stripe_charges"] == version for e in logs)
+    path = orchestra.env["INTSYNC_WAREHOUSE"].removeprefix("duckdb:///")
+    with duckdb.connect(path, read_only=True) as conn:
+        count, filled = conn.execute(
+            "select count(*), count(receipt_url) from staging.stripe_charges"
+        ).fetchone()
+    assert count > 0 and filled == count

@@ -43,9 +43,16 @@ def runner(intsync_env, tmp_path, monkeypatch):
 def test_validate_shipped_specs_exits_0_with_a_summary(runner):
     result = runner.invoke(cli, ["mappings", "validate"])
     assert result.exit_code == 0, result.output
+    *tables, last = result.output.strip().splitlines()
     # the counts grow as providers add specs and venues add overrides
     summary = r"\d+ specs valid \(\d+ staging, \d+ core\), \d+ venue overrides?"
-    assert re.fullmatch(summary, result.output.strip()), result.output
+    assert re.fullmatch(summary, last), result.output
+    # one line per table: its name, whose it is, its file and its version
+    assert int(last.split()[0]) + int(last.split(", ")[-1].split()[0]) == len(tables)
+    charges = next(line for line in tables if line.startswith("staging.stripe_charges "))
+    assert re.fullmatch(
+        r"staging\.stripe_charges +shipped +\S+charges\.yaml +sha256:[0-9a-f]{12}", charges
+    )
 
 
 def test_validate_broken_spec_exits_1_one_line_per_error(runner):
