@@ -11,7 +11,7 @@ from typing import Any
 from pipelines.errors import AllQuarantinedError
 from pipelines.extract import ResourceOutcome
 from warehouse.destinations import Warehouse
-from warehouse.quarantine import MappedTable, ensure_quarantine_table, resolve_quarantined
+from warehouse.quarantine import MappedTable, settle_quarantine_table
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +54,7 @@ def settle_quarantine(
     resolved. Called under the venue's write lock after the run's loads, by sync and remap.
     A failure is logged, not raised: the rows stay open until the next run settles them."""
     try:
-        ensure_quarantine_table(warehouse)
-        return resolve_quarantined(
+        return settle_quarantine_table(
             warehouse, integration.id, integration.venue_id, mapped_tables(mappings), since
         )
     except Exception as exc:  # WarehouseError, or any driver's own error

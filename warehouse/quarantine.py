@@ -2,8 +2,8 @@
 
 A row per (venue_id, table_name, record_id), merged by each run that quarantines the record
 again. It is open while `resolved_at` is null; a later sync or remap that maps the record into
-its table sets `resolved_at` (see `resolve_quarantined`), and quarantining it again opens it
-anew. The table exists from the first sync on (`ensure_quarantine_table`), so that queries of it
+its table sets `resolved_at` (see `settle_quarantine_table`), and quarantining it again opens it
+anew. The table exists from the first sync on (`settle_quarantine_table`), so that queries of it
 work before anything was quarantined.
 """
 
@@ -69,71 +69,80 @@ class MappedTable:
     key: str
 
 
-def ensure_quarantine_table(warehouse: Warehouse) -> None:
-    """Create `ops.quarantine` when missing, and its `resolved_at` column in a warehouse whose
-    table predates it; only reads when both are there. The caller may hold the write lock."""
-
-    def ensure() -> None:
-        with warehouse.connect() as con:
-            cur = con.cursor()
-            mark = warehouse.placeholder
-            cur.execute(
-                "select column_name from information_schema.columns"
-                f" where table_schema = {mark} and table_name = {mark}",
-                (DATASET, QUARANTINE_TABLE),
-            )
-            have = {row[0] for row in cur.fetchall()}
-            if not have:
-                create_compressed_tables(con, warehouse.kind, DATASET, {QUARANTINE_TABLE: _COLUMNS})
-            elif "resolved_at" not in have:
-                kind = "TIMESTAMP WITH TIME ZONE"
-                cur.execute(
-                    f'alter table "{DATASET}"."{QUARANTINE_TABLE}" add column resolved_at {kind}'
-                )
-            con.commit()
-
-    again_on_collision(
-        ensure, lambda exc: exc if collided(exc) else None, "creating ops.quarantine"
-    )
-
-
-def resolve_quarantined(
+def settle_quarantine_table(
     warehouse: Warehouse,
     integration_id: str,
     venue_id: str,
     tables: Sequence[MappedTable],
     since: datetime,
 ) -> int:
-    """Mark resolved the open quarantine rows of an integration whose record now has a row in
-    its table written at or after `since` (the start of the sync or remap that mapped it); the
-    number of rows resolved. The caller holds the venue's write lock."""
-    if not tables or not warehouse.table_exists(DATASET, QUARANTINE_TABLE):
-        return 0
-    mark = warehouse.placeholder
-    open_by_table = dict(
-        warehouse.query(
-            f'select table_name, count(*) from "{DATASET}"."{QUARANTINE_TABLE}"'
-            f" where venue_id = {mark} and integration_id = {mark} and resolved_at is null"
-            " group by table_name",
-            (venue_id, integration_id),
-        )
+    """Create `ops.quarantine` when missing (and its `resolved_at` column in a warehouse whose
+    table predates it), then mark resolved the integration's open rows whose record now has a
+    row in its table written at or after `since` (the start of the sync or remap that mapped
+    it); the number of rows resolved. One connection; the caller holds the venue's write lock."""
+    resolved: list[int] = []
+
+    def settle() -> None:
+        resolved.clear()
+        with warehouse.connect() as con:
+            cur = con.cursor()
+            have = _quarantine_columns(warehouse, cur)
+            if not have:
+                create_compressed_tables(con, warehouse.kind, DATASET, {QUARANTINE_TABLE: _COLUMNS})
+            elif "resolved_at" not in have:
+                cur.execute(
+                    f'alter table "{DATASET}"."{QUARANTINE_TABLE}"'
+                    " add column resolved_at TIMESTAMP WITH TIME ZONE"
+                )
+            if have and tables:
+                resolved.append(_resolve(warehouse, cur, integration_id, venue_id, tables, since))
+            con.commit()
+
+    again_on_collision(
+        settle, lambda exc: exc if collided(exc) else None, "settling ops.quarantine"
     )
+    return sum(resolved)
+
+
+def _quarantine_columns(warehouse: Warehouse, cur: Any) -> set[str]:
+    mark = warehouse.placeholder
+    cur.execute(
+        "select column_name from information_schema.columns"
+        f" where table_schema = {mark} and table_name = {mark}",
+        (DATASET, QUARANTINE_TABLE),
+    )
+    return {row[0] for row in cur.fetchall()}
+
+
+def _resolve(
+    warehouse: Warehouse,
+    cur: Any,
+    integration_id: str,
+    venue_id: str,
+    tables: Sequence[MappedTable],
+    since: datetime,
+) -> int:
+    mark = warehouse.placeholder
+    cur.execute(
+        f'select table_name, count(*) from "{DATASET}"."{QUARANTINE_TABLE}"'
+        f" where venue_id = {mark} and integration_id = {mark} and resolved_at is null"
+        " group by table_name",
+        (venue_id, integration_id),
+    )
+    open_by_table = dict(cur.fetchall())
     resolved = 0
-    with warehouse.connect() as con:
-        cur = con.cursor()
-        for mapped in tables:
-            if not open_by_table.get(mapped.table) or not _exists(warehouse, cur, mapped):
-                continue
-            cur.execute(
-                f'update "{DATASET}"."{QUARANTINE_TABLE}" set resolved_at = {mark}'
-                f" where resolved_at is null and venue_id = {mark} and integration_id = {mark}"
-                f" and table_name = {mark} and record_id in ("
-                f' select cast("{mapped.key}" as varchar) from "{mapped.dataset}"."{mapped.table}"'
-                f" where venue_id = {mark} and integration_id = {mark} and _synced_at >= {mark})",
-                (since, venue_id, integration_id, mapped.table, venue_id, integration_id, since),
-            )
-            resolved += cur.rowcount if warehouse.kind == "postgres" else cur.fetchone()[0]
-        con.commit()
+    for mapped in tables:
+        if not open_by_table.get(mapped.table) or not _exists(warehouse, cur, mapped):
+            continue
+        cur.execute(
+            f'update "{DATASET}"."{QUARANTINE_TABLE}" set resolved_at = {mark}'
+            f" where resolved_at is null and venue_id = {mark} and integration_id = {mark}"
+            f" and table_name = {mark} and record_id in ("
+            f' select cast("{mapped.key}" as varchar) from "{mapped.dataset}"."{mapped.table}"'
+            f" where venue_id = {mark} and integration_id = {mark} and _synced_at >= {mark})",
+            (since, venue_id, integration_id, mapped.table, venue_id, integration_id, since),
+        )
+        resolved += cur.rowcount if warehouse.kind == "postgres" else cur.fetchone()[0]
     return resolved
 
 

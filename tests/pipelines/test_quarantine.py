@@ -12,7 +12,7 @@ from mappings import SPECS_DIR
 from pipelines.specs import MappingCatalog
 from pipelines.sync import SyncContext, sync_integration
 from warehouse.destinations import Warehouse
-from warehouse.quarantine import open_quarantine, open_records
+from warehouse.quarantine import QUARANTINE_SCHEMA, open_quarantine, open_records
 
 OPEN = "select table_name, record_id, field, reason from ops.quarantine where resolved_at is null"
 
@@ -106,3 +106,21 @@ def test_a_resource_whose_every_record_is_quarantined_fails_and_keeps_its_cursor
     )
     assert again.ok and again.resources[0].rows_loaded == 60, "the cursor had not moved"
     assert warehouse.query(OPEN) == []
+
+
+def test_a_quarantine_table_from_before_resolution_gains_resolved_at(
+    integration, store, warehouse, tmp_path
+):
+    with warehouse.connect() as con:
+        cur = con.cursor()
+        cur.execute("create schema ops")
+        before = [f.name for f in QUARANTINE_SCHEMA if f.name != "resolved_at"]
+        cur.execute(f"create table ops.quarantine ({', '.join(c + ' varchar' for c in before)})")
+        cur.execute(
+            "insert into ops.quarantine (venue_id, integration_id, table_name, record_id)"
+            f" values ('v1', '{integration.id}', 'stripe_charges', 'ch_1')"
+        )
+        con.commit()
+    ctx = _context(store, warehouse, tmp_path)
+    assert sync_integration(integration, ctx, resources=["customers"]).ok
+    assert warehouse.query("select record_id, resolved_at from ops.quarantine") == [("ch_1", None)]
