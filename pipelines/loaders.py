@@ -148,9 +148,12 @@ class IntegrationLoaders:
                     _write_atomically(owed, orjson.dumps(sorted(appended)))
                 _load_packages(pipe)
             except Exception as exc:  # dlt raises PipelineStepFailed with the cause inside
-                raise _load_error(
-                    pipe, exc, f"could not finish the interrupted load of {dataset}"
-                ) from exc
+                # the packages failed before, in the run that made them, and again now: they
+                # are abandoned (their records are read again from the committed cursor)
+                _abandon(pipe, exc, f"could not finish the interrupted load of {dataset}")
+                if owed.exists():  # jobs of it that committed may have appended twice
+                    self._drop_repeats(dataset, pipe, owed)
+                continue
             if owed.exists():
                 self._drop_repeats(dataset, pipe, owed)
             finished.append(dataset)
@@ -213,6 +216,7 @@ class IntegrationLoaders:
                 {t.table: t.hints.get("columns", {}) for t in spool.tables(dataset)},
                 connection,
             )
+            _forget_retyped_columns(pipe, spool.tables(dataset))
             source = self._source(dataset, spool, states, self._appends(dataset, spool, connection))
             pipe.extract(source)
             extracted = time.perf_counter()
@@ -232,6 +236,18 @@ class IntegrationLoaders:
             time.perf_counter() - normalized,
         )
         return rows
+
+    def forget_columns(self, dataset: str, table: str, columns: AbstractSet[str]) -> None:
+        """Drop columns from the table in this pipeline's stored dlt schema (after the table
+        was rebuilt without them, or with another type): dlt would otherwise add a dropped
+        column back at its next load, and keep a changed one's old precision."""
+        pipe = self.pipeline(dataset)
+        if pipe.default_schema_name is None:
+            return
+        schema = pipe.default_schema
+        stored = schema.tables.get(table, {}).get("columns", {})
+        if any(stored.pop(name, None) is not None for name in list(columns)):
+            pipe.schemas.save_schema(schema)
 
     def _appends(self, dataset: str, spool: Spool, connection: Any) -> set[str]:
         """The merge tables of `dataset` to append to instead, on DuckDB: those holding no row
@@ -312,6 +328,30 @@ def _load_packages(pipe: Any) -> None:
     again_on_collision(pipe.load, _lost_schema_race, f"{pipe.pipeline_name}: the schema update")
 
 
+def _forget_retyped_columns(pipe: Any, spooled: list[SpooledTable]) -> None:
+    """Columns whose type in dlt's stored schema differs from this load's hints are dropped from
+    that schema, so that dlt takes the hints: a rebuilt table (`intsync remap`) changed their
+    type, and dlt 1.31 would keep the old precision and scale beside the new type (PostgreSQL's
+    type mapper then fails the load on a text column with a scale)."""
+    if pipe.default_schema_name is None:
+        return
+    schema = pipe.default_schema
+    changed = False
+    for item in spooled:
+        stored = schema.tables.get(item.table, {}).get("columns", {})
+        for name, hint in item.hints.get("columns", {}).items():
+            old = stored.get(name)
+            if old is not None and _column_type(old) != _column_type(hint):
+                del stored[name]
+                changed = True
+    if changed:
+        pipe.schemas.save_schema(schema)
+
+
+def _column_type(column: Mapping[str, Any]) -> tuple[Any, ...]:
+    return (column.get("data_type"), column.get("precision"), column.get("scale"))
+
+
 def _load_error(pipe: Any, exc: Exception, what: str) -> LoadFailedError:
     """The error a failed load ends its run with, in one line.
 
@@ -331,6 +371,21 @@ def _load_error(pipe: Any, exc: Exception, what: str) -> LoadFailedError:
         log.warning("%s: the warehouse refused the load; aborted: %s", pipe.pipeline_name, reason)
         return LoadRefusedError(f"{what}: {reason} (nothing of this load was committed)")
     return LoadFailedError(f"{what}: {reason}")
+
+
+def _abandon(pipe: Any, exc: Exception, what: str) -> None:
+    """Abort a pipeline's pending packages that failed again; LoadFailedError if even that
+    fails (they stay for the next run)."""
+    try:
+        pipe.abort_packages()
+    except Exception as abort_exc:
+        raise LoadFailedError(f"{what}: {one_line(exc)}") from abort_exc
+    log.warning(
+        "%s: %s: %s; abandoned it, its records are read again from the last committed cursor",
+        pipe.pipeline_name,
+        what,
+        one_line(exc),
+    )
 
 
 def _terminal(exc: BaseException) -> bool:

@@ -110,6 +110,11 @@ def remap(
                 loader.finish_pending()
         for table_plan in rebuilds:
             _rebuild(ctx, table_plan, [spool for _, spool in spools], drop_unmapped, report)
+            gone = {c.column for c in table_plan.changes} | set(
+                report.dropped.get(table_plan.name, [])
+            )
+            for loader in loaders:
+                loader.forget_columns(table_plan.dataset, table_plan.table, gone)
         for loader, (_, spool) in zip(loaders, spools, strict=True):
             with loader.writing():
                 loader.load(spool, {})

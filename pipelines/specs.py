@@ -21,9 +21,7 @@ class MappingCatalog:
     ) -> None:
         """`team_dir`: a team's folder of specs (INTSYNC_SPECS) read over those of `specs_dir`
         (default: the shipped specs); see mappings.loader.collect."""
-        self.spec_set = load_specs(
-            specs_dir, overrides_dir, CATALOGUE, team_dir=team_dir
-        )
+        self.spec_set = load_specs(specs_dir, overrides_dir, CATALOGUE, team_dir=team_dir)
         self.hash_salt = hash_salt
         self._compiled: dict[tuple[str, str, str | None], list[Any]] = {}
 

@@ -21,16 +21,23 @@ from connectors.errors import AuthenticationError, ConnectorError
 from pipelines.collector import fewer_collections
 from pipelines.connectors import build_connector
 from pipelines.drift import new_field_notes
-from pipelines.errors import LoadFailedError, NoMappingError, ReadFailedError
+from pipelines.errors import (
+    LoadFailedError,
+    NoMappingError,
+    ReadFailedError,
+    SchemaChangePendingError,
+)
 from pipelines.extract import PageCallback, ResourceOutcome, ResourceReader, mapping_context
 from pipelines.landing import last_known_records
 from pipelines.loaders import IntegrationLoaders
 from pipelines.opslog import spool_sync_logs
 from pipelines.partread import PartPool
+from pipelines.plan import type_changes
 from pipelines.quarantine import judge_quarantine, settle_quarantine
 from pipelines.specs import MappingCatalog
 from pipelines.spool import Spool, sweep_abandoned
 from pipelines.unlisted import live_ids
+from warehouse.columns import TableColumn, dataset_columns
 from warehouse.destinations import Warehouse
 
 log = logging.getLogger(__name__)
@@ -258,6 +265,7 @@ def _read_all(
     windowed = isinstance(connector, WindowedConnector)  # a window is never the whole resource
     try:
         auth_error: AuthenticationError | None = None
+        columns_of = functools.cache(functools.partial(dataset_columns, ctx.warehouse))
         for name in names:
             state = states.get(name, {})
             log_ids[name] = ctx.store.start_sync_log(
@@ -269,14 +277,16 @@ def _read_all(
                     integration.provider, name, integration.venue_id
                 ),
             )
-            if auth_error is not None:
+            compiled = ctx.catalog.compiled_for(integration.provider, name, integration.venue_id)
+            refusal = auth_error or _pending_type_change(compiled, columns_of)
+            if refusal is not None:
                 outcome = ResourceOutcome(name, cursor_before=state)
-                _fail(outcome, auth_error)
+                _fail(outcome, refusal)
                 result.resources.append(outcome)
                 continue
             reader = ResourceReader(
                 name,
-                ctx.catalog.compiled_for(integration.provider, name, integration.venue_id),
+                compiled,
                 context,
                 spool,
                 id_key=getattr(connector, "id_key", "id"),
@@ -302,6 +312,15 @@ def _read_all(
             result.resources.append(outcome)
     finally:
         pool.close()  # the workers end before the load begins
+
+
+def _pending_type_change(
+    compiled: list[Any], columns_of: Callable[[str], dict[str, list[TableColumn]]]
+) -> Exception | None:
+    """A spec's type change the warehouse's table does not have yet stops the resource before
+    it reads: loading would cast the new values to the old type, or fail on them."""
+    problems = type_changes(compiled, columns_of)
+    return SchemaChangePendingError("; ".join(problems)) if problems else None
 
 
 def _reads_in_full(

@@ -341,6 +341,16 @@ class Warehouse:
                 found.setdefault(matched["loader"], []).append(name)
         return found
 
+    def drop_tables(self, names: Sequence[str]) -> None:
+        """Drop these tables (quoted, qualified names) where they exist, in one transaction."""
+        if not names:
+            return
+        with self.connect() as con:
+            cur = con.cursor()
+            for name in names:
+                cur.execute(f"drop table if exists {name}")
+            con.commit()
+
     def drop_datasets(self, names: Sequence[str]) -> None:
         """Drop these datasets (schemas) and everything in them, in one transaction."""
         if not names:

@@ -35,7 +35,15 @@ def rebuild_table(
 ) -> int:
     """Replace `dataset.table` by one with `columns` holding the rows of the Parquet `files`
     (the newest `_synced_at` of each `key`), and the old values of the `kept` columns; the rows
-    written. Holds the warehouse's write lock."""
+    written. The table's copies in the loaders' staging datasets (`<dataset>_load_<id>`, where
+    merges stage their rows) go too: dlt empties them, never changes their columns, and would
+    stage the next merge in the old types. Holds the warehouse's write lock."""
+    scratch = [
+        f"{_quoted(name)}.{_quoted(table)}"
+        for names in warehouse.loader_datasets().values()
+        for name in names
+        if name.startswith(f"{dataset}_load_")
+    ]
     name = f"{_quoted(dataset)}.{_quoted(table)}"
     new = f"{_quoted(dataset)}.{_quoted(table + NEW_SUFFIX)}"
     incoming = _quoted(table + INCOMING_SUFFIX)
@@ -47,8 +55,13 @@ def rebuild_table(
     names = [c.name for c in columns]
     with warehouse.writer() as held:
         if warehouse.kind == "duckdb":
-            return _duckdb(held, name, new, incoming, create, names, files, key, kept, table)
-        return _postgres(warehouse, dataset, name, new, incoming, create, columns, files, key, kept)
+            rows = _duckdb(held, name, new, incoming, create, names, files, key, kept, table)
+        else:
+            rows = _postgres(
+                warehouse, dataset, name, new, incoming, create, columns, files, key, kept
+            )
+    warehouse.drop_tables(scratch)
+    return rows
 
 
 def _duckdb(

@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
-from intsync.cli.context import AppContext, BadUsage, pass_app
 from connectors.registry import CATALOGUE
+from intsync.cli.context import AppContext, BadUsage, pass_app
 from mappings import MappingError, SpecValidationError
 from mappings.catalogue import Catalogue
 from mappings.report import page_as_dict, preview, read_records, validate_paths
@@ -129,6 +129,9 @@ def _table(title: str, rows: list[dict[str, Any]]) -> Any:
         shown = ["" if row[name] is None else str(row[name]) for row in rows]
         table.add_row(name, *shown)
     return table
+
+
+mappings.add_command(importlib.import_module("intsync.cli.mappings_plan").plan_command)
 
 
 mappings.add_command(importlib.import_module("intsync.cli.mappings_drift").drift)

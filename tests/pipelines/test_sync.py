@@ -82,19 +82,20 @@ def test_a_value_that_cannot_be_coerced_is_quarantined_and_the_rest_load(
     shutil.copytree(SPECS_DIR, specs)
     spec = specs / "stripe" / "charges.yaml"
     spec.write_text(
-        spec.read_text() + "  description_number: {path: description, transform: to_int}\n"
+        spec.read_text()
+        + """  amount_checked: {expr: "if(amount > 5000, 'too big', amount)", type: bigint}\n"""
     )
     ctx = make_context(store, tmp_path, specs)
     result = sync_integration(integration, ctx, resources=["charges"])
     assert result.ok
     (outcome,) = result.resources
-    assert outcome.rows_quarantined > 0
+    assert outcome.rows_quarantined > 0 and outcome.rows_loaded > 0
     assert outcome.rows_loaded + outcome.rows_quarantined == 60
     reasons = ctx.warehouse.query(
         "select field, reason, record_id from ops.quarantine where table_name = 'stripe_charges'"
     )
     assert len(reasons) == outcome.rows_quarantined
-    assert all(field == "description_number" and reason for field, reason, _ in reasons)
+    assert all(field == "amount_checked" and reason for field, reason, _ in reasons)
 
 
 def test_a_dead_runs_load_that_cannot_be_finished_fails_each_resource_with_why(
