@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -23,6 +23,7 @@ from pipelines.extract import ResourceOutcome, ResourceReader, mapping_context
 from pipelines.landing import raw_table_name
 from pipelines.loaders import LOAD_ORDER, IntegrationLoaders
 from pipelines.plan import TablePlan, plan
+from pipelines.quarantine import settle_quarantine
 from pipelines.spool import Spool, SpooledTable
 from pipelines.sync import SyncContext
 from warehouse.columns import TableColumn, dataset_columns
@@ -81,6 +82,7 @@ def remap(
     or one, when `scoped`), and write the rows; a table that needs a rebuild is rebuilt from
     every integration's records, which a scoped remap refuses."""
     report = RemapReport(dry_run)
+    started = datetime.now(UTC)  # before the rows are stamped: see settle_quarantine
     tables = {(s.dataset, t) for s in specs for t in [s.table, *(c.table for c in s.children)]}
     report.plans = plan(ctx.catalog.spec_set, ctx.warehouse, tables)
     rebuilds = [
@@ -115,9 +117,18 @@ def remap(
             )
             for loader in loaders:
                 loader.forget_columns(table_plan.dataset, table_plan.table, gone)
-        for loader, (_, spool) in zip(loaders, spools, strict=True):
+        for loader, (integration, spool) in zip(loaders, spools, strict=True):
             with loader.writing():
                 loader.load(spool, {})
+                mapped = [
+                    m
+                    for r in report.results
+                    if r.integration_id == integration.id
+                    for m in ctx.catalog.compiled_for(
+                        integration.provider, r.resource, integration.venue_id
+                    )
+                ]
+                settle_quarantine(ctx.warehouse, integration, mapped, started)
     finally:
         for _, spool in spools:
             spool.close()

@@ -65,7 +65,7 @@ def test_changing_a_spec_in_production_runs_as_documented(
     env = _env(tmp_path)
     if warehouse == "postgres":
         env["INTSYNC_WAREHOUSE"] = request.getfixturevalue("pg_database")
-    sandbox = start_sandbox("stripe", env=env)
+    sandbox = start_sandbox("stripe", "--api-key", "sk_test_docs_harbour", env=env)
     try:
         added = subprocess.run(
             [

@@ -10,17 +10,27 @@ starts sending is listed by `drift`; fixed records leave the open quarantine."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.acceptance.conftest import Cli, Sandbox
+from tests.acceptance.conftest import Cli, Sandbox, start_sandbox, stop
 from warehouse.columns import dataset_columns
 from warehouse.destinations import Warehouse
 
 KEY = "sk_test_lifecycle_harbour"
 VENUE = "venue-harbour-hall"
 AMOUNT = "  amount: {path: amount, transform: minor_units, currency_path: currency}"
+
+
+@pytest.fixture
+def stripe_sandbox(cli: Cli) -> Iterator[Sandbox]:
+    sandbox = start_sandbox("stripe", "--api-key", KEY, env=cli.env)
+    try:
+        yield sandbox
+    finally:
+        stop(sandbox.process)
 
 
 @pytest.fixture
