@@ -9,7 +9,7 @@ measured in the same run:
   (d) for reference, parsing plus mappings.interpret: the same per-record walk over the
       validated spec model (paths split and types resolved once), a stronger baseline.
 
-Goals: (b) at least 0.6 of (a) in records/s, and at least 3 times (c).
+Goals: (b) at least 0.7 of (a) in records/s, and at least 3 times (c).
 Times are this process's CPU time (other work on a shared machine does not count), best of
 `--repeat` interleaved rounds; the garbage collector runs as it does in a sync. The pages are
 built from the charge in Stripe's fixtures (shared/reference/stripe/fixtures3.json, or the copy
@@ -386,7 +386,7 @@ def main() -> None:
         f"(on {len(share) * args.page_size:,} records)"
     )
     print(f"(d) parse + model interpreter        {interpreted:>10,.0f} records/s  (reference)")
-    print(f"ratio (b)/(a) = {mapped / parse:.2f}   goal >= 0.60")
+    print(f"ratio (b)/(a) = {mapped / parse:.2f}   goal >= 0.70")
     print(f"ratio (b)/(c) = {mapped / walked:.2f}   goal >= 3.00")
     print(f"ratio (b)/(d) = {mapped / interpreted:.2f}")
     print(
