@@ -30,6 +30,12 @@ class RetriableAPIError(ConnectorError):
     retriable = True
 
 
+class UnreachableError(RetriableAPIError):
+    """No connection to the provider (refused, no route, name not resolved, connect timeout):
+    retried only within a short budget (connectors.common.http.unreachable_budget), then the
+    sync stops trying that account."""
+
+
 class RateLimitedError(RetriableAPIError):
     """The provider said slow down; `retry_after` is its hint in seconds, when it gave one."""
 
@@ -44,3 +50,8 @@ class FatalAPIError(ConnectorError):
 
 class SignatureError(ConnectorError):
     """A webhook's signature (or body) is missing, malformed, stale or wrong: answer 400, store nothing."""
+
+
+class WebhookBodyError(SignatureError):
+    """A genuine delivery whose body intsync cannot read (a field of the wrong type or out of
+    range): answer 400 with the reason and store nothing; retrying the same body won't help."""

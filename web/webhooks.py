@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from connectors.errors import SignatureError
+from connectors.errors import SignatureError, WebhookBodyError
 from warehouse.errors import NotFoundError
 from warehouse.store.inbox import NewInboxEvent
 from web.errors import ApiError
@@ -51,6 +51,13 @@ def _verified(provider: str, integration: Any) -> list[Any]:
     tolerance = state().webhook_tolerances.get(provider)
     try:
         return verify_delivery(provider, integration.credentials, delivery, tolerance)
+    except WebhookBodyError as exc:
+        # Genuine but unreadable: a 400 with the reason, so the provider stops redelivering it.
+        state().metrics.webhook(provider, "rejected")
+        log.warning(
+            "%s webhook for %s has a body we cannot read: %s", provider, integration.id, exc
+        )
+        raise ApiError(400, "invalid_payload", str(exc)) from None
     except SignatureError as exc:
         state().metrics.webhook(provider, "rejected")
         log.info("%s webhook for %s refused: %s", provider, integration.id, exc)

@@ -8,14 +8,21 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from connectors.common.webhooks import WebhookEvent, constant_time_equal
-from connectors.errors import SignatureError
+from connectors.common.webhooks import (
+    WebhookEvent,
+    constant_time_equal,
+    event_id_text,
+    optional_text,
+)
+from connectors.errors import SignatureError, WebhookBodyError
 
 # Mailchimp sends no timestamp to check: replays are caught by the derived event id.
 DEFAULT_TOLERANCE = None
 MEMBER_EVENTS = frozenset({"subscribe", "unsubscribe", "profile", "upemail", "cleaned"})
 _STATUS_BY_TYPE = {"subscribe": "subscribed", "unsubscribe": "unsubscribed", "cleaned": "cleaned"}
 _KEY = re.compile(r"^data((?:\[[^\]]*\])+)$")
+# Mailchimp nests form fields at most three deep (data[merges][GROUPINGS][0][name]).
+MAX_DEPTH = 6
 
 
 def verify(secret_param: str | None, secret: str) -> None:
@@ -35,20 +42,41 @@ def verify(secret_param: str | None, secret: str) -> None:
 
 
 def form_fields(payload: bytes) -> dict[str, Any]:
-    """`type=...&data[merges][FNAME]=Ann` into `{"type": ..., "data": {"merges": {"FNAME": "Ann"}}}`."""
+    """`type=...&data[merges][FNAME]=Ann` into `{"type": ..., "data": {"merges": {"FNAME": "Ann"}}}`.
+
+    WebhookBodyError when a key is nested deeper than Mailchimp ever nests (MAX_DEPTH) or a
+    key is given both a value and children (`data[a]=1&data[a][b]=2`)."""
     fields: dict[str, Any] = {}
     for key, value in parse_qsl(payload.decode("utf-8", "replace"), keep_blank_values=True):
-        match = _KEY.match(key)
+        match = _KEY.match(key) if key.startswith("data[") else None
         if not match:
+            if key == "data" or key in fields:
+                raise _conflict(key)
             fields[key] = value
             continue
-        node = fields.setdefault("data", {})
         parts = match.group(1)[1:-1].split("][")
+        if len(parts) > MAX_DEPTH:
+            raise WebhookBodyError(
+                f"Mailchimp field {key[:40]!r}... is nested {len(parts)} deep, more than "
+                f"{MAX_DEPTH}",
+                provider="mailchimp",
+            )
+        node = fields.setdefault("data", {})
         for part in parts[:-1]:
-            child = node.get(part)
-            node = child if isinstance(child, dict) else node.setdefault(part, {})
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise _conflict(key)
+        if parts[-1] in node:
+            raise _conflict(key)
         node[parts[-1]] = value
     return fields
+
+
+def _conflict(key: str) -> WebhookBodyError:
+    return WebhookBodyError(
+        f"Mailchimp field {key[:60]!r} is given twice, or both a value and fields inside",
+        provider="mailchimp",
+    )
 
 
 def event_id(fields: dict[str, Any]) -> str:
@@ -58,16 +86,18 @@ def event_id(fields: dict[str, Any]) -> str:
 
 
 def parse(payload: bytes) -> WebhookEvent:
-    """The event in a (verified) form-encoded Mailchimp POST body."""
+    """The event in a (verified) form-encoded Mailchimp POST body; WebhookBodyError (400,
+    nothing stored) when it lacks type or fired_at or a field intsync reads has inner fields."""
     fields = form_fields(payload)
     kind = fields.get("type")
     if not kind or not fields.get("fired_at"):
-        raise SignatureError(
+        raise WebhookBodyError(
             "Mailchimp webhook body lacks type or fired_at (is it form-encoded?)",
             provider="mailchimp",
         )
-    found = fields.get("data")
-    data: dict[str, Any] = found if isinstance(found, dict) else {}
+    data: dict[str, Any] = fields.get("data") or {}
+    for name in ("email", "new_email", "id", "list_id", "action"):
+        optional_text(data.get(name), "mailchimp", f"Mailchimp data[{name}]")
     member = kind in MEMBER_EVENTS
     email = data.get("new_email") or data.get("email") if member else None
     object_id = _member_id(email) if email else data.get("id")
@@ -75,7 +105,7 @@ def parse(payload: bytes) -> WebhookEvent:
     return WebhookEvent(
         provider="mailchimp",
         event_id=event_id(fields),
-        type=str(kind),
+        type=event_id_text(kind, "mailchimp", "Mailchimp type"),
         occurred_at=_occurred_at(str(fields["fired_at"])),
         resource="members" if member else ("campaigns" if kind == "campaign" else None),
         object_id=object_id,
@@ -109,8 +139,8 @@ def _occurred_at(fired_at: str) -> str:
     try:
         parsed = datetime.strptime(fired_at, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
     except ValueError:
-        raise SignatureError(
-            f"Mailchimp fired_at {fired_at!r} is not 'Y-m-d H:i:s'", provider="mailchimp"
+        raise WebhookBodyError(
+            f"Mailchimp fired_at {fired_at[:40]!r} is not 'Y-m-d H:i:s'", provider="mailchimp"
         ) from None
     return parsed.strftime("%Y-%m-%dT%H:%M:%SZ")
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import orjson
 
-from connectors.common.times import iso_utc, parse_iso
+from connectors.common import webhooks as checked
 from connectors.common.webhooks import WebhookEvent, constant_time_equal, hmac_sha256_b64
-from connectors.errors import SignatureError
+from connectors.errors import SignatureError, WebhookBodyError
 
 SIGNATURE_HEADER = "intuit-signature"
 # Intuit signs no timestamp: replays are caught by deduplicating on the event id.
@@ -60,22 +60,29 @@ def split(payload: bytes) -> list[tuple[WebhookEvent, bytes]]:
 
     Parsing such a body with `parse` gives the same event back, so each can be stored alone.
     """
-    body = _load(payload)
+    body = checked.load_json(payload, "quickbooks", "QuickBooks")
     if isinstance(body, list):
         return [(_cloud_event(item), orjson.dumps([item])) for item in body]
     if not isinstance(body, dict) or not isinstance(body.get("eventNotifications"), list):
-        raise SignatureError(
+        raise WebhookBodyError(
             "QuickBooks webhook body is neither eventNotifications nor a CloudEvents array",
             provider="quickbooks",
         )
     events: list[tuple[WebhookEvent, bytes]] = []
     for notification in body["eventNotifications"]:
         if not isinstance(notification, dict):
-            raise SignatureError(
+            raise WebhookBodyError(
                 "QuickBooks eventNotifications item is not an object", provider="quickbooks"
             )
-        realm = str(notification.get("realmId") or "")
-        entities = (notification.get("dataChangeEvent") or {}).get("entities") or []
+        realm = checked.optional_text(notification.get("realmId"), "quickbooks", "realmId") or ""
+        change = checked.optional_object(
+            notification.get("dataChangeEvent"), "quickbooks", "QuickBooks dataChangeEvent"
+        )
+        entities = change.get("entities") or []
+        if not isinstance(entities, list):
+            raise WebhookBodyError(
+                "QuickBooks dataChangeEvent.entities must be an array", provider="quickbooks"
+            )
         for entity in entities:
             single = {
                 "eventNotifications": [
@@ -112,16 +119,21 @@ def resource_for(entity: str) -> str:
 
 
 def _legacy_event(realm: str, entity: Any) -> WebhookEvent:
-    if not isinstance(entity, dict) or not entity.get("name") or not entity.get("id"):
-        raise SignatureError("QuickBooks entity change lacks name or id", provider="quickbooks")
-    operation = str(entity.get("operation") or "Update")
-    updated = str(entity.get("lastUpdated") or "")
-    name, object_id = str(entity["name"]), str(entity["id"])
+    if not isinstance(entity, dict):
+        raise WebhookBodyError("QuickBooks entity change is not an object", provider="quickbooks")
+    name = _text(entity.get("name"), "entity name")
+    object_id = _text(entity.get("id"), "entity id")
+    operation = (
+        checked.optional_text(entity.get("operation"), "quickbooks", "operation") or "Update"
+    )
+    updated = checked.optional_text(entity.get("lastUpdated"), "quickbooks", "lastUpdated") or ""
     return WebhookEvent(
         provider="quickbooks",
-        event_id=f"{realm}:{name}:{object_id}:{operation}:{updated}",
+        event_id=checked.event_id_text(
+            f"{realm}:{name}:{object_id}:{operation}:{updated}", "quickbooks", "QuickBooks change"
+        ),
         type=f"{name}.{operation}",
-        occurred_at=_iso(updated),
+        occurred_at=checked.iso_time(updated, "quickbooks", "QuickBooks lastUpdated"),
         resource=resource_for(name),
         object_id=object_id,
         object=None,
@@ -132,41 +144,32 @@ def _legacy_event(realm: str, entity: Any) -> WebhookEvent:
 
 
 def _cloud_event(item: Any) -> WebhookEvent:
-    if not isinstance(item, dict) or not item.get("id") or not item.get("type"):
-        raise SignatureError("QuickBooks CloudEvent lacks id or type", provider="quickbooks")
-    parts = str(item["type"]).split(".")  # qbo.invoice.updated.v1
-    if len(parts) < 3 or not item.get("intuitentityid"):
-        raise SignatureError(
-            f"QuickBooks CloudEvent type {item['type']!r} or entity id is not understood",
+    if not isinstance(item, dict):
+        raise WebhookBodyError("QuickBooks CloudEvent is not an object", provider="quickbooks")
+    event_id = checked.event_id_text(item.get("id"), "quickbooks", "QuickBooks CloudEvent id")
+    event_type = _text(item.get("type"), "CloudEvent type")
+    parts = event_type.split(".")  # qbo.invoice.updated.v1
+    if len(parts) < 3 or not parts[1]:
+        raise WebhookBodyError(
+            f"QuickBooks CloudEvent type {event_type[:60]!r} is not understood "
+            "(expected qbo.<entity>.<operation>.v1)",
             provider="quickbooks",
         )
+    account = checked.optional_text(item.get("intuitaccountid"), "quickbooks", "intuitaccountid")
     return WebhookEvent(
         provider="quickbooks",
-        event_id=str(item["id"]),
-        type=str(item["type"]),
-        occurred_at=_iso(str(item.get("time") or "")),
+        event_id=event_id,
+        type=event_type,
+        occurred_at=checked.iso_time(item.get("time"), "quickbooks", "QuickBooks CloudEvent time"),
         resource=resource_for(_ENTITY_BY_LOWER.get(parts[1].lower(), parts[1].title())),
-        object_id=str(item["intuitentityid"]),
+        object_id=_text(item.get("intuitentityid"), "intuitentityid"),
         object=None,
         deleted=parts[2].lower() in _DELETED,
-        account=str(item.get("intuitaccountid") or "") or None,
+        account=account or None,
         raw=item,
     )
 
 
-def _load(payload: bytes) -> Any:
-    try:
-        return orjson.loads(payload)
-    except orjson.JSONDecodeError as exc:
-        raise SignatureError(
-            f"QuickBooks webhook body is not JSON: {exc}", provider="quickbooks"
-        ) from None
-
-
-def _iso(value: str) -> str:
-    try:
-        return iso_utc(parse_iso(value))
-    except ValueError:
-        raise SignatureError(
-            f"QuickBooks change time {value!r} is not ISO-8601", provider="quickbooks"
-        ) from None
+def _text(value: Any, field_name: str) -> str:
+    """A required string (an entity name or id, a type): 1 to 255 characters."""
+    return checked.event_id_text(value, "quickbooks", f"QuickBooks {field_name}")

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
-from connectors.common.times import iso_utc, parse_iso
-from connectors.common.webhooks import WebhookEvent, constant_time_equal, hmac_sha256_b64
-from connectors.errors import SignatureError
+from connectors.common.webhooks import (
+    WebhookEvent,
+    constant_time_equal,
+    event_id_text,
+    hmac_sha256_b64,
+    iso_time,
+    load_json,
+    optional_object,
+    optional_text,
+)
+from connectors.errors import SignatureError, WebhookBodyError
 
 SIGNATURE_HEADER = "x-square-hmacsha256-signature"
 # Square signs no timestamp: replays are caught by deduplicating on event_id.
@@ -57,32 +63,30 @@ def verify(
 
 
 def parse(payload: bytes) -> WebhookEvent:
-    """The event in a (verified) Square webhook body; `object` is None when it carries ids only."""
-    try:
-        body: Any = orjson.loads(payload)
-    except orjson.JSONDecodeError as exc:
-        raise SignatureError(f"Square webhook body is not JSON: {exc}", provider="square") from None
+    """The event in a (verified) Square webhook body; `object` is None when it carries ids only.
+    WebhookBodyError (400, nothing stored) when a field intsync reads has the wrong type."""
+    body: Any = load_json(payload, "square", "Square")
     if not isinstance(body, dict):
-        raise SignatureError("Square webhook body is not an object", provider="square")
-    missing = [key for key in ("event_id", "type") if not body.get(key)]
-    if missing:
-        raise SignatureError(f"Square event lacks {missing[0]!r}", provider="square")
-    found = body.get("data")
-    data: dict[str, Any] = found if isinstance(found, dict) else {}
-    kind = str(body["type"]).split(".", 1)[0]
-    data_type = str(data.get("type") or kind)
+        raise WebhookBodyError("Square webhook body is not an object", provider="square")
+    event_id = event_id_text(body.get("event_id"), "square", "Square event_id")
+    event_type = event_id_text(body.get("type"), "square", "Square event type")
+    data = optional_object(body.get("data"), "square", "Square event data")
+    kind = event_type.split(".", 1)[0]
+    data_type = optional_text(data.get("type"), "square", "data.type") or kind
     obj = _object(data, data_type)
-    deleted = bool(data.get("deleted")) or body["type"].endswith(".deleted")
+    found_id = data.get("id")
+    if found_id is not None and not isinstance(found_id, (str, int)):
+        raise WebhookBodyError("Square data.id must be a string", provider="square")
     return WebhookEvent(
         provider="square",
-        event_id=str(body["event_id"]),
-        type=str(body["type"]),
-        occurred_at=_occurred_at(body.get("created_at")),
+        event_id=event_id,
+        type=event_type,
+        occurred_at=iso_time(body.get("created_at"), "square", "Square event created_at"),
         resource=RESOURCE_BY_TYPE.get(kind) or RESOURCE_BY_TYPE.get(data_type),
-        object_id=str(data["id"]) if data.get("id") else (obj or {}).get("id"),
+        object_id=str(found_id) if found_id else (obj or {}).get("id"),
         object=obj,
-        deleted=deleted,
-        account=body.get("merchant_id"),
+        deleted=bool(data.get("deleted")) or event_type.endswith(".deleted"),
+        account=optional_text(body.get("merchant_id"), "square", "Square merchant_id"),
         raw=body,
     )
 
@@ -94,15 +98,4 @@ def _object(data: dict[str, Any], data_type: str) -> dict[str, Any] | None:
     if not isinstance(wrapper, dict):
         return None
     obj = wrapper.get(data_type)
-    return obj if isinstance(obj, dict) and obj.get("id") else None
-
-
-def _occurred_at(created_at: Any) -> str:
-    if isinstance(created_at, str) and created_at:
-        try:
-            return iso_utc(parse_iso(created_at))
-        except ValueError:
-            pass
-    raise SignatureError(
-        f"Square event has no valid created_at ({created_at!r})", provider="square"
-    )
+    return obj if isinstance(obj, dict) and isinstance(obj.get("id"), str) and obj["id"] else None

@@ -5,11 +5,17 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import orjson
-
-from connectors.common.times import iso_utc
-from connectors.common.webhooks import WebhookEvent, constant_time_equal, hmac_sha256_hex
-from connectors.errors import SignatureError
+from connectors.common.webhooks import (
+    WebhookEvent,
+    constant_time_equal,
+    event_id_text,
+    hmac_sha256_hex,
+    load_json,
+    optional_object,
+    optional_text,
+    unix_time_iso,
+)
+from connectors.errors import SignatureError, WebhookBodyError
 from connectors.stripe.resources import RESOURCE_BY_OBJECT, is_deletion
 
 DEFAULT_TOLERANCE = 300
@@ -75,29 +81,27 @@ def verify(
 
 
 def parse(payload: bytes) -> WebhookEvent:
-    """The event in a (verified) Stripe webhook body."""
-    try:
-        body: Any = orjson.loads(payload)
-    except orjson.JSONDecodeError as exc:
-        raise SignatureError(f"Stripe webhook body is not JSON: {exc}", provider="stripe") from None
+    """The event in a (verified) Stripe webhook body; WebhookBodyError (400, nothing stored)
+    when a field intsync reads is missing or of the wrong type."""
+    body: Any = load_json(payload, "stripe", "Stripe")
     if not isinstance(body, dict) or body.get("object") != "event":
-        raise SignatureError("Stripe webhook body is not an event object", provider="stripe")
-    try:
-        event_id, event_type, created = body["id"], body["type"], int(body["created"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise SignatureError(f"Stripe event lacks {exc}", provider="stripe") from None
-    obj = (body.get("data") or {}).get("object")
-    if not isinstance(obj, dict):
-        obj = None
+        raise WebhookBodyError("Stripe webhook body is not an event object", provider="stripe")
+    event_id = event_id_text(body.get("id"), "stripe", "Stripe event id")
+    event_type = event_id_text(body.get("type"), "stripe", "Stripe event type")
+    occurred_at = unix_time_iso(body.get("created"), "stripe", "Stripe event created")
+    found = optional_object(body.get("data"), "stripe", "Stripe event data").get("object")
+    obj = found if isinstance(found, dict) else None
+    kind = optional_text(obj.get("object"), "stripe", "data.object.object") if obj else None
+    object_id = optional_text(obj.get("id"), "stripe", "data.object.id") if obj else None
     return WebhookEvent(
         provider="stripe",
         event_id=event_id,
         type=event_type,
-        occurred_at=iso_utc(created),
-        resource=RESOURCE_BY_OBJECT.get(obj.get("object", "")) if obj else None,
-        object_id=obj.get("id") if obj else None,
+        occurred_at=occurred_at,
+        resource=RESOURCE_BY_OBJECT.get(kind or "") if obj else None,
+        object_id=object_id,
         object=obj,
         deleted=is_deletion(event_type, obj) if obj else False,
-        account=body.get("account"),
+        account=optional_text(body.get("account"), "stripe", "Stripe event account"),
         raw=body,
     )

@@ -61,6 +61,9 @@ class InboxMixin(StoreBase):
         is new (False: an event with its provider, integration and id was stored before, or
         earlier in `events`). Nothing is stored when any event has no id."""
         for event in events:
+            if not isinstance(event.event_id, str):
+                # The stored id comes back as text: another type would never match it again.
+                raise TypeError(f"event id {event.event_id!r} must be a string")
             if not event.event_id:
                 raise StoreError(
                     f"{event.provider} event for {event.integration_id} has no event id"
