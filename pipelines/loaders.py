@@ -332,18 +332,24 @@ def _forget_retyped_columns(pipe: Any, spooled: list[SpooledTable]) -> None:
     """Columns whose type in dlt's stored schema differs from this load's hints are dropped from
     that schema, so that dlt takes the hints: a rebuilt table (`intsync remap`) changed their
     type, and dlt 1.31 would keep the old precision and scale beside the new type (PostgreSQL's
-    type mapper then fails the load on a text column with a scale)."""
+    type mapper then fails the load on a text column with a scale). So are non-nullable columns
+    the load does not carry (a spec dropped a `nullable: false` field), which dlt would refuse
+    as "declared non-nullable but contains nulls"."""
     if pipe.default_schema_name is None:
         return
     schema = pipe.default_schema
     changed = False
     for item in spooled:
         stored = schema.tables.get(item.table, {}).get("columns", {})
-        for name, hint in item.hints.get("columns", {}).items():
+        hints = item.hints.get("columns", {})
+        for name, hint in hints.items():
             old = stored.get(name)
             if old is not None and _column_type(old) != _column_type(hint):
                 del stored[name]
                 changed = True
+        for name in [n for n, c in stored.items() if n not in hints and c.get("nullable") is False]:
+            del stored[name]  # no spec fills it any more: dlt would refuse the load's nulls
+            changed = True
     if changed:
         pipe.schemas.save_schema(schema)
 

@@ -141,6 +141,25 @@ def type_changes(
     return problems
 
 
+def unfilled_not_null(
+    compiled: Iterable[Any], columns_of: Callable[[str], dict[str, list[TableColumn]]]
+) -> list[tuple[str, str, list[str]]]:
+    """(dataset, table, columns) of NOT NULL columns these compiled mappings no longer fill:
+    a spec dropped a `nullable: false` column, and every load would be refused until the
+    column takes nulls (or is dropped with `remap --drop-unmapped`)."""
+    found = []
+    for mapping in compiled:
+        tables = [(mapping.table, mapping.column_hints)]
+        tables += [(child.table, child.column_hints) for child in mapping.children]
+        for table, hints in tables:
+            held = columns_of(mapping.dataset).get(table, [])
+            unfilled = [c.name for c in held if not c.nullable and c.name not in hints]
+            unfilled = [c for c in unfilled if c not in DLT_COLUMNS]
+            if unfilled:
+                found.append((mapping.dataset, table, unfilled))
+    return found
+
+
 def hint_type(hint: Mapping[str, Any]) -> str:
     """A dlt column hint's type in the specs' spelling (`decimal(18,2)`, `boolean`, ...)."""
     data_type = hint.get("data_type", "text")

@@ -44,6 +44,7 @@ class RemapResult:
     resource: str
     rows: int
     quarantined: int
+    provider: str = ""
 
 
 @dataclass
@@ -55,6 +56,7 @@ class RemapReport:
     plans: list[TablePlan] = field(default_factory=list)
     rows_by_table: dict[str, int] = field(default_factory=dict)
     rebuilt: dict[str, int] = field(default_factory=dict)  # table -> rows it now holds
+    not_rebuilt: dict[str, str] = field(default_factory=dict)  # table -> why
     dropped: dict[str, list[str]] = field(default_factory=dict)  # table -> columns dropped
 
     def to_dict(self) -> dict[str, Any]:
@@ -63,6 +65,7 @@ class RemapReport:
             "resources": [r.__dict__ for r in self.results],
             "rows_by_table": self.rows_by_table,
             "rebuilt": self.rebuilt,
+            "not_rebuilt": self.not_rebuilt,
             "dropped_columns": self.dropped,
             "plan": [p.to_dict() for p in self.plans if p.changed],
         }
@@ -111,6 +114,14 @@ def remap(
             with loader.writing():
                 loader.finish_pending()
         for table_plan in rebuilds:
+            quarantined = _all_quarantined(table_plan, specs, report)
+            if quarantined:
+                report.not_rebuilt[table_plan.name] = (
+                    f"every record ({quarantined:,}) was quarantined, so the table was left as"
+                    f" it was: see why with `intsync quarantine --table {table_plan.table}`,"
+                    " fix the spec and remap again"
+                )
+                continue
             _rebuild(ctx, table_plan, [spool for _, spool in spools], drop_unmapped, report)
             gone = {c.column for c in table_plan.changes} | set(
                 report.dropped.get(table_plan.name, [])
@@ -148,7 +159,13 @@ def _replay(
         reader = _RawReplay(resource, compiled, context, spool, land_raw=False)
         outcome = reader.replay(_raw_pages(ctx, table, integration.id))
         results.append(
-            RemapResult(integration.id, resource, outcome.rows_loaded, outcome.rows_quarantined)
+            RemapResult(
+                integration.id,
+                resource,
+                outcome.rows_loaded,
+                outcome.rows_quarantined,
+                integration.provider,
+            )
         )
     return results
 
@@ -161,6 +178,20 @@ def _count_rows(report: RemapReport, spools: list[Spool]) -> None:
             for spooled in spool.tables(dataset):
                 name = f"{dataset}.{spooled.table}"
                 report.rows_by_table[name] = report.rows_by_table.get(name, 0) + spooled.rows
+
+
+def _all_quarantined(table_plan: TablePlan, specs: Sequence[Spec], report: RemapReport) -> int:
+    """How many records feeding a table to rebuild were quarantined, when none of them mapped
+    (0 otherwise): rebuilt, the table would be empty until the spec is fixed."""
+    if report.rows_by_table.get(table_plan.name, 0):
+        return 0
+    feeding = {
+        (s.provider, s.resource)
+        for s in specs
+        if s.dataset == table_plan.dataset
+        and table_plan.table in (s.table, *(c.table for c in s.children))
+    }
+    return sum(r.quarantined for r in report.results if (r.provider, r.resource) in feeding)
 
 
 def _rebuild(
@@ -177,8 +208,8 @@ def _rebuild(
     changed = {c.column: c.spec for c in table_plan.changes}
     unmapped = {c for c, _ in table_plan.unmapped}
     dropped = sorted(unmapped) if drop_unmapped else []
-    columns = [
-        TableColumn(c.name, changed.get(c.name, c.type), c.nullable)
+    columns = [  # a column no spec fills any more cannot stay NOT NULL: new rows lack it
+        TableColumn(c.name, changed.get(c.name, c.type), c.nullable or c.name in unmapped)
         for c in held
         if c.name not in dropped
     ]

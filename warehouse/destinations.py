@@ -341,6 +341,28 @@ class Warehouse:
                 found.setdefault(matched["loader"], []).append(name)
         return found
 
+    def drop_not_null(self, dataset: str, table: str, columns: Sequence[str]) -> None:
+        """Let these columns of `dataset.table` (and of its copies in the loaders' staging
+        datasets, where merges stage rows) take nulls: no spec fills them any more (dlt made
+        them NOT NULL for a spec's `nullable: false`), so the next load would be refused."""
+        mark = self.placeholder
+        with self.write_lock(), self._locked_connection(None) as con:
+            cur = con.cursor()
+            if self.kind == "postgres":
+                cur.execute("select pg_advisory_xact_lock(%s)", (_lock_key(SCHEMA_LOCK),))
+            cur.execute(
+                "select table_schema, column_name from information_schema.columns"
+                f" where table_name = {mark} and is_nullable = 'NO'",
+                (table,),
+            )
+            for schema, column in cur.fetchall():
+                copy = schema == dataset or schema.startswith(f"{dataset}_load_")
+                if copy and column in columns:
+                    cur.execute(
+                        f"alter table {_quoted(schema)}.{_quoted(table)}"
+                        f" alter column {_quoted(column)} drop not null"
+                    )
+
     def drop_tables(self, names: Sequence[str]) -> None:
         """Drop these tables (quoted, qualified names) where they exist, in one transaction."""
         if not names:

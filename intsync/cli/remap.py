@@ -65,8 +65,10 @@ def remap(
         raise BadUsage(str(exc)) from exc
     if as_json:
         click.echo(orjson.dumps(report.to_dict()).decode())
-        return
-    _print(report)
+    else:
+        _print(report)
+    if report.not_rebuilt:
+        raise SystemExit(1)
 
 
 def specs_for_table(spec_set: Any, table: str | None) -> list[Any]:
@@ -103,6 +105,8 @@ def _print(report: Any) -> None:
         console.print(line, highlight=False, markup=False)
     for table, rows in report.rebuilt.items():
         console.print(f"{table}: rebuilt with the new column types, {rows:,} rows", highlight=False)
+    for table, why in report.not_rebuilt.items():
+        console.print(f"[red]{table} not rebuilt[/red]: {why}", highlight=False)
     for table, columns in report.dropped.items():
         console.print(f"{table}: dropped {', '.join(columns)}", highlight=False)
     if report.dry_run:

@@ -93,16 +93,45 @@ def test_values_that_do_not_convert_are_quarantined_and_the_next_sync_is_clean(
 ):
     ctx = context(store, warehouse, specs, tmp_path)
     assert sync_integration(integration, ctx, resources=["charges"]).ok
+    edit(specs, AMOUNT, "  amount: {path: amount, type: bigint}  #")
+    ctx = context(store, warehouse, specs, tmp_path)
+    assert remap(ctx, charges(ctx), [integration]).rebuilt == {"staging.stripe_charges": 60}
+    some = """  amount: {expr: "if(amount > 5000, concat('x', amount), amount)", type: text}  #"""
+    edit(specs, "  amount: {path: amount, type: bigint}  #", some)
+    ctx = context(store, warehouse, specs, tmp_path)
+    report = remap(ctx, charges(ctx), [integration])  # bigint to text: every value converts
+    assert report.rebuilt == {"staging.stripe_charges": 60}
+    edit(specs, some, some.replace("type: text", "type: bigint"))
+    ctx = context(store, warehouse, specs, tmp_path)
+    report = remap(ctx, charges(ctx), [integration])  # text to bigint: 'x12099' does not
+    quarantined = report.results[0].quarantined
+    assert 0 < quarantined < 60
+    assert report.rebuilt == {"staging.stripe_charges": 60 - quarantined}
+    assert column_type(warehouse, "stripe_charges", "amount") == "bigint"
+    reasons = warehouse.query(
+        "select field, reason from ops.quarantine"
+        " where table_name = 'stripe_charges' and resolved_at is null"
+    )
+    assert len(reasons) == quarantined
+    assert all(f == "amount" and "is not a whole number" in r for f, r in reasons)
+    assert sync_integration(integration, ctx, resources=["charges"]).ok
+
+
+def test_a_rebuild_that_would_quarantine_every_record_leaves_the_table(
+    integration, store, warehouse, specs, tmp_path
+):
+    ctx = context(store, warehouse, specs, tmp_path)
+    assert sync_integration(integration, ctx, resources=["charges"]).ok
+    before = warehouse.query("select * from staging.stripe_charges order by id")
     edit(specs, AMOUNT, """  amount: {expr: "concat('x', amount)", type: bigint}""")
     ctx = context(store, warehouse, specs, tmp_path)
     report = remap(ctx, charges(ctx), [integration])
-    assert report.results[0].quarantined == 60
-    reasons = warehouse.query(
-        "select distinct field, reason from ops.quarantine where table_name = 'stripe_charges'"
-    )
-    assert reasons and all(f == "amount" and "is not a whole number" in r for f, r in reasons)
-    assert column_type(warehouse, "stripe_charges", "amount") == "bigint"
-    assert sync_integration(integration, ctx, resources=["charges"]).ok
+    assert report.results[0].quarantined == 60 and report.rebuilt == {}
+    assert "every record (60) was quarantined" in report.not_rebuilt["staging.stripe_charges"]
+    assert warehouse.query("select * from staging.stripe_charges order by id") == before
+    assert column_type(warehouse, "stripe_charges", "amount") == "decimal(18,2)"
+    open_rows = warehouse.query("select count(*) from ops.quarantine where resolved_at is null")
+    assert open_rows == [(60,)]
 
 
 def test_a_dry_run_counts_and_writes_nothing(integration, store, warehouse, specs, tmp_path):
@@ -188,3 +217,23 @@ def test_a_load_the_warehouse_refuses_leaves_nothing_pending(
     assert result.ok, result.error
     assert not loaders.pipeline("staging").has_pending_data
     assert remap(ctx, charges(ctx), [integration]).results[0].rows == 60
+
+
+def test_a_removed_not_null_column_does_not_block_the_next_sync(
+    integration, store, warehouse, specs, tmp_path
+):
+    edit(
+        specs,
+        "  paid: {path: paid, type: boolean}",
+        "  paid: {path: paid, type: boolean}\n  currency_code: {path: currency, nullable: false}",
+    )
+    ctx = context(store, warehouse, specs, tmp_path)
+    assert sync_integration(integration, ctx, resources=["charges"]).ok
+    held = {c.name: c for c in dataset_columns(warehouse, "staging")["stripe_charges"]}
+    assert not held["currency_code"].nullable
+    edit(specs, "\n  currency_code: {path: currency, nullable: false}", "")
+    ctx = context(store, warehouse, specs, tmp_path)
+    result = sync_integration(integration, ctx, resources=["charges"], full_refresh=True)
+    assert result.ok, result.error
+    held = {c.name: c for c in dataset_columns(warehouse, "staging")["stripe_charges"]}
+    assert held["currency_code"].nullable
