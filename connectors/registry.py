@@ -92,11 +92,16 @@ def validate_credentials(provider: str, credentials: Mapping[str, str]) -> None:
         raise CredentialError("mailchimp with access_token needs credential server (e.g. us6)")
 
 
+# Secrets shorter than this are masked whole: a few shown characters would be a fair part of one.
+MASK_WHOLE_BELOW = 32
+
+
 def mask(value: str) -> str:
-    """Show the shape of a secret, never the secret: `sk_test_...a1b2` style for long values."""
-    if len(value) <= 8:
+    """Show the shape of a secret, never the secret: `sk_...a1b2` for long values (at most
+    7 characters of 32 or more), `****` for shorter ones."""
+    if len(value) < MASK_WHOLE_BELOW:
         return "****"
-    return f"{value[:3]}...{value[-4:]}" if len(value) > 16 else "****" + value[-2:]
+    return f"{value[:3]}...{value[-4:]}"
 
 
 def validate_base_url(url: str) -> str:

@@ -9,7 +9,7 @@ import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,9 @@ class Settings:
     # the team's folder of mapping specs (INTSYNC_SPECS), read over the shipped ones; None: the
     # shipped specs only
     specs_dir: Path | None = None
+    # origins (scheme://host[:port]) tenants may point a connection at through the public API
+    # (INTSYNC_BASE_URL_ALLOWLIST); empty: only operators set base URLs, with the CLI
+    base_url_allowlist: tuple[str, ...] = ()
 
     @property
     def dlt_dir(self) -> Path:
@@ -79,7 +82,44 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         prefect_api_url=env.get("PREFECT_API_URL") or None,
         read_processes=_read_processes(env.get("INTSYNC_READ_PROCESSES")),
         specs_dir=_specs_dir(env.get("INTSYNC_SPECS")),
+        base_url_allowlist=_origins(env.get("INTSYNC_BASE_URL_ALLOWLIST", "")),
     )
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    """INTSYNC_BASE_URL_ALLOWLIST: comma-separated origins, each `http(s)://host[:port]`."""
+    found = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            parts = urlsplit(item)
+            parts.port  # noqa: B018 - raises ValueError on a non-numeric port
+        except ValueError:
+            parts = urlsplit("")
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.username
+            or parts.path.strip("/")
+            or parts.query
+            or parts.fragment
+        ):
+            raise ConfigError(
+                "INTSYNC_BASE_URL_ALLOWLIST",
+                item,
+                "comma-separated origins such as https://proxy.example.com:8443 (scheme, host "
+                "and port only)",
+            )
+        found.append(origin_of(item))
+    return tuple(found)
+
+
+def origin_of(url: str) -> str:
+    """`scheme://host:port` of an http(s) URL, the port spelled out and the host lower-cased."""
+    parts = urlsplit(url.strip())
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"
 
 
 def _specs_dir(raw: str | None) -> Path | None:

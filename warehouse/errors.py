@@ -33,3 +33,7 @@ class MigrationError(StoreError):
 
 class WarehouseError(Exception):
     """The warehouse could not be reached or read."""
+
+
+class VenueOwnedError(StoreError):
+    """The venue id belongs to another tenant (venue ids are global): choose the right venue."""

@@ -10,7 +10,7 @@ from flask import Flask, Response, jsonify
 
 from intsync.config import Settings, load_settings
 from warehouse.store.group_commit import GroupCommit
-from web import errors, requestlog
+from web import bodylimit, errors, requestlog
 from web.metrics import Metrics
 from web.orchestration import ApplyRequester, PrefectLauncher
 from web.state import WebState
@@ -57,6 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     errors.register(app)
     requestlog.init_app(app)
+    bodylimit.init_app(app)
     _register_blueprints(app)
 
     @app.get("/health")

@@ -11,7 +11,7 @@ from connectors.common.times import parse_iso
 from connectors.registry import PROVIDERS
 from web.errors import ApiError
 from web.orchestration import SYNC_DEPLOYMENT, queue_for
-from web.service_auth import has_permission, require
+from web.service_auth import has_permission, is_decimal, require
 from web.state import state
 
 bp = Blueprint("internal", __name__, url_prefix="/internal")
@@ -32,7 +32,7 @@ def int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not is_decimal(raw, max_digits=len(str(high))) or not low <= int(raw) <= high:
         raise ApiError(
             400, "invalid_parameter", f"{name}={raw[:40]!r}: expected an integer {low}..{high}"
         )

@@ -14,6 +14,7 @@ import os
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,6 +23,7 @@ import requests
 from flask import Blueprint, Response, jsonify, request
 
 from connectors.common.webhooks import constant_time_equal
+from web.connections import add_owned_integration
 from web.errors import ApiError
 from web.public import connection_json
 from web.state import state
@@ -163,6 +165,11 @@ def callback(provider: str) -> tuple[Response, int]:
     if not code or not value:
         raise ApiError(400, "invalid_parameter", "code and state are required")
     claims = check_state(value, provider)
+    expires = datetime.fromtimestamp(claims["exp"], UTC)
+    if not isinstance(claims.get("n"), str) or not state().store.use_oauth_state(
+        claims["n"], expires
+    ):
+        raise ApiError(400, "invalid_state", "the OAuth state was used before: start again")
     tokens = _exchange(info, app, code)
     credentials = _credentials(info, app, tokens)
     if provider == "quickbooks":
@@ -170,7 +177,7 @@ def callback(provider: str) -> tuple[Response, int]:
         if not realm:
             raise ApiError(400, "invalid_parameter", "QuickBooks callbacks carry realmId")
         credentials["realm_id"] = realm
-    integration = state().store.add_integration(
+    integration = add_owned_integration(
         tenant_id=claims["t"], venue_id=claims["v"], provider=provider, credentials=credentials
     )
     return jsonify(connection_json(integration)), 201

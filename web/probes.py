@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -10,6 +11,8 @@ from typing import Any
 
 import requests
 from sqlalchemy import text
+
+log = logging.getLogger(__name__)
 
 PROBE_TIMEOUT_S = 3.0
 _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="probe")
@@ -60,8 +63,7 @@ def prefect_check(api_url: str) -> Callable[[], None]:
 
 
 def _describe(exc: Exception) -> str:
-    # The class and the first line only: driver messages can carry connection strings.
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    if "://" in first or "password" in first.lower():
-        first = "see the service log"
-    return f"{type(exc).__name__}: {first[:200]}".rstrip(": ")
+    """The class only: driver messages carry file paths and connection strings, and the health
+    routes answer anyone. The whole message goes to the service log."""
+    log.warning("health check failed: %s: %s", type(exc).__name__, exc)
+    return f"{type(exc).__name__} (details in the service log)"

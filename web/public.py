@@ -18,6 +18,7 @@ from connectors.registry import (
     validate_credentials,
 )
 from warehouse.errors import NotFoundError
+from web.connections import add_owned_integration, check_allowed_base_url
 from web.errors import ApiError
 from web.internal import start_sync
 from web.orchestration import queue_for
@@ -97,8 +98,10 @@ def create_connection() -> tuple[Response, int]:
             base_url = validate_base_url(str(base_url))
     except CredentialError as exc:
         raise ApiError(400, "invalid_credentials", str(exc)) from None
+    if base_url is not None:
+        check_allowed_base_url(base_url, state().settings.base_url_allowlist)
     name = body.get("name") if isinstance(body.get("name"), str) else None
-    integration = state().store.add_integration(
+    integration = add_owned_integration(
         tenant_id=principal().tenant_id,
         venue_id=venue,
         provider=provider,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 from collections.abc import Callable, Mapping
@@ -22,6 +23,8 @@ from flask import g, request
 
 from connectors.common.webhooks import constant_time_equal
 from web.errors import ApiError
+
+log = logging.getLogger(__name__)
 
 WINDOW_S = 300
 HEADERS = ("X-Service-Name", "X-Request-Timestamp", "X-Request-Nonce", "X-Signature")
@@ -105,6 +108,12 @@ def raw_path_with_query() -> str:
     return raw
 
 
+def is_decimal(text: str, max_digits: int) -> bool:
+    """Whether `text` is 1 to `max_digits` ASCII digits (str.isdigit also takes '²' and
+    other digits int() refuses, and int() refuses more than 4,300 digits)."""
+    return 0 < len(text) <= max_digits and text.isascii() and text.isdigit()
+
+
 def _refuse(message: str) -> ApiError:
     return ApiError(401, "unauthenticated_service", message)
 
@@ -117,15 +126,12 @@ def authenticate(
     service = headers.get("X-Service-Name", "")
     if not service:
         raise _refuse("missing X-Service-Name header")
-    secret = secrets_by_service.get(service)
-    if not secret:
-        raise _refuse(f"service {service!r} is not allowed here (not in INTSYNC_SERVICE_SECRETS)")
     missing = [name for name in HEADERS[1:] if not headers.get(name)]
     if missing:
         raise _refuse(f"missing {missing[0]} header")
     timestamp, nonce = headers["X-Request-Timestamp"], headers["X-Request-Nonce"]
     current = time.time() if now is None else now
-    if not timestamp.isdigit() or abs(current - int(timestamp)) > WINDOW_S:
+    if not is_decimal(timestamp, max_digits=12) or abs(current - int(timestamp)) > WINDOW_S:
         raise _refuse(
             f"X-Request-Timestamp {timestamp[:20]!r} is more than {WINDOW_S}s from now "
             "(send unix seconds; check the clock)"
@@ -138,10 +144,16 @@ def authenticate(
         raw_path_with_query(),
         request.get_data(cache=True),
     )
-    if not constant_time_equal(signature(secret, canonical), headers["X-Signature"]):
+    # An unknown service gets the answer a wrong signature gets: which names are configured
+    # is not the caller's to learn (the log says which it was).
+    secret = secrets_by_service.get(service)
+    if not secret or not constant_time_equal(signature(secret, canonical), headers["X-Signature"]):
+        if not secret:
+            log.info("internal request from unknown service %r refused", service[:64])
         raise _refuse(
             "X-Signature does not match the request: sign service, timestamp, nonce, METHOD, "
-            "path?query as sent and sha256(body) with the service's secret"
+            "path?query as sent and sha256(body) with the service's secret "
+            "(and check the service is one intsync knows)"
         )
     expires = datetime.fromtimestamp(int(timestamp), UTC) + timedelta(seconds=WINDOW_S)
     if not store.remember_nonce(service, nonce, expires):

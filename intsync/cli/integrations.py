@@ -19,7 +19,7 @@ from connectors.registry import (
 )
 from intsync.cli.context import AppContext, BadUsage, pass_app
 from intsync.config import SECRET_KEY_FILE
-from warehouse.errors import NotFoundError, StoreError
+from warehouse.errors import NotFoundError, StoreError, VenueOwnedError
 
 if TYPE_CHECKING:
     from warehouse.store import Store
@@ -68,14 +68,17 @@ def add(
         base_url = validate_base_url(base_url) if base_url is not None else None
     except CredentialError as exc:
         raise BadUsage(str(exc)) from None
-    integration = _store(app).add_integration(
-        tenant_id=tenant,
-        venue_id=venue,
-        provider=provider,
-        credentials=credentials,
-        base_url=base_url,
-        name=name,
-    )
+    try:
+        integration = _store(app).add_integration(
+            tenant_id=tenant,
+            venue_id=venue,
+            provider=provider,
+            credentials=credentials,
+            base_url=base_url,
+            name=name,
+        )
+    except VenueOwnedError as exc:
+        raise BadUsage(str(exc)) from None
     if as_json:
         click.echo(json.dumps({"id": integration.id}))
         return

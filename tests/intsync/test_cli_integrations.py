@@ -79,12 +79,12 @@ def test_list_masks_secrets_and_filters(intsync_env):
     )  # fmt: skip
     text = run("integrations", "list").stdout
     assert SECRET not in text and "qb-secret-value-1234" not in text
-    assert "api_key=****ET" in text
+    assert "api_key=****" in text
     assert "realm_id=9130" in text  # not a secret
     listed = json.loads(run("integrations", "list", "--json").stdout)
     assert [i["provider"] for i in listed] == ["stripe", "quickbooks"]
-    assert listed[0]["credentials"] == {"api_key": "****ET"}
-    assert listed[1]["credentials"]["client_secret"] == "qb-...1234"
+    assert listed[0]["credentials"] == {"api_key": "****"}
+    assert listed[1]["credentials"]["client_secret"] == "****"
     only = json.loads(run("integrations", "list", "--json", "--tenant", "t2").stdout)
     assert [i["venue_id"] for i in only] == ["v9"]
     assert json.loads(run("integrations", "list", "--json", "--venue", "nope").stdout) == []
@@ -182,7 +182,7 @@ def test_rotate_key_from_a_file_then_the_new_key_opens_the_store(sqlite_url, tmp
     assert "set INTSYNC_SECRET_KEY" in result.stdout
     assert "the-new-key" not in result.output
     new_env = {"INTSYNC_SECRET_KEY": "the-new-key-abcdefghijklmnop"}
-    assert "****ET" in run("integrations", "list", env=new_env).stdout
+    assert "****" in run("integrations", "list", env=new_env).stdout
     assert run("integrations", "list").exit_code == 1  # the old key no longer opens it
 
 
@@ -196,7 +196,7 @@ def test_rotate_key_with_a_generated_key_file_rewrites_it(intsync_env, monkeypat
     assert result.exit_code == 0, result.output
     assert key_path.read_text().strip() == "rotated-key-0123456789abcdef" != old.strip()
     assert (key_path.stat().st_mode & 0o777) == 0o600
-    assert "****ET" in run("integrations", "list").stdout
+    assert "****" in run("integrations", "list").stdout
 
 
 @pytest.mark.parametrize(
@@ -216,7 +216,7 @@ def test_rotate_key_bad_input_is_exit_2(intsync_env, args, message):
 def test_on_postgres_no_secret_is_stored_in_clear(intsync_env, pg_database, monkeypatch):
     monkeypatch.setenv("INTSYNC_DATABASE_URL", pg_database)
     assert add_stripe().exit_code == 0
-    assert "****ET" in run("integrations", "list").stdout
+    assert "****" in run("integrations", "list").stdout
     raw = raw_store_bytes(pg_database)
     assert b"stripe" in raw and SECRET.encode() not in raw
 
@@ -238,7 +238,7 @@ def test_the_installed_command_adds_and_lists(intsync_env, sqlite_url):
         [exe, "integrations", "list"], env=intsync_env, capture_output=True, text=True,
         timeout=60, check=False,
     )  # fmt: skip
-    assert listed.returncode == 0 and "api_key=****ET" in listed.stdout
+    assert listed.returncode == 0 and "api_key=****" in listed.stdout
     assert os.environ["INTSYNC_SECRET_KEY"] == ENV_KEY
 
 

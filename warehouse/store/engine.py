@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ def make_engine(database_url: str) -> Engine:
             raise StoreError(
                 f"{database_url!r}: the store needs a file, e.g. sqlite:///path/to/intsync.db"
             )
-        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        _create_private(Path(url.database).expanduser())
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
         _configure_sqlite(engine)
         return engine
@@ -42,6 +43,15 @@ def make_engine(database_url: str) -> Engine:
     raise StoreError(
         f"{shown!r} is not a supported store: use sqlite:///path or postgresql://host/db"
     )
+
+
+def _create_private(path: Path) -> None:
+    """Create the store's file readable by its owner only (0600, as the key file): it holds
+    tenants' webhook bodies and encrypted credentials. SQLite gives its -wal and -shm files
+    the database file's mode. An existing file keeps the mode it has."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _normalise(database_url: str) -> URL:

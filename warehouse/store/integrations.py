@@ -5,9 +5,9 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
-from warehouse.errors import NotFoundError, StoreError
+from warehouse.errors import NotFoundError, StoreError, VenueOwnedError
 from warehouse.store.base import StoreBase
 from warehouse.store.models import INTEGRATION_STATUSES, Integration
 from warehouse.store.schema import integrations
@@ -32,7 +32,9 @@ class IntegrationsMixin(StoreBase):
         base_url: str | None = None,
         name: str | None = None,
     ) -> Integration:
-        """Store a new active integration; the caller validated the credentials."""
+        """Store a new active integration; the caller validated the credentials.
+
+        VenueOwnedError when another tenant already has the venue."""
         for label, value in (
             ("tenant_id", tenant_id),
             ("venue_id", venue_id),
@@ -55,8 +57,26 @@ class IntegrationsMixin(StoreBase):
             "updated_at": now,
         }
         with self._write() as conn:
+            self._check_venue_owner(conn, tenant_id, venue_id)
             conn.execute(insert(integrations).values(**row))
         return self._integration(row)
+
+    def _check_venue_owner(self, conn: Connection, tenant_id: str, venue_id: str) -> None:
+        """VenueOwnedError when another tenant has an integration in the venue: venue ids are
+        global, which is what lets internal routes take a bare venue id."""
+        if self.dialect == "postgresql":
+            # Two tenants adding the same new venue at once: the second waits, then sees it.
+            conn.execute(select(func.pg_advisory_xact_lock(func.hashtext("venue:" + venue_id))))
+        owner = conn.scalar(
+            select(integrations.c.tenant_id)
+            .where(integrations.c.venue_id == venue_id, integrations.c.tenant_id != tenant_id)
+            .limit(1)
+        )
+        if owner is not None:
+            raise VenueOwnedError(
+                f"venue {venue_id!r} belongs to another tenant: venue ids are global on the "
+                "platform, so check the venue id (or give this venue a new one)"
+            )
 
     def get_integration(self, integration_id: str) -> Integration:
         """The integration with this id; NotFoundError when there is none."""

@@ -11,12 +11,27 @@ from sqlalchemy.exc import IntegrityError
 from warehouse.errors import ConcurrentUpdateError, NotFoundError
 from warehouse.store.base import StoreBase
 from warehouse.store.models import OAuthTokens
-from warehouse.store.schema import oauth_tokens
+from warehouse.store.schema import oauth_tokens, service_nonces
 from warehouse.store.types import utcnow
+
+OAUTH_STATE = "oauth-state"  # the nonce table's name for used OAuth states
 
 
 class OAuthMixin(StoreBase):
-    """Reading and saving OAuth tokens so that concurrent refreshers cannot overwrite each other."""
+    """Reading and saving OAuth tokens so that concurrent refreshers cannot overwrite each other;
+    OAuth connect states used once."""
+
+    def use_oauth_state(self, state_nonce: str, expires_at: datetime) -> bool:
+        """True the first time an OAuth state (by its nonce) is used, False ever after: a state
+        gives one code exchange and one connection. Kept until it expires (expired states are
+        refused before they get here)."""
+        statement = (
+            self._insert(service_nonces)
+            .values(service=OAUTH_STATE, nonce=state_nonce, expires_at=expires_at)
+            .on_conflict_do_nothing(index_elements=["service", "nonce"])
+        )
+        with self._write() as conn:
+            return bool(conn.execute(statement).rowcount == 1)
 
     def get_oauth_tokens(self, integration_id: str) -> OAuthTokens | None:
         """The integration's tokens (decrypted), or None before the first save."""
