@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from connectors.base import Connector, Page, Window
-from connectors.errors import AuthenticationError, ConnectorError
+from connectors.errors import AuthenticationError, ConnectorError, UnreachableError
 from pipelines.collector import fewer_collections
 from pipelines.connectors import build_connector
 from pipelines.drift import new_field_notes
@@ -32,15 +32,17 @@ from pipelines.landing import last_known_records
 from pipelines.loaders import IntegrationLoaders
 from pipelines.opslog import spool_sync_logs
 from pipelines.partread import PartPool
-from pipelines.plan import type_changes
+from pipelines.plan import type_changes, unfilled_not_null
 from pipelines.quarantine import judge_quarantine, settle_quarantine
 from pipelines.specs import MappingCatalog
 from pipelines.spool import Spool, sweep_abandoned
 from pipelines.unlisted import live_ids
-from warehouse.columns import TableColumn, dataset_columns
+from warehouse.columns import TableColumn, datasets_columns
 from warehouse.destinations import Warehouse
 
 log = logging.getLogger(__name__)
+# the datasets whose tables the specs make: checked against the specs before a sync reads
+MAPPED = ("staging", "core")
 
 
 @dataclass
@@ -264,8 +266,9 @@ def _read_all(
     context = mapping_context(integration, run_id)
     windowed = isinstance(connector, WindowedConnector)  # a window is never the whole resource
     try:
-        auth_error: AuthenticationError | None = None
-        columns_of = functools.cache(functools.partial(dataset_columns, ctx.warehouse))
+        auth_error: AuthenticationError | UnreachableError | None = None
+        # the warehouse's columns, read once (on a sync's first resource) for every check
+        held = functools.cache(functools.partial(datasets_columns, ctx.warehouse, MAPPED))
         for name in names:
             state = states.get(name, {})
             log_ids[name] = ctx.store.start_sync_log(
@@ -278,7 +281,7 @@ def _read_all(
                 ),
             )
             compiled = ctx.catalog.compiled_for(integration.provider, name, integration.venue_id)
-            refusal = auth_error or _pending_type_change(compiled, columns_of)
+            refusal = auth_error or _pending_type_change(compiled, held, ctx.warehouse)
             if refusal is not None:
                 outcome = ResourceOutcome(name, cursor_before=state)
                 _fail(outcome, refusal)
@@ -309,18 +312,34 @@ def _read_all(
                 if isinstance(exc, AuthenticationError):
                     auth_error = exc
                     ctx.store.set_integration_status(integration.id, "needs_reconnect", str(exc))
+                elif isinstance(exc, UnreachableError):
+                    auth_error = exc  # the next resources would wait out the same budget each
             result.resources.append(outcome)
     finally:
         pool.close()  # the workers end before the load begins
 
 
 def _pending_type_change(
-    compiled: list[Any], columns_of: Callable[[str], dict[str, list[TableColumn]]]
+    compiled: list[Any],
+    held: Callable[[], dict[str, dict[str, list[TableColumn]]]],
+    warehouse: Warehouse,
 ) -> Exception | None:
     """A spec's type change the warehouse's table does not have yet stops the resource before
-    it reads: loading would cast the new values to the old type, or fail on them."""
+    it reads: loading would cast the new values to the old type, or fail on them. A NOT NULL
+    column no spec fills any more is made to take nulls (a load would be refused otherwise).
+    `held` gives the warehouse's columns by dataset (cached for the sync)."""
+
+    def columns_of(dataset: str) -> dict[str, list[TableColumn]]:
+        return held().get(dataset, {})
+
     problems = type_changes(compiled, columns_of)
-    return SchemaChangePendingError("; ".join(problems)) if problems else None
+    if problems:
+        return SchemaChangePendingError("; ".join(problems))
+    for dataset, table, columns in unfilled_not_null(compiled, columns_of):
+        log.warning("%s.%s: %s no longer mapped; they now take nulls", dataset, table, columns)
+        warehouse.drop_not_null(dataset, table, columns)
+        held.cache_clear()  # type: ignore[attr-defined]
+    return None
 
 
 def _reads_in_full(
