@@ -119,7 +119,8 @@ class Checker:
         try:
             node = parse_expression(source)
         except ExprError as exc:
-            self.add(src, f"expression '{source}' does not parse: {exc}", exc.offset)
+            shown = source if len(source) <= 80 else source[:77] + "..."
+            self.add(src, f"expression '{shown}' does not parse: {exc}", exc.offset)
             return None
         if check_known:
             for part in walk(node):

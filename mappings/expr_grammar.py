@@ -20,10 +20,12 @@ from mappings.expr_parse import (
     Node,
     Token,
     Unary,
+    depth,
     path_node,
     tokenize,
     unquote,
 )
+from mappings.limits import MAX_EXPRESSION_DEPTH, MAX_NUMBER_DIGITS, MAX_ROUND_DIGITS
 
 
 def _describe(token: Token) -> str:
@@ -34,7 +36,17 @@ def parse_expression(source: str) -> Node:
     """Parse an expression; raises ExprError naming what was expected and where."""
     if not source.strip():
         raise ExprError("the expression is empty", 0)
-    return Parser(tokenize(source)).parse()
+    node = Parser(tokenize(source)).parse()
+    if depth(node) > MAX_EXPRESSION_DEPTH:
+        raise ExprError(_too_deep(), node.offset)
+    return node
+
+
+def _too_deep() -> str:
+    return (
+        "the expression nests too deep: split it into several fields "
+        f"(limit: {MAX_EXPRESSION_DEPTH} levels of nesting)"
+    )
 
 
 class Parser:
@@ -43,6 +55,13 @@ class Parser:
     def __init__(self, tokens: list[Token]) -> None:
         self.tokens = tokens
         self.pos = 0
+        self.level = 0  # nesting of the rules below, bounded before Python's stack is
+
+    def nested(self, token: Token) -> None:
+        """One level deeper (a parenthesis, a call, a `not` or a minus)."""
+        self.level += 1
+        if self.level > MAX_EXPRESSION_DEPTH:
+            raise ExprError(_too_deep(), token.offset)
 
     @property
     def here(self) -> Token:
@@ -89,7 +108,10 @@ class Parser:
 
     def not_(self) -> Node:
         if token := self.accept("not"):
-            return Unary(token.offset, "not", self.not_())
+            self.nested(token)
+            node = Unary(token.offset, "not", self.not_())
+            self.level -= 1
+            return node
         return self.comparison()
 
     def comparison(self) -> Node:
@@ -143,7 +165,9 @@ class Parser:
 
     def unary(self) -> Node:
         if token := self.accept("-"):
+            self.nested(token)
             operand = self.unary()
+            self.level -= 1
             if isinstance(operand, Lit) and isinstance(operand.value, int | float):
                 return Lit(token.offset, -operand.value)
             return Unary(token.offset, "-", operand)
@@ -153,8 +177,7 @@ class Parser:
         token = self.take()
         kind = token.kind
         if kind == "number":
-            is_float = any(c in token.text for c in ".eE")
-            return Lit(token.offset, float(token.text) if is_float else int(token.text))
+            return Lit(token.offset, _number(token))
         if kind == "string":
             return Lit(token.offset, unquote(token.text))
         if kind in ("true", "false", "null"):
@@ -166,8 +189,10 @@ class Parser:
                 return self.call(token)
             return path_node(token)
         if kind == "op" and token.text == "(":
+            self.nested(token)
             node = self.or_()
             self.expect(")", "to close '('")
+            self.level -= 1
             return node
         raise ExprError(f"expected a value, found {_describe(token)}", token.offset)
 
@@ -189,13 +214,14 @@ class Parser:
             hint = get_close_matches(name, FUNCTIONS, n=1)
             extra = f" (did you mean '{hint[0]}'?)" if hint else ""
             raise ExprError(f"unknown function '{name}'{extra}", token.offset)
-        self.take()  # (
+        self.nested(self.take())  # (
         args: list[Node] = []
         if not self.accept(")"):
             args.append(self.or_())
             while self.accept(","):
                 args.append(self.or_())
             self.expect(")", f"to close the arguments of {name}()")
+        self.level -= 1
         low, high = FUNCTIONS[name]
         if len(args) < low or (high is not None and len(args) > high):
             wanted = str(low) if low == high else f"{low} to {high}" if high else f"{low} or more"
@@ -203,4 +229,38 @@ class Parser:
                 f"{name}() takes {wanted} argument{'s' if wanted != '1' else ''}, not {len(args)}",
                 token.offset,
             )
+        if name == "round" and len(args) == 2:
+            _check_round_digits(args[1])
         return Call(token.offset, name, tuple(args))
+
+
+def _number(token: Token) -> int | float:
+    """A number literal; one of more than MAX_NUMBER_DIGITS digits, or beyond what a float
+    holds (`1e999`), is an ExprError."""
+    digits = sum(c.isdigit() for c in token.text.split("e")[0].split("E")[0])
+    if digits > MAX_NUMBER_DIGITS:
+        raise ExprError(
+            f"the number has {digits} digits (limit: {MAX_NUMBER_DIGITS} number digits)",
+            token.offset,
+        )
+    if not any(c in token.text for c in ".eE"):
+        return int(token.text)
+    value = float(token.text)
+    if value in (float("inf"), float("-inf")):
+        raise ExprError(f"the number {token.text} is too large for a decimal column", token.offset)
+    return value
+
+
+def _check_round_digits(node: Node) -> None:
+    """round(x, n) computes 10**n: n must be a whole number written in the spec, in bounds."""
+    if not (isinstance(node, Lit) and type(node.value) is int):
+        raise ExprError(
+            "round() takes its digits as a whole number written in the spec, e.g. round(x, 2)",
+            node.offset,
+        )
+    if abs(node.value) > MAX_ROUND_DIGITS:
+        raise ExprError(
+            f"round() to {node.value} digits: use -{MAX_ROUND_DIGITS} to {MAX_ROUND_DIGITS} "
+            f"(limit: {MAX_ROUND_DIGITS} round digits)",
+            node.offset,
+        )

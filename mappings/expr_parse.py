@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from mappings.limits import MAX_EXPRESSION_CHARS, MAX_EXPRESSION_TOKENS
 from mappings.paths import SourcePath, parse_path
 
 CONTEXT_NAMES = ("tenant_id", "venue_id", "integration_id", "provider", "synced_at")
@@ -125,21 +126,34 @@ class Token:
 
 
 def tokenize(source: str) -> list[Token]:
-    """Split an expression into tokens; unknown characters are an ExprError at their offset."""
+    """Split an expression into tokens; unknown characters, and an expression longer than
+    MAX_EXPRESSION_CHARS or of more than MAX_EXPRESSION_TOKENS tokens, are an ExprError."""
+    if len(source) > MAX_EXPRESSION_CHARS:
+        raise ExprError(
+            f"the expression is {len(source)} characters long: split it into several fields "
+            f"(limit: {MAX_EXPRESSION_CHARS} characters per expression)",
+            0,
+        )
     tokens: list[Token] = []
     pos = 0
-    while pos < len(source):
-        if source[pos:].strip() == "":
-            break
+    end = len(source.rstrip())
+    while pos < end:
         match = _TOKEN.match(source, pos)
         if match is None or match.lastgroup is None:
-            bad = len(source) - len(source[pos:].lstrip())
-            raise ExprError(_unexpected(source[bad:]), bad)
+            bad = pos + len(source[pos:end]) - len(source[pos:end].lstrip())
+            raise ExprError(_unexpected(source[bad]), bad)
         kind = match.lastgroup
         text = match.group(kind)
         start = match.start(kind)
         if kind == "path" and text in KEYWORDS:
             kind = text
+        if len(tokens) == MAX_EXPRESSION_TOKENS:
+            raise ExprError(
+                f"the expression has more than {MAX_EXPRESSION_TOKENS} names, values and "
+                f"operators: split it into several fields (limit: {MAX_EXPRESSION_TOKENS} "
+                "tokens per expression)",
+                start,
+            )
         tokens.append(Token(kind, text, start))
         pos = match.end()
     tokens.append(Token("end", "", len(source)))
@@ -153,10 +167,10 @@ def unquote(text: str) -> str:
     )
 
 
-def _unexpected(rest: str) -> str:
+def _unexpected(char: str) -> str:
     hints = {"=": "use '==' to compare", "&": "use 'and'", "|": "use 'or'", "!": "use 'not'"}
-    hint = hints.get(rest[0])
-    return f"unexpected '{rest[0]}': {hint}" if hint else f"unexpected character '{rest[0]}'"
+    hint = hints.get(char)
+    return f"unexpected '{char}': {hint}" if hint else f"unexpected character '{char}'"
 
 
 def path_node(token: Token) -> PathRef:
@@ -168,11 +182,25 @@ def path_node(token: Token) -> PathRef:
 
 
 def walk(node: Node) -> list[Node]:
-    """Every node of a tree, parents first."""
-    found = [node]
-    for child in _children(node):
-        found.extend(walk(child))
+    """Every node of a tree, parents first (depth first, left to right)."""
+    found: list[Node] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(reversed(_children(current)))
     return found
+
+
+def depth(node: Node) -> int:
+    """How many nodes deep the tree goes (a lone value: 1)."""
+    deepest = 0
+    stack = [(node, 1)]
+    while stack:
+        current, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in _children(current))
+    return deepest
 
 
 def _children(node: Node) -> tuple[Node, ...]:

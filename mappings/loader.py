@@ -11,7 +11,7 @@ from mappings.crosscheck import check_tables
 from mappings.errors import SpecValidationError, ValidationIssue
 from mappings.model import Spec
 from mappings.parse_spec import parse_spec
-from mappings.rawspec import RawSpec, read_raw, shown_path
+from mappings.rawspec import RawSpec, read_raw, read_raw_text, shown_path
 from mappings.reads import checker_for
 from mappings.specset import SpecSet
 
@@ -140,7 +140,7 @@ def _read(file: Path, layer: Layer, known_fields: KnownFields | None) -> _Read:
     issues: list[ValidationIssue] = []
     relative = file.relative_to(layer.specs)
     hint = "core" if relative.parts[0] == "core" else "staging"
-    raw = read_raw(file, layer.shown_file(file, layer.specs), issues)
+    raw = read_raw(file, layer.shown_file(file, layer.specs), issues, layer.specs)
     if raw is None:
         return _Read(None, None, issues, None)
     spec = parse_spec(raw, _checker(raw, issues, known_fields), dataset_hint=hint)
@@ -162,17 +162,45 @@ def _table_key(raw: RawSpec, hint: str) -> tuple[str, ...] | None:
     return (dataset, table, provider, _top_text(raw, "resource") or "")
 
 
-def load_spec(path: Path, known_fields: KnownFields | None = None) -> Spec:
-    """One spec file (with its `extends:` chain) on its own, e.g. for a preview."""
+def load_spec(
+    path: Path, known_fields: KnownFields | None = None, root: Path | None = None
+) -> Spec:
+    """One spec file (with its `extends:` chain) on its own, e.g. for a preview; `extends`
+    stays inside `root` (default: the `specs` folder the file sits in, else its own folder)."""
     issues: list[ValidationIssue] = []
-    raw = read_raw(path, str(path), issues)
+    raw = read_raw(path, str(path), issues, root or spec_root(path))
+    hint = "core" if path.parent.parent.name == "core" else "staging"
+    return _parsed(raw, issues, known_fields, hint)
+
+
+def load_spec_text(
+    text: str, known_fields: KnownFields | None = None, team_dir: Path | None = None
+) -> Spec:
+    """A staging spec given as YAML text (the public API's validate): it has no folder, so its
+    `extends:` names a spec by its path inside the specs folder syncs use (`team_dir`, the
+    INTSYNC_SPECS folder, when set; else the shipped specs)."""
+    issues: list[ValidationIssue] = []
+    root = SPECS_DIR if team_dir is None else folder_layout(team_dir)[0]
+    raw = read_raw_text(text, "spec.yaml", issues, root)
+    return _parsed(raw, issues, known_fields, "staging")
+
+
+def _parsed(
+    raw: RawSpec | None, issues: list[ValidationIssue], known_fields: KnownFields | None, hint: str
+) -> Spec:
     spec = None
     if raw is not None:
-        hint = "core" if path.parent.parent.name == "core" else "staging"
         spec = parse_spec(raw, _checker(raw, issues, known_fields), dataset_hint=hint)
     if issues or spec is None:
         raise SpecValidationError(sorted(set(issues)))
     return spec
+
+
+def spec_root(path: Path) -> Path:
+    """The folder of specs a file on its own belongs to: the nearest folder named `specs`
+    above it (a mappings tree), else the folder it is in."""
+    absolute = path.resolve()
+    return next((p for p in absolute.parents if p.name == "specs"), absolute.parent)
 
 
 def _checker(
@@ -242,7 +270,7 @@ def _overrides(
             )
             continue
         venue, provider, resource = relative.parts[0], relative.parts[1], file.stem
-        raw = read_raw(file, shown, issues)
+        raw = read_raw(file, shown, issues, layer.overrides)
         if raw is None:
             continue
         found = _apply_override(raw, venue, provider, resource, specs, raws, known_fields, issues)

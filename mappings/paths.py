@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
+from mappings.limits import MAX_INDEX_DIGITS, MAX_PATH_SEGMENTS
+
 Segment = str | int
 _TOKEN = re.compile(
     r"""(?P<name>[A-Za-z0-9_\-@]+)|\[(?P<index>-?\d+)\]|\[(?P<quoted>"[^"]*"|'[^']*')\]|(?P<dot>\.)"""
@@ -39,28 +41,51 @@ def parse_path(text: str) -> SourcePath | str:
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if match is None:
-            return f"unexpected '{text[pos]}' at position {pos + 1} of path '{text}'"
+            return f"unexpected '{text[pos]}' at position {pos + 1} of path '{_short(text)}'"
         if match.group("dot"):
             if expect_name:
-                return f"path '{text}' has an empty part at position {pos + 1}"
+                return f"path '{_short(text)}' has an empty part at position {pos + 1}"
             expect_name = True
         elif match.group("name") is not None:
             if not expect_name:
-                return f"path '{text}' needs a '.' before '{match.group('name')}'"
+                return f"path '{_short(text)}' needs a '.' before '{match.group('name')}'"
             segments.append(match.group("name"))
             expect_name = False
         elif match.group("index") is not None:
-            if not segments:
-                return f"path '{text}' must start with a key, not an index"
-            segments.append(int(match.group("index")))
+            index = _index(text, pos, match.group("index"), bool(segments))
+            if isinstance(index, str):
+                return index
+            segments.append(index)
             expect_name = False
         else:
             segments.append(match.group("quoted")[1:-1])
             expect_name = False
+        if len(segments) > MAX_PATH_SEGMENTS:
+            return (
+                f"path '{_short(text)}' is too deep: no record nests that far "
+                f"(limit: {MAX_PATH_SEGMENTS} path segments)"
+            )
         pos = match.end()
     if expect_name:
-        return f"path '{text}' ends with '.'"
+        return f"path '{_short(text)}' ends with '.'"
     return SourcePath(text, tuple(segments))
+
+
+def _index(text: str, pos: int, digits: str, after_key: bool) -> int | str:
+    """A list index of a path, or the error message."""
+    if not after_key:
+        return f"path '{_short(text)}' must start with a key, not an index"
+    if len(digits.lstrip("-")) > MAX_INDEX_DIGITS:
+        return (
+            f"list index at position {pos + 1} of path '{_short(text)}' is too large "
+            f"(limit: {MAX_INDEX_DIGITS} index digits)"
+        )
+    return int(digits)
+
+
+def _short(text: str) -> str:
+    """A path as messages quote it: long ones cut, so that a message stays one readable line."""
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def segment_offsets(text: str) -> list[int]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mappings.errors import ValidationIssue
-from mappings.yamlnodes import Entries, Src, entries, load_yaml
+from mappings.yamlnodes import Entries, Src, compose_yaml, entries, load_yaml
 
 MERGED_BY_NAME = ("fields", "children")
 
@@ -72,13 +72,50 @@ def shown_path(path: Path, base: Path | None = None) -> str:
 
 
 def read_raw(
-    path: Path, shown: str, issues: list[ValidationIssue], _seen: tuple[Path, ...] = ()
+    path: Path,
+    shown: str,
+    issues: list[ValidationIssue],
+    root: Path | None = None,
+    _seen: tuple[Path, ...] = (),
 ) -> RawSpec | None:
-    """One spec file with its `extends:` chain resolved; problems go to `issues`."""
-    root, problems = load_yaml(path, shown)
+    """One spec file with its `extends:` chain resolved; problems go to `issues`. `extends`
+    may name only files inside `root`, the folder of specs it was loaded from (default: the
+    folder the file is in)."""
+    node, problems = load_yaml(path, shown)
     issues.extend(problems)
-    if root is None:
+    if node is None:
         return None
+    where = Extending(path.parent, root or path.parent, _seen + (path.resolve(),))
+    return _raw(node, shown, path.read_bytes(), issues, where)
+
+
+def read_raw_text(
+    text: str, shown: str, issues: list[ValidationIssue], root: Path
+) -> RawSpec | None:
+    """A spec given as text, which has no folder of its own: its `extends:` names a spec by
+    its path inside `root` (the configured folder of specs)."""
+    node, problems = compose_yaml(text, shown)
+    issues.extend(problems)
+    if node is None:
+        return None
+    return _raw(
+        node, shown, text.encode("utf-8", "surrogatepass"), issues, Extending(root, root, ())
+    )
+
+
+@dataclass(frozen=True)
+class Extending:
+    """Where `extends:` of a spec is read: relative to `folder`, never outside `root`; `seen`
+    holds the files of the chain so far (a cycle is an issue)."""
+
+    folder: Path
+    root: Path
+    seen: tuple[Path, ...]
+
+
+def _raw(
+    root: Src, shown: str, content: bytes, issues: list[ValidationIssue], where: Extending
+) -> RawSpec | None:
     if not root.is_mapping:
         issues.append(
             root.issue(
@@ -88,7 +125,7 @@ def read_raw(
         )
         return None
     top = entries(root, "key", issues)
-    raw = RawSpec(file=shown, root=root, top=top, files=[shown], contents=[path.read_bytes()])
+    raw = RawSpec(file=shown, root=root, top=top, files=[shown], contents=[content])
     for name in MERGED_BY_NAME:
         if name in top:
             key, value = top.pop(name)
@@ -99,12 +136,12 @@ def read_raw(
                 issues.append(value.issue(f"'{name}' must be a mapping of {noun} names"))
     if "extends" not in top:
         return raw
-    base = _read_base(path, shown, top["extends"][1], issues, _seen + (path.resolve(),))
+    base = _read_base(shown, top["extends"][1], issues, where)
     return None if base is None else base.overlay(raw)  # no base: nothing to check it against
 
 
 def _read_base(
-    path: Path, shown: str, target: Src, issues: list[ValidationIssue], seen: tuple[Path, ...]
+    shown: str, target: Src, issues: list[ValidationIssue], where: Extending
 ) -> RawSpec | None:
     if not target.is_text:
         issues.append(
@@ -114,19 +151,30 @@ def _read_base(
             )
         )
         return None
-    base_path = (path.parent / target.text()).resolve()
-    base_shown = str(Path(shown).parent / target.text())
-    if base_path in seen:
+    name = target.text()
+    said = name if len(name) <= 80 else name[:77] + "..."
+    base_path = (where.folder / name).resolve()
+    # Outside the folder of specs nothing is read, nor said of whether the file exists.
+    if not base_path.is_relative_to(where.root.resolve()):
         issues.append(
             target.issue(
-                f"'extends: {target.text()}' leads back to this file: "
+                f"'extends: {said}' leaves the folder of specs: a spec extends only another "
+                "spec in the same folder of specs, e.g. extends: ../stripe/charges.yaml"
+            )
+        )
+        return None
+    base_shown = str(Path(shown).parent / name)
+    if base_path in where.seen:
+        issues.append(
+            target.issue(
+                f"'extends: {said}' leads back to this file: "
                 "specs cannot extend each other in a cycle"
             )
         )
         return None
     if not base_path.is_file():
         issues.append(
-            target.issue(f"'extends: {target.text()}' names no file ({base_shown} does not exist)")
+            target.issue(f"'extends: {said}' names no file ({base_shown} does not exist)")
         )
         return None
-    return read_raw(base_path, base_shown, issues, seen)
+    return read_raw(base_path, base_shown, issues, where.root, where.seen)

@@ -12,6 +12,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from mappings.errors import ValidationIssue
+from mappings.limits import MAX_SPEC_BYTES, MAX_YAML_DEPTH, MAX_YAML_VALUES
 
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -27,8 +28,6 @@ SpecLoader.yaml_implicit_resolvers = {
 SpecLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
-
-_CONSTRUCTOR = SafeConstructor()
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,8 @@ class Src:
 
     def value(self) -> Any:
         """The plain Python value of this node and everything below it."""
-        return _CONSTRUCTOR.construct_object(self.node, deep=True)
+        # A constructor per call: one kept for the process remembers every node it ever built.
+        return SafeConstructor().construct_object(self.node, deep=True)
 
     def text(self) -> str:
         """The scalar as written (for keys and names)."""
@@ -109,28 +109,93 @@ def entries(src: Src, noun: str, issues: list[ValidationIssue]) -> Entries:
     return found
 
 
-def _unbuildable(node: yaml.Node, seen: set[int] | None = None) -> tuple[yaml.Node, str] | None:
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _unbuildable(root: yaml.Node) -> tuple[yaml.Node, str] | None:
     """The first scalar whose value cannot be built (`2020-13-45`), with the reason."""
-    seen = set() if seen is None else seen
-    if id(node) in seen:
-        return None
-    seen.add(id(node))
-    if isinstance(node, yaml.ScalarNode):
-        try:
-            _CONSTRUCTOR.construct_object(node)
-        except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
-            return node, f"cannot read {node.value!r}: {exc}; quote it to keep it as text"
-        return None
-    children = (
-        node.value
-        if isinstance(node, yaml.SequenceNode)
-        else [part for pair in node.value for part in pair]
-    )
-    for child in children:
-        found = _unbuildable(child, seen)
-        if found is not None:
-            return found
+    constructor = SafeConstructor()
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                constructor.construct_object(node)
+            except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+                return (
+                    node,
+                    f"cannot read {_short(node.value)!r}: {exc}; quote it to keep it as text",
+                )
+        stack.extend(reversed(_children(node)))
     return None
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _beyond_limits(root: yaml.Node) -> tuple[yaml.Node, str] | None:
+    """The node where the document goes past MAX_YAML_DEPTH or MAX_YAML_VALUES (an alias
+    counting as a copy of what it names at each use), or that contains itself through an alias."""
+    sizes: dict[int, tuple[int, int]] = {}  # id -> (values, depth of collections)
+    open_: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        if finished:
+            open_.discard(id(node))
+            below = [sizes[id(child)] for child in _children(node)]
+            depth = (
+                0
+                if isinstance(node, yaml.ScalarNode)
+                else 1 + max((d for _, d in below), default=0)
+            )
+            sizes[id(node)] = (1 + sum(v for v, _ in below), depth)
+        elif id(node) in open_:
+            return node, "this value contains itself through an alias: write it out instead"
+        elif id(node) not in sizes:
+            open_.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(_children(node)))
+    values, depth = sizes[id(root)]
+    if depth > MAX_YAML_DEPTH:
+        return _descend(root, sizes, 1, MAX_YAML_DEPTH), (
+            "lists and mappings nest too deep here "
+            f"(limit: {MAX_YAML_DEPTH} levels of YAML nesting)"
+        )
+    if values > MAX_YAML_VALUES:
+        return _descend(root, sizes, 0, MAX_YAML_VALUES), (
+            f"this value holds {values:,} values, counting each use of an alias (*name) as a copy "
+            f"of what it names (limit: {MAX_YAML_VALUES:,} YAML values, aliases expanded)"
+        )
+    return None
+
+
+def _descend(
+    root: yaml.Node, sizes: dict[int, tuple[int, int]], part: int, limit: int
+) -> yaml.Node:
+    """From the root towards the child largest in `part` (0: values, 1: depth) while that child
+    is still past `limit`; for depth, the node at the first level past it."""
+    node, level = root, 1
+    while True:
+        children = _children(node)
+        if not children:
+            return node
+        child = max(children, key=lambda c: sizes[id(c)][part])
+        if part == 1 and level > limit:
+            return node
+        if part == 0 and sizes[id(child)][0] <= limit:
+            return node
+        node, level = child, level + 1
 
 
 def _position(text: str, offset: int) -> tuple[int, int]:
@@ -139,14 +204,34 @@ def _position(text: str, offset: int) -> tuple[int, int]:
 
 
 def load_yaml(path: Path, shown: str) -> tuple[Src | None, list[ValidationIssue]]:
-    """Compose one YAML file into nodes; syntax errors and empty files become issues."""
+    """Compose one YAML file into nodes; syntax errors, empty files and files past the limits
+    (docs/mappings.md, Validation) become issues."""
     try:
+        size = path.stat().st_size
+        if size > MAX_SPEC_BYTES:
+            return None, [_too_large(shown, size)]
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return None, [ValidationIssue(shown, 1, 1, f"cannot read the file: {exc}")]
+    return compose_yaml(text, shown)
+
+
+def _too_large(shown: str, size: int) -> ValidationIssue:
+    message = (
+        f"the file is {size:,} bytes: split it into several specs "
+        f"(limit: {MAX_SPEC_BYTES:,} bytes of YAML per spec)"
+    )
+    return ValidationIssue(shown, 1, 1, message)
+
+
+def compose_yaml(text: str, shown: str) -> tuple[Src | None, list[ValidationIssue]]:
+    """Compose YAML text (read from `shown`) into nodes, as load_yaml does for a file."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_SPEC_BYTES:
+        return None, [_too_large(shown, size)]
     try:
         node = yaml.compose(text, Loader=SpecLoader)
-        bad = _unbuildable(node) if node is not None else None
+        bad = None if node is None else _beyond_limits(node) or _unbuildable(node)
         if bad is not None:
             mark = bad[0].start_mark
             return None, [ValidationIssue(shown, mark.line + 1, mark.column + 1, bad[1])]

@@ -170,35 +170,33 @@ def list_mappings() -> Response:
 @bp.post("/mappings/validate")
 @bearer()
 def validate_mapping() -> Response:
-    """Validate one spec given as YAML text: `{"yaml": "..."}`; the issues with line and column."""
-    import tempfile
-    from pathlib import Path
-
-    from mappings.errors import SpecValidationError
-    from mappings.loader import load_spec
+    """Validate one spec given as YAML text: `{"yaml": "..."}`; the issues with line and column
+    (and `file` for an issue in a spec it extends). Nothing is written anywhere."""
+    from mappings.errors import SpecValidationError, ValidationIssue
+    from mappings.loader import load_spec_text
 
     text = json_body().get("yaml")
     if not isinstance(text, str) or not text.strip():
         raise ApiError(400, "invalid_body", 'expected {"yaml": "<spec text>"}')
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "staging" / "spec.yaml"
-        path.parent.mkdir()
-        try:
-            path.write_text(text, encoding="utf-8")
-            load_spec(path, CATALOGUE)
-        except SpecValidationError as exc:
-            issues = [
-                {"line": i.line, "column": i.column, "message": i.message} for i in exc.errors
-            ]
-            return jsonify({"valid": False, "issues": issues})
-        except (yaml.YAMLError, UnicodeError) as exc:
-            # The loader lets some unreadable input through as exceptions of its own.
-            mark = getattr(exc, "problem_mark", None)
-            line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            message = f"not readable YAML: {type(exc).__name__}"
-            issues = [{"line": line, "column": column, "message": message}]
-            return jsonify({"valid": False, "issues": issues})
+    try:
+        load_spec_text(text, CATALOGUE, state().settings.specs_dir)
+    except SpecValidationError as exc:
+        issues = [_issue_json(i) for i in exc.errors]
+        return jsonify({"valid": False, "issues": issues})
+    except (yaml.YAMLError, UnicodeError) as exc:
+        # The loader lets some unreadable input through as exceptions of its own.
+        mark = getattr(exc, "problem_mark", None)
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = f"not readable YAML: {type(exc).__name__}"
+        issue = ValidationIssue("spec.yaml", line, column, message)
+        return jsonify({"valid": False, "issues": [_issue_json(issue)]})
     return jsonify({"valid": True, "issues": []})
+
+
+def _issue_json(issue: Any) -> dict[str, Any]:
+    """A ValidationIssue as the API shows it."""
+    found = {"line": issue.line, "column": issue.column, "message": issue.message}
+    return found if issue.path == "spec.yaml" else {"file": issue.path, **found}
 
 
 @bp.get("/admin/connections")

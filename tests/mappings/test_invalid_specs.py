@@ -183,8 +183,8 @@ CASES = [
     ),
     (
         "extends a file that is not there",
-        "extends: ../base.yaml\ntable: stripe_charges_v2\n",
-        ["1:10: 'extends: ../base.yaml' names no file (../base.yaml does not exist)"],
+        "extends: base.yaml\ntable: stripe_charges_v2\n",
+        ["1:10: 'extends: base.yaml' names no file (base.yaml does not exist)"],
     ),
     (
         "YAML syntax error",
