@@ -6,7 +6,7 @@ from __future__ import annotations
 
 MAX_SPEC_BYTES = 1024 * 1024  # one YAML file
 MAX_YAML_DEPTH = 32  # lists and mappings inside each other
-MAX_YAML_VALUES = 100_000  # values in a file, each use of an alias (*name) counting as a copy
+MAX_YAML_VALUES = 20_000  # values in a file, each use of an alias (*name) counting as a copy
 MAX_EXPRESSION_CHARS = 4096  # one expression (`expr:`, `where:`)
 MAX_EXPRESSION_TOKENS = 500  # names, literals and operators in one expression
 MAX_EXPRESSION_DEPTH = 48  # parentheses, calls and operators inside each other

@@ -117,6 +117,9 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
+_TEXT = "tag:yaml.org,2002:str"
+
+
 def _unbuildable(root: yaml.Node) -> tuple[yaml.Node, str] | None:
     """The first scalar whose value cannot be built (`2020-13-45`), with the reason."""
     constructor = SafeConstructor()
@@ -128,6 +131,8 @@ def _unbuildable(root: yaml.Node) -> tuple[yaml.Node, str] | None:
             continue
         seen.add(id(node))
         if isinstance(node, yaml.ScalarNode):
+            if node.tag == _TEXT:  # text is always readable
+                continue
             try:
                 constructor.construct_object(node)
             except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
@@ -135,7 +140,8 @@ def _unbuildable(root: yaml.Node) -> tuple[yaml.Node, str] | None:
                     node,
                     f"cannot read {_short(node.value)!r}: {exc}; quote it to keep it as text",
                 )
-        stack.extend(reversed(_children(node)))
+        else:
+            stack.extend(reversed(_children(node)))
     return None
 
 
@@ -146,6 +152,38 @@ def _short(text: str) -> str:
 def _beyond_limits(root: yaml.Node) -> tuple[yaml.Node, str] | None:
     """The node where the document goes past MAX_YAML_DEPTH or MAX_YAML_VALUES (an alias
     counting as a copy of what it names at each use), or that contains itself through an alias."""
+    seen: set[int] = set()
+    stack = [(root, 1)]
+    while stack:  # without aliases every node is met once: count and depth are exact
+        node, level = stack.pop()
+        if id(node) in seen:
+            return _with_aliases(root)
+        seen.add(id(node))
+        if not isinstance(node, yaml.ScalarNode):
+            if level > MAX_YAML_DEPTH:
+                return node, _TOO_DEEP
+            stack.extend((child, level + 1) for child in _children(node))
+    if len(seen) > MAX_YAML_VALUES:
+        message = f"the file holds {len(seen):,} values (limit: {MAX_YAML_VALUES:,} YAML values)"
+        return root, message + ": split it into several specs"
+    return None
+
+
+_TOO_DEEP = (
+    f"lists and mappings nest too deep here (limit: {MAX_YAML_DEPTH} levels of YAML nesting)"
+)
+
+
+def _too_many(values: int) -> str:
+    return (
+        f"this value holds {values:,} values, counting each use of an alias (*name) as a copy "
+        f"of what it names (limit: {MAX_YAML_VALUES:,} YAML values, aliases expanded)"
+    )
+
+
+def _with_aliases(root: yaml.Node) -> tuple[yaml.Node, str] | None:
+    """_beyond_limits for a document that uses aliases: sizes are summed bottom up, once per
+    node, so that a billion laughs costs no more than its text."""
     sizes: dict[int, tuple[int, int]] = {}  # id -> (values, depth of collections)
     open_: set[int] = set()
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
@@ -168,15 +206,9 @@ def _beyond_limits(root: yaml.Node) -> tuple[yaml.Node, str] | None:
             stack.extend((child, False) for child in reversed(_children(node)))
     values, depth = sizes[id(root)]
     if depth > MAX_YAML_DEPTH:
-        return _descend(root, sizes, 1, MAX_YAML_DEPTH), (
-            "lists and mappings nest too deep here "
-            f"(limit: {MAX_YAML_DEPTH} levels of YAML nesting)"
-        )
+        return _descend(root, sizes, 1, MAX_YAML_DEPTH), _TOO_DEEP
     if values > MAX_YAML_VALUES:
-        return _descend(root, sizes, 0, MAX_YAML_VALUES), (
-            f"this value holds {values:,} values, counting each use of an alias (*name) as a copy "
-            f"of what it names (limit: {MAX_YAML_VALUES:,} YAML values, aliases expanded)"
-        )
+        return _descend(root, sizes, 0, MAX_YAML_VALUES), _too_many(values)
     return None
 
 
