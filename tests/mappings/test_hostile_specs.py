@@ -9,15 +9,15 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 import sqlalchemy as sa
+from click.testing import CliRunner
 from flask.testing import FlaskClient
 
 from connectors.registry import CATALOGUE
 from intsync.cli.main import cli
+from intsync.config import Settings
 from mappings import SpecValidationError, load_spec
 from mappings.expr_parse import tokenize
-from intsync.config import Settings
 from tests.web.conftest import JWT_SECRET, auth, make_token
 from warehouse.store import open_store
 from web import create_app
@@ -43,7 +43,9 @@ def quoted(text: str) -> str:
 
 
 LENGTH = "split it into several fields (limit: 4096 characters per expression)"
-NESTING = "the expression nests too deep: split it into several fields (limit: 48 levels of nesting)"
+NESTING = (
+    "the expression nests too deep: split it into several fields (limit: 48 levels of nesting)"
+)
 TOKENS = (
     "the expression has more than 500 names, values and operators: split it into several "
     "fields (limit: 500 tokens per expression)"
