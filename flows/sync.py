@@ -15,13 +15,15 @@ from flows.limits import account_slot
 from flows.reruns import give_up_after_crashes
 from flows.retrying import ResourceFailedError, retry_options
 from flows.runtime import sync_context
-from pipelines.context import is_provider_fault, resources_to_sync
+from pipelines.breakers import breakers_of, count_outcome
+from pipelines.context import resources_to_sync
 from pipelines.sync import sync_integration
-from warehouse.breakers import integration_breaker, provider_breaker
 
 PRIORITIES = ("critical", "high", "normal", "low")
 # The classes after which the remaining resources of the run are not even tried.
-_STOP_RUN = frozenset({"AuthenticationError", "BreakerOpenError", "ConfigurationError"})
+_STOP_RUN = frozenset(
+    {"AuthenticationError", "BreakerOpenError", "ConfigurationError", "UnreachableError"}
+)
 
 
 class SyncFailedError(Exception):
@@ -42,10 +44,7 @@ def sync_resource(
     moves); raises ResourceFailedError (retriable or not) on failure."""
     ctx = sync_context()
     integration = ctx.store.get_integration(integration_id)
-    breakers = (
-        provider_breaker(ctx.store, integration.provider),
-        integration_breaker(ctx.store, integration.id),
-    )
+    breakers = breakers_of(ctx.store, integration)
     for breaker in breakers:
         breaker.check()
     with account_slot(integration):
@@ -60,21 +59,10 @@ def sync_resource(
     if not result.resources:
         raise ResourceFailedError(resource, "NoMappingError", result.error)
     outcome = result.resources[0]
-    _record(breakers, outcome.status == "success", outcome.error_class)
+    count_outcome(breakers, outcome.status == "success", outcome.error_class)
     if outcome.status != "success":
         raise ResourceFailedError(resource, outcome.error_class, outcome.error_message)
     return asdict(outcome)
-
-
-def _record(breakers: tuple[Any, Any], ok: bool, error_class: str | None) -> None:
-    provider, account = breakers
-    if ok:
-        provider.record_success()
-        account.record_success()
-    elif is_provider_fault(error_class):
-        account.record_failure()
-        if error_class not in ("AuthenticationError", "ConfigurationError"):
-            provider.record_failure()
 
 
 @flow(name="sync-integration", flow_run_name="sync-{integration_id}")

@@ -13,7 +13,9 @@ all the monitoring route and `intsync breakers reset` do.
 
 from __future__ import annotations
 
+import difflib
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -114,6 +116,34 @@ class CircuitBreaker:
         self.store.save_breaker(  # type: ignore[attr-defined]
             BreakerState(state.name, state.state, state.consecutive_failures, state.opened_at, now)
         )
+
+
+class UnknownBreakerError(StoreError):
+    """No breaker has that name: fix the name (the message lists the known ones)."""
+
+    retriable = False
+
+
+def known_breakers(store: object, providers: Iterable[str]) -> list[str]:
+    """The names a breaker can have here: `provider:<p>` for each of `providers`,
+    `integration:<id>` for each stored integration, and any breaker saved under another name."""
+    names = [f"provider:{p}" for p in providers]
+    names += [f"integration:{i.id}" for i in store.list_integrations()]  # type: ignore[attr-defined]
+    names += [b.name for b in store.list_breakers()]  # type: ignore[attr-defined]
+    return sorted(set(names))
+
+
+def check_breaker_name(name: str, known: list[str]) -> None:
+    """Raise UnknownBreakerError (with a did-you-mean) unless `name` is one of `known`."""
+    if name in known:
+        return
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    listed = ", ".join(known) if len(known) <= 12 else ", ".join(known[:12]) + ", ..."
+    raise UnknownBreakerError(
+        f"no breaker named {name!r}{hint}: breakers are provider:<provider> or "
+        f"integration:<id>; known here: {listed or 'none'}"
+    )
 
 
 def reset_breaker(store: object, name: str) -> BreakerState:

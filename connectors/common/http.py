@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import time
 from email.utils import parsedate_to_datetime
 
 from connectors.errors import (
     AuthenticationError,
+    ConfigurationError,
     ConnectorError,
     FatalAPIError,
     RateLimitedError,
     RetriableAPIError,
+    UnreachableError,
 )
 
 # Statuses that mean "the same request may work later" besides 429 and 5xx.
@@ -57,3 +60,103 @@ def error_for_status(
     if status >= 500 or status in RETRIABLE_STATUSES:
         return RetriableAPIError(message, status=status, provider=provider)
     return FatalAPIError(message, status=status, provider=provider)
+
+
+# Seconds to wait for a TCP connection before calling the provider unreachable; the read timeout
+# (how long a connected provider may take to answer) stays long.
+CONNECT_TIMEOUT_SECONDS = 5.0
+# Seconds one request keeps retrying a provider it cannot connect to, unless
+# INTSYNC_UNREACHABLE_SECONDS says otherwise (docs/operations.md).
+UNREACHABLE_BUDGET_SECONDS = 15.0
+
+
+def unreachable_budget() -> float:
+    """INTSYNC_UNREACHABLE_SECONDS, else UNREACHABLE_BUDGET_SECONDS: how long connection failures
+    are retried before the provider is called unreachable."""
+    text = os.environ.get("INTSYNC_UNREACHABLE_SECONDS", "").strip()
+    if not text:
+        return UNREACHABLE_BUDGET_SECONDS
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise ConfigurationError(
+            f"INTSYNC_UNREACHABLE_SECONDS={text!r} is not a number of seconds: set e.g. 15"
+        )
+    return seconds
+
+
+def unreachable(provider: str, what: str, base_url: str, exc: BaseException) -> UnreachableError:
+    """The error for a request that got no connection to `base_url` (`exc` names the cause)."""
+    cause = _cause_name(exc)
+    return UnreachableError(
+        f"{provider} {what}: the provider is unreachable: no connection to {base_url} ({cause})",
+        provider=provider,
+    )
+
+
+_CAUSES = {
+    "connection refused": "connection refused",
+    "errno 111": "connection refused",
+    "name or service not known": "host name not found",
+    "temporary failure in name resolution": "host name not found",
+    "nodename nor servname": "host name not found",
+    "no route to host": "no route to host",
+    "network is unreachable": "network unreachable",
+    "timed out": "connect timeout",
+}
+
+
+def _cause_name(exc: BaseException) -> str:
+    """What went wrong in words (connection refused, host name not found, ...), read from the
+    exception and its causes; else the innermost exception's class."""
+    chain: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and seen not in chain and len(chain) < 10:
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    for found in chain:
+        text = f"{type(found).__name__} {found}".lower()
+        for marker, words in _CAUSES.items():
+            if marker in text:
+                return words
+    return type(chain[-1]).__name__
+
+
+_CONNECT_CLASSES = frozenset(
+    {
+        "ConnectionRefusedError",
+        "gaierror",
+        "NewConnectionError",
+        "NameResolutionError",
+        "ConnectError",
+        "ConnectTimeout",
+        "ConnectTimeoutError",
+    }
+)
+_CONNECT_TEXT = (
+    "failed to establish a new connection",
+    "connection refused",
+    "name or service not known",
+    "temporary failure in name resolution",
+    "no route to host",
+    "network is unreachable",
+    "connecttimeout",
+)
+
+
+def is_connect_failure(exc: BaseException) -> bool:
+    """Whether `exc` (from requests, httpx or an SDK wrapping them) means no connection was made,
+    as opposed to a connection that broke or timed out while the provider was answering."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if type(seen).__name__ in _CONNECT_CLASSES:
+            return True
+        text = str(seen).lower()
+        if any(marker in text for marker in _CONNECT_TEXT):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

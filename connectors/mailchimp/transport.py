@@ -20,7 +20,13 @@ import requests
 from mailchimp_marketing import Client
 from mailchimp_marketing.api_client import ApiClient
 
-from connectors.common.http import error_for_status, parse_retry_after
+from connectors.common.http import (
+    CONNECT_TIMEOUT_SECONDS,
+    error_for_status,
+    is_connect_failure,
+    parse_retry_after,
+    unreachable,
+)
 from connectors.common.rate import RateBudget, budget_for
 from connectors.common.retry import RetryPolicy, call_with_retry
 from connectors.errors import ConfigurationError, ConnectorError, RetriableAPIError
@@ -112,8 +118,9 @@ class MailchimpTransport:
         self._sleep = sleep
         config = sdk_config(credentials)
         self._secrets = [v for v in (config.get("api_key"), config.get("access_token")) if v]
-        self.client = Client({**config, "timeout": timeout})
-        self.client.api_client = PooledApiClient({**config, "timeout": timeout})
+        timeouts = (CONNECT_TIMEOUT_SECONDS, timeout)
+        self.client = Client({**config, "timeout": timeouts})
+        self.client.api_client = PooledApiClient({**config, "timeout": timeouts})
         self._host: str | None = None
         self.policy = retry_policy or RetryPolicy()
         self.budget: RateBudget = budget_for(budget_key(config), max_concurrent=MAX_CONNECTIONS)
@@ -122,8 +129,14 @@ class MailchimpTransport:
         """The data centre of an OAuth token, from Mailchimp's metadata endpoint."""
         url = (self._base_url + "/oauth2/metadata") if self._base_url else METADATA_URL
         try:
-            answer = requests.get(url, headers={"Authorization": f"OAuth {token}"}, timeout=30)
+            answer = requests.get(
+                url,
+                headers={"Authorization": f"OAuth {token}"},
+                timeout=(CONNECT_TIMEOUT_SECONDS, 30),
+            )
         except requests.RequestException as exc:
+            if is_connect_failure(exc):
+                raise unreachable("mailchimp", "metadata", url, exc) from None
             raise RetriableAPIError(
                 f"mailchimp metadata: cannot reach {url}: {type(exc).__name__}",
                 provider="mailchimp",
@@ -165,6 +178,8 @@ class MailchimpTransport:
                 try:
                     answer = api.request("GET", url, query, headers=dict(api.default_headers))
                 except requests.RequestException as exc:
+                    if is_connect_failure(exc):
+                        raise unreachable("mailchimp", what, self.host, exc) from None
                     raise RetriableAPIError(
                         f"mailchimp {what}: cannot reach {self.host}: {type(exc).__name__}",
                         provider="mailchimp",

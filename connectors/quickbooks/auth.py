@@ -22,6 +22,7 @@ import requests
 from intuitlib.client import AuthClient
 from intuitlib.exceptions import AuthClientError
 
+from connectors.common.http import is_connect_failure, unreachable
 from connectors.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -171,6 +172,8 @@ class TokenKeeper:
         except AuthClientError as exc:
             raise _token_error(exc, self.realm_id) from None
         except requests.RequestException as exc:
+            if is_connect_failure(exc):
+                raise unreachable("quickbooks", "token refresh", self._discovery_url, exc) from None
             raise RetriableAPIError(
                 f"quickbooks token endpoint unreachable: {type(exc).__name__}",
                 provider="quickbooks",
@@ -197,6 +200,10 @@ class TokenKeeper:
                     realm_id=self.realm_id,
                 )
             except (AuthClientError, requests.RequestException, KeyError, ValueError) as exc:
+                if is_connect_failure(exc):
+                    raise unreachable(
+                        "quickbooks", "discovery document", self._discovery_url, exc
+                    ) from None
                 raise RetriableAPIError(
                     f"quickbooks discovery document at {self._discovery_url} could not be "
                     f"read ({type(exc).__name__}): check the base URL",

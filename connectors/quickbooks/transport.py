@@ -14,7 +14,13 @@ from typing import Any
 import orjson
 import requests
 
-from connectors.common.http import error_for_status, parse_retry_after
+from connectors.common.http import (
+    CONNECT_TIMEOUT_SECONDS,
+    error_for_status,
+    is_connect_failure,
+    parse_retry_after,
+    unreachable,
+)
 from connectors.common.rate import RateBudget, budget_for
 from connectors.common.retry import RetryPolicy, call_with_retry
 from connectors.errors import AuthenticationError, ConnectorError, FatalAPIError, RetriableAPIError
@@ -98,8 +104,15 @@ class QuickBooksTransport:
     ) -> tuple[int, bytes, Mapping[str, str]]:
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         try:
-            answer = self._session.get(url, params=params, headers=headers, timeout=self._timeout)
+            answer = self._session.get(
+                url,
+                params=params,
+                headers=headers,
+                timeout=(CONNECT_TIMEOUT_SECONDS, self._timeout),
+            )
         except requests.RequestException as exc:
+            if is_connect_failure(exc):
+                raise unreachable("quickbooks", what, self.api_base, exc) from None
             raise RetriableAPIError(
                 f"quickbooks {what}: cannot reach {self.api_base}: {type(exc).__name__}",
                 provider="quickbooks",

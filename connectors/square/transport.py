@@ -19,7 +19,13 @@ import orjson
 from square import Square
 from square.core.request_options import RequestOptions
 
-from connectors.common.http import error_for_status, parse_retry_after
+from connectors.common.http import (
+    CONNECT_TIMEOUT_SECONDS,
+    error_for_status,
+    is_connect_failure,
+    parse_retry_after,
+    unreachable,
+)
 from connectors.common.rate import RateBudget, budget_for
 from connectors.common.retry import RetryPolicy, call_with_retry
 from connectors.errors import (
@@ -69,7 +75,9 @@ class SquareTransport:
         self.base_url = (base_url or PRODUCTION_URL).rstrip("/")
         self._token = token
         self._client = Square(
-            token=token, base_url=self.base_url, httpx_client=httpx.Client(timeout=60)
+            token=token,
+            base_url=self.base_url,
+            httpx_client=httpx.Client(timeout=httpx.Timeout(60, connect=CONNECT_TIMEOUT_SECONDS)),
         )
         self._http = self._client._client_wrapper.httpx_client
         self.policy = retry_policy or RetryPolicy()
@@ -130,6 +138,8 @@ class SquareTransport:
                 request_options=_NO_SDK_RETRIES,
             )
         except httpx.TransportError as exc:
+            if is_connect_failure(exc):
+                raise unreachable("square", what, self.base_url, exc) from None
             raise RetriableAPIError(
                 f"square {what}: cannot reach {self.base_url}: {type(exc).__name__}",
                 provider="square",

@@ -16,7 +16,13 @@ from typing import Any
 import orjson
 import stripe
 
-from connectors.common.http import error_for_status, parse_retry_after
+from connectors.common.http import (
+    CONNECT_TIMEOUT_SECONDS,
+    error_for_status,
+    is_connect_failure,
+    parse_retry_after,
+    unreachable,
+)
 from connectors.common.rate import RateBudget, budget_for
 from connectors.common.retry import RetryPolicy, call_with_retry
 from connectors.errors import (
@@ -71,7 +77,7 @@ class StripeTransport:
             stripe_account=account,
             base_addresses={"api": self.base_url},
             max_network_retries=max_network_retries,
-            http_client=stripe.RequestsClient(timeout=60),
+            http_client=stripe.RequestsClient(timeout=(CONNECT_TIMEOUT_SECONDS, 60)),
         )
         # The SDK retries connection errors, 409 and 5xx when max_network_retries > 0, never 429.
         # Each fault is retried by one layer only: by ours by default (so every attempt spends a
@@ -128,6 +134,8 @@ class StripeTransport:
                 "get", path, params=params, base_address="api", api_mode="V1", usage=["intsync"]
             )
         except stripe.APIConnectionError as exc:
+            if is_connect_failure(exc):
+                raise unreachable("stripe", what, self.base_url, exc) from None
             cause = type(exc.__cause__).__name__ if exc.__cause__ else "connection error"
             cls = RetriableAPIError if exc.should_retry else FatalAPIError
             raise cls(

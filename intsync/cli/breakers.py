@@ -6,7 +6,7 @@ import click
 import orjson
 from rich.table import Table
 
-from intsync.cli.context import AppContext, pass_app
+from intsync.cli.context import AppContext, BadUsage, pass_app
 from intsync.cli.progress import console
 
 
@@ -45,8 +45,19 @@ def list_(app: AppContext, as_json: bool) -> None:
 @click.argument("name")
 @pass_app
 def reset(app: AppContext, name: str) -> None:
-    """Close breaker NAME (e.g. provider:stripe, integration:int_...) once the cause is fixed."""
-    from warehouse.breakers import reset_breaker
+    """Close breaker NAME (e.g. provider:stripe, integration:int_...) once the cause is fixed.
+    A name that is no breaker here exits 2, with the closest known name."""
+    from connectors.registry import PROVIDERS
+    from warehouse.breakers import (
+        UnknownBreakerError,
+        check_breaker_name,
+        known_breakers,
+        reset_breaker,
+    )
 
+    try:
+        check_breaker_name(name, known_breakers(app.store, PROVIDERS))
+    except UnknownBreakerError as exc:
+        raise BadUsage(str(exc)) from None
     reset_breaker(app.store, name)
     click.echo(f"breaker {name} closed")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Iterable
@@ -47,6 +48,7 @@ def integrations() -> None:
     help="A credential, repeatable (e.g. api_key=sk_...). Stored encrypted.",
 )
 @click.option("--json", "as_json", is_flag=True, help='Print {"id": ...} only.')
+@click.option("--no-check", is_flag=True, help="Store it without trying the connection first.")
 @pass_app
 def add(
     app: AppContext,
@@ -57,8 +59,10 @@ def add(
     name: str | None,
     pairs: tuple[str, ...],
     as_json: bool,
+    no_check: bool,
 ) -> None:
-    """Store an integration; prints its id on the last line."""
+    """Store an integration, once one request with its credentials went through (unless
+    --no-check); prints its id on the last line."""
     for option, value in (("--tenant", tenant), ("--venue", venue)):
         if not value.strip():
             raise BadUsage(f"{option} is empty: give the {option[2:]} id")
@@ -79,6 +83,8 @@ def add(
         )
     except VenueOwnedError as exc:
         raise BadUsage(str(exc)) from None
+    if not no_check:
+        _check_or_remove(app, integration)
     if as_json:
         click.echo(json.dumps({"id": integration.id}))
         return
@@ -111,6 +117,59 @@ def list_(app: AppContext, tenant: str | None, venue: str | None, as_json: bool)
             + (f" base_url={item['base_url']}" if item["base_url"] else "")
             + f"  {shown}"
         )
+
+
+@integrations.command("update")
+@click.argument("integration_id")
+@click.option(
+    "--credential",
+    "pairs",
+    multiple=True,
+    required=True,
+    metavar="KEY=VALUE",
+    help="A credential to set, repeatable; the others stay. Stored encrypted.",
+)
+@click.option("--no-check", is_flag=True, help="Save without trying the connection first.")
+@pass_app
+def update(app: AppContext, integration_id: str, pairs: tuple[str, ...], no_check: bool) -> None:
+    """Replace credentials of integration ID (a rotated key), keeping its id, history and
+    cursors; the new credentials are tried first unless --no-check."""
+    store = _store(app)
+    try:
+        current = store.get_integration(integration_id)
+    except NotFoundError as exc:
+        raise BadUsage(f"{exc}: see `intsync integrations list`") from None
+    credentials = {**current.credentials, **parse_credentials(pairs)}
+    try:
+        validate_credentials(current.provider, credentials)
+    except CredentialError as exc:
+        raise BadUsage(str(exc)) from None
+    if not no_check:
+        _check(app, dataclasses.replace(current, credentials=credentials))
+    store.update_credentials(integration_id, credentials)
+    keys = ", ".join(sorted(parse_credentials(pairs)))
+    click.echo(f"Updated {keys} of {integration_id}.")
+
+
+def _check(app: AppContext, integration: Any) -> None:
+    """Try the connection; a one-line error (exit 1) saying why it failed."""
+    from pipelines.check import ConnectionCheckError, check_connection
+
+    try:
+        click.echo(check_connection(integration, _store(app)), err=True)
+    except ConnectionCheckError as exc:
+        raise click.ClickException(
+            f"{exc}\nFix the credentials or --base-url, or give --no-check to skip the check."
+        ) from None
+
+
+def _check_or_remove(app: AppContext, integration: Any) -> None:
+    """Try a just-stored integration's connection; remove it again when that fails."""
+    try:
+        _check(app, integration)
+    except click.ClickException:
+        _store(app).remove_integration(integration.id)
+        raise
 
 
 @integrations.command("remove")

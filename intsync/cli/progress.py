@@ -8,18 +8,23 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from connectors.common.retry import set_retry_listener
+
 console = Console(stderr=False, highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 
 class SyncProgress:
-    """A live line per resource with its row count; silent when not on a terminal."""
+    """A live line per resource with its row count, and a status line saying what the sync waits
+    for (the provider's first page, a retry and its reason); silent when not on a terminal."""
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self._progress: Progress | None = None
         self._tasks: dict[str, Any] = {}
         self._label = ""
+        self._status: Any = None
+        self.status = ""  # what the status line says now
 
     def __enter__(self) -> SyncProgress:
         return self
@@ -28,31 +33,55 @@ class SyncProgress:
         self.stop()
 
     def start(self, integration: Any) -> None:
+        """Begin the lines of one integration's sync."""
         self._label = f"{integration.provider} {integration.venue_id}"
+        where = integration.base_url or f"the {integration.provider} API"
         if not self.enabled:
             return
         self._progress = Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
-            TextColumn("{task.completed:>10,} rows"),
+            TextColumn("{task.fields[rows]}"),
             TimeElapsedColumn(),
             console=err_console,
             transient=True,
         )
         self._progress.start()
         self._tasks = {}
+        self._status = self._progress.add_task("", total=None, rows="")
+        self.set_status(f"{self._label}: waiting for the first page from {where}")
+        set_retry_listener(self.retrying)
+
+    def set_status(self, text: str) -> None:
+        """Say on the status line what the sync is waiting for."""
+        self.status = text
+        if self._progress is not None and self._status is not None:
+            self._progress.update(self._status, description=text)
+
+    def retrying(self, attempt: int, error: Exception, wait: float) -> None:
+        """A request failed and is retried after `wait` seconds: say which and why."""
+        self.set_status(
+            f"{self._label}: waiting {wait:.1f} s to retry (attempt {attempt + 1}): {error}"
+        )
 
     def page(self, resource: str, rows: int) -> None:
+        """A page of `resource` arrived: `rows` read so far."""
         if self._progress is None:
             return
         if resource not in self._tasks:
-            self._tasks[resource] = self._progress.add_task(f"{self._label} {resource}", total=None)
-        self._progress.update(self._tasks[resource], completed=rows)
+            self._tasks[resource] = self._progress.add_task(
+                f"{self._label} {resource}", total=None, rows=""
+            )
+            self.set_status(f"{self._label}: reading")
+        self._progress.update(self._tasks[resource], rows=f"{rows:>10,} rows")
 
     def stop(self) -> None:
+        """End the lines of the current integration."""
+        set_retry_listener(None)
         if self._progress is not None:
             self._progress.stop()
             self._progress = None
+            self._status = None
 
 
 def print_summary(result: Any) -> None:
@@ -71,8 +100,10 @@ def print_summary(result: Any) -> None:
             name,
             justify="right" if name in ("read", "loaded", "deleted", "quarantined") else "left",
         )
+    previous = None
     for o in result.resources:
         note = o.error_message or "; ".join(o.notes)
+        note, previous = ("the same" if note and note == previous else note), note
         status = "[green]ok[/]" if o.status == "success" else f"[red]{o.status}[/]"
         table.add_row(
             o.resource,

@@ -29,8 +29,9 @@ def sync(
     full_refresh: bool,
     as_json: bool,
 ) -> None:
-    """Run the syncs now; exit 0 only when every requested resource synced."""
-    from pipelines.sync import sync_integration
+    """Run the syncs now; exit 0 only when every requested resource synced. An open circuit
+    breaker refuses its integration's sync; each run counts on the breakers."""
+    from pipelines.breakers import guarded_sync
 
     if sum(bool(x) for x in (integration_id, venue, all_)) > 1:
         raise BadUsage("give at most one of --integration, --venue, --all")
@@ -41,7 +42,7 @@ def sync(
         ctx = sync_context(app, on_page=progress.page)
         for integration in integrations:
             progress.start(integration)
-            result = sync_integration(
+            result = guarded_sync(
                 integration, ctx, resources=list(resources) or None, full_refresh=full_refresh
             )
             ok = ok and result.ok

@@ -99,3 +99,23 @@ def test_the_installed_cli_lists_breakers_as_json(store, intsync_env):
     assert [(b["name"], b["state"]) for b in json.loads(done.stdout)] == [
         ("provider:square", "open")
     ]
+
+
+def test_reset_of_an_unknown_name_exits_2_with_the_closest_name_and_saves_nothing(store):
+    result = CliRunner().invoke(cli, ["breakers", "reset", "provider:strip"])
+
+    assert result.exit_code == 2
+    assert "no breaker named 'provider:strip' (did you mean 'provider:stripe'?)" in result.output
+    assert store.list_breakers() == []
+
+
+def test_reset_knows_the_stored_integrations_by_id(store):
+    integration = store.add_integration(
+        tenant_id="t1", venue_id="v1", provider="stripe", credentials={"api_key": "sk_test_1"}
+    )
+
+    typo = CliRunner().invoke(cli, ["breakers", "reset", f"integration:{integration.id}x"])
+    done = run("breakers", "reset", f"integration:{integration.id}")
+
+    assert typo.exit_code == 2 and f"did you mean 'integration:{integration.id}'" in typo.output
+    assert done.output.strip() == f"breaker integration:{integration.id} closed"

@@ -45,7 +45,7 @@ def sqlite_url(intsync_env) -> str:
 def add_stripe(*extra: str):
     return run(
         "integrations", "add", "--tenant", "t1", "--venue", "v1", "--provider", "stripe",
-        "--credential", f"api_key={SECRET}", *extra,
+        "--no-check", "--credential", f"api_key={SECRET}", *extra,
     )  # fmt: skip
 
 
@@ -74,7 +74,7 @@ def test_list_masks_secrets_and_filters(intsync_env):
     add_stripe()
     run(
         "integrations", "add", "--tenant", "t2", "--venue", "v9", "--provider", "quickbooks",
-        "--credential", "client_id=ABclient", "--credential", "client_secret=qb-secret-value-1234",
+        "--no-check", "--credential", "client_id=ABclient", "--credential", "client_secret=qb-secret-value-1234",
         "--credential", "refresh_token=AB11-refresh-token-value", "--credential", "realm_id=9130",
     )  # fmt: skip
     text = run("integrations", "list").stdout
@@ -99,7 +99,7 @@ def test_remove_deletes_and_an_unknown_id_is_bad_usage(sqlite_url):
     assert f"no integration '{integration_id}'" in result.stderr
 
 
-BASE = ["integrations", "add", "--tenant", "t1", "--venue", "v1"]
+BASE = ["integrations", "add", "--tenant", "t1", "--venue", "v1", "--no-check"]
 
 
 @pytest.mark.parametrize(
@@ -227,7 +227,7 @@ def test_the_installed_command_adds_and_lists(intsync_env, sqlite_url):
     assert exe.exists(), exe
     added = subprocess.run(
         [exe, "integrations", "add", "--tenant", "t", "--venue", "v", "--provider", "stripe",
-         "--credential", f"api_key={SECRET}"],
+         "--no-check", "--credential", f"api_key={SECRET}"],
         env=intsync_env, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert added.returncode == 0, added.stderr
