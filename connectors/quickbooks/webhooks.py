@@ -78,7 +78,7 @@ def split(payload: bytes) -> list[tuple[WebhookEvent, bytes]]:
         change = checked.optional_object(
             notification.get("dataChangeEvent"), "quickbooks", "QuickBooks dataChangeEvent"
         )
-        entities = change.get("entities") or []
+        entities = change.get("entities", [])
         if not isinstance(entities, list):
             raise WebhookBodyError(
                 "QuickBooks dataChangeEvent.entities must be an array", provider="quickbooks"

@@ -1,4 +1,4 @@
-"""Web fixtures: an app on a private SQLite store, a recording launcher at the Prefect boundary,
+"""Web fixtures: an app on a private store (SQLite, and PostgreSQL for every test again), a recording launcher at the Prefect boundary,
 and integrations of every provider with known webhook secrets."""
 
 from __future__ import annotations
@@ -44,12 +44,20 @@ class RecordingLauncher:
         return f"run-{len(self.calls)}"
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The operational store every web test runs on: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'intsync.db'}"
+    return str(request.getfixturevalue("pg_database"))
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings(
         home=tmp_path,
         warehouse_url=f"duckdb:///{tmp_path / 'warehouse.duckdb'}",
-        database_url=f"sqlite:///{tmp_path / 'intsync.db'}",
+        database_url=database_url,
         secret_key_env="web-test-secret-key-0123456789",
         service_secrets=SERVICE_SECRETS,
         jwt_secret=JWT_SECRET,

@@ -173,3 +173,37 @@ def test_start_needs_a_granted_venue_and_a_configured_app(
 def test_start_for_another_venue_is_403(client: FlaskClient, provider: str) -> None:
     response = client.get(f"{API}/square/start?venueId=v9", headers=auth(make_token()))
     assert response.status_code == 403
+
+
+def test_a_state_gives_one_connection(client: FlaskClient, store: Store, provider: str) -> None:
+    token = make_token()
+    state = start(client, "square", token)
+    target = f"{API}/square/callback?code=good-code&state={state}"
+    answers = [client.get(target, headers=auth(token)) for _ in range(3)]
+    assert [a.status_code for a in answers] == [201, 400, 400]
+    assert answers[1].json["error"] == {
+        "code": "invalid_state",
+        "message": "the OAuth state was used before: start again",
+        "requestId": answers[1].json["error"]["requestId"],
+    }
+    assert len(store.list_integrations()) == 1
+    # a new start gives a new state, good once more
+    again = start(client, "square", token)
+    done = client.get(f"{API}/square/callback?code=good-code&state={again}", headers=auth(token))
+    assert done.status_code == 201
+    assert len(store.list_integrations()) == 2
+
+
+def test_connecting_a_venue_another_tenant_owns_is_409(
+    client: FlaskClient, store: Store, provider: str
+) -> None:
+    store.add_integration(
+        tenant_id="t2", venue_id="v1", provider="stripe", credentials={"api_key": "k"}
+    )
+    token = make_token()
+    state = start(client, "square", token)
+    response = client.get(
+        f"{API}/square/callback?code=good-code&state={state}", headers=auth(token)
+    )
+    assert (response.status_code, response.json["error"]["code"]) == (409, "venue_owned_elsewhere")
+    assert [i.tenant_id for i in store.list_integrations()] == ["t2"]
