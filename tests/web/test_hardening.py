@@ -276,3 +276,27 @@ def test_two_tenants_racing_for_a_new_venue_get_one_owner(store: Store) -> None:
     owners = {i.tenant_id for i in store.list_integrations(venue_id="v-new")}
     assert len(owners) == 1
     assert outcomes.count("added") == 4 and outcomes.count("refused") == 4
+
+
+@pytest.mark.parametrize("secret", ["sk_test_SECRET", "qb-secret-value-1234", "x" * 31])
+def test_integrations_list_shows_nothing_of_a_short_secret(
+    store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch, secret: str
+) -> None:
+    from intsync.cli.main import cli
+
+    monkeypatch.setenv("INTSYNC_HOME", str(settings.home))
+    monkeypatch.setenv("INTSYNC_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("INTSYNC_SECRET_KEY", str(settings.secret_key_env))
+    store.add_integration(
+        tenant_id="t1", venue_id="v1", provider="stripe", credentials={"api_key": secret}
+    )
+    listed = CliRunner().invoke(cli, ["integrations", "list", "--json"])
+    assert orjson.loads(listed.stdout)[0]["credentials"] == {"api_key": "****"}
+    long = "sk_live_" + "a" * 40 + "WXYZ"
+    assert mask_of(long) == "sk_...WXYZ"
+
+
+def mask_of(value: str) -> str:
+    from connectors.registry import mask
+
+    return mask(value)
