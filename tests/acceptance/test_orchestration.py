@@ -189,7 +189,7 @@ def test_runs_waiting_on_all_four_queues_start_in_priority_order(orchestra):
         )
         time.sleep(0.3)
     worker = orchestra.worker("--limit", "1")
-    runs = {queue: orchestra.finished(run_id, 150) for queue, run_id in queued.items()}
+    runs = {queue: orchestra.finished(run_id, 300) for queue, run_id in queued.items()}
     orchestra.kill(worker)
 
     assert all(run["state"]["type"] == "COMPLETED" for run in runs.values()), runs
