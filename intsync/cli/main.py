@@ -5,11 +5,12 @@ from __future__ import annotations
 import atexit
 import gc
 import importlib
+import sys
 
 import click
 
 from intsync import __version__
-from intsync.cli.context import AppContext, configure_logging
+from intsync.cli.context import AppContext, configure_logging, home_problem
 
 # module name -> attribute holding the click command or group
 COMMANDS: list[tuple[str, str]] = [
@@ -49,4 +50,11 @@ def main() -> None:
     # full collection of the heap buys nothing and took 0.45 s of the 3.4 s of an incremental
     # sync (dlt, pyarrow and the SDKs make a large heap). Frozen objects are not collected.
     atexit.register(gc.freeze)
-    cli()
+    try:
+        cli()
+    except Exception as exc:  # an unwritable INTSYNC_HOME is one line, not a traceback
+        problem = home_problem(exc)
+        if problem is None:
+            raise
+        click.echo(f"Error: {problem}", err=True)
+        sys.exit(1)

@@ -36,15 +36,21 @@ def setup(app: AppContext, normal_limit: int, low_limit: int, rerun_after: float
     low; a concurrency limit per provider account; the automation that reruns dead runs.
     Safe to run again at any time, e.g. after adding integrations."""
     _need_prefect(app)
+    import httpx
+    from prefect.exceptions import PrefectHTTPStatusError
+
     from flows.setup import setup as do_setup
 
-    for line in do_setup(
-        app.store.list_integrations(),
-        normal_limit=normal_limit,
-        low_limit=low_limit,
-        rerun_after=rerun_after,
-    ):
-        click.echo(line)
+    try:
+        for line in do_setup(
+            app.store.list_integrations(),
+            normal_limit=normal_limit,
+            low_limit=low_limit,
+            rerun_after=rerun_after,
+        ):
+            click.echo(line)
+    except (httpx.HTTPError, PrefectHTTPStatusError) as exc:
+        raise click.ClickException(_server_trouble(app, exc)) from None
 
 
 @orchestrate.command("deploy")
@@ -79,8 +85,33 @@ def deploy(app: AppContext, code_dir: Path) -> None:
 
 
 def _need_prefect(app: AppContext) -> None:
-    if not app.settings.prefect_api_url:
+    """PREFECT_API_URL is set (else exit 2) and its server answers (else exit 1), each said in
+    one line."""
+    url = app.settings.prefect_api_url
+    if not url:
         raise BadUsage(
             "PREFECT_API_URL is not set: point it at the Prefect server, "
             "e.g. PREFECT_API_URL=http://127.0.0.1:4200/api"
         )
+    import httpx
+
+    try:
+        httpx.get(url.rstrip("/") + "/health", timeout=10).raise_for_status()
+    except httpx.HTTPError as exc:
+        raise click.ClickException(_server_trouble(app, exc)) from None
+
+
+def _server_trouble(app: AppContext, exc: Exception) -> str:
+    """One line: what failed talking to the Prefect server, and what to do."""
+    from connectors.common.http import is_connect_failure
+
+    url = app.settings.prefect_api_url
+    if is_connect_failure(exc):
+        what = f"the Prefect server at {url} does not answer ({type(exc).__name__})"
+    else:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        what = f"the Prefect server at {url} failed: {first}"
+    return (
+        f"{what}: start it (`prefect server start`) or set PREFECT_API_URL to one that runs, "
+        "then run this again"
+    )
