@@ -257,25 +257,28 @@ def test_internal_routes_see_one_tenant_per_venue_after_a_collision_was_tried(
     assert started == [integrations["stripe"].id]
 
 
-def test_two_tenants_racing_for_a_new_venue_get_one_owner(store: Store) -> None:
+def test_two_tenants_racing_for_new_venues_get_one_owner_each(store: Store) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     from warehouse.errors import VenueOwnedError
 
-    def add(tenant: str) -> str:
+    def add(attempt: tuple[str, str]) -> str:
+        tenant, venue = attempt
         try:
             store.add_integration(
-                tenant_id=tenant, venue_id="v-new", provider="stripe", credentials={"api_key": "k"}
+                tenant_id=tenant, venue_id=venue, provider="stripe", credentials={"api_key": "k"}
             )
             return "added"
         except VenueOwnedError:
             return "refused"
 
-    with ThreadPoolExecutor(8) as pool:
-        outcomes = list(pool.map(add, [f"t{n % 2}" for n in range(8)]))
-    owners = {i.tenant_id for i in store.list_integrations(venue_id="v-new")}
-    assert len(owners) == 1
-    assert outcomes.count("added") == 4 and outcomes.count("refused") == 4
+    attempts = [(f"t{n % 2}", f"v-new-{venue}") for venue in range(15) for n in range(6)]
+    with ThreadPoolExecutor(6) as pool:
+        outcomes = list(pool.map(add, attempts))
+    for venue in range(15):
+        owners = {i.tenant_id for i in store.list_integrations(venue_id=f"v-new-{venue}")}
+        assert len(owners) == 1, (venue, owners)
+    assert outcomes.count("added") == outcomes.count("refused") == 45
 
 
 @pytest.mark.parametrize("secret", ["sk_test_SECRET", "qb-secret-value-1234", "x" * 31])
