@@ -184,13 +184,13 @@ class MailchimpSandbox(MailchimpAdmin, SandboxApp):
 
 def build_sandbox(options: SandboxOptions) -> MailchimpSandbox:
     """A Mailchimp sandbox from command-line options: `credentials` as API keys or OAuth
-    tokens, or `accounts` keys `000...1-us6` upwards; account i is seeded with `seed + i`."""
+    tokens, or `accounts` keys `000...1-us6` upwards; account i is seeded with `seed + i` (`seed` with same_ids)."""
     keys = list(options.credentials) or [f"{i + 1:032x}-us6" for i in range(options.accounts)]
     for key in keys:
         if len(key) < 8:
             raise SandboxUsageError(f"Mailchimp sandbox credential {_mask(key)!r} is too short")
     specs = {
-        key: SeedSpec(seed=options.seed + i, counts=dict(options.counts), now=options.now)
+        key: SeedSpec(seed=options.account_seed(i), counts=dict(options.counts), now=options.now)
         for i, key in enumerate(keys)
     }
     return MailchimpSandbox(specs)

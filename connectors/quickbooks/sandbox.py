@@ -232,7 +232,7 @@ def _realm_in(path: str) -> str | None:
 
 def build_sandbox(options: SandboxOptions) -> QuickBooksSandbox:
     """A QuickBooks sandbox from command-line options: `credentials` as realm ids, or
-    `accounts` realms `9130350000000001..N`; realm i is seeded with `seed + i`."""
+    `accounts` realms `9130350000000001..N`; realm i is seeded with `seed + i` (`seed` with same_ids)."""
     realms = list(options.credentials) or [
         str(int(DEFAULT_REALM) + i) for i in range(options.accounts)
     ]
@@ -240,7 +240,7 @@ def build_sandbox(options: SandboxOptions) -> QuickBooksSandbox:
         if not realm.isdigit():
             raise SandboxUsageError(f"QuickBooks realm id {realm!r} must be digits")
     specs = {
-        realm: SeedSpec(seed=options.seed + i, counts=dict(options.counts), now=options.now)
+        realm: SeedSpec(seed=options.account_seed(i), counts=dict(options.counts), now=options.now)
         for i, realm in enumerate(realms)
     }
     return QuickBooksSandbox(specs)

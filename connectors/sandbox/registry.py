@@ -31,6 +31,13 @@ class SandboxOptions:
     accounts: int = 1
     credentials: tuple[str, ...] = ()
     now: int | None = None
+    # every account seeded alike: the same ids in each, as two real accounts can share
+    # (venue isolation is tested with them)
+    same_ids: bool = False
+
+    def account_seed(self, index: int) -> int:
+        """The seed of account `index` (from 0): `seed + index`, or `seed` with same_ids."""
+        return self.seed if self.same_ids else self.seed + index
 
 
 def available() -> list[str]:

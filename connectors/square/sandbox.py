@@ -276,10 +276,10 @@ def _listing(
 
 def build_sandbox(options: SandboxOptions) -> SquareSandbox:
     """A Square sandbox from command-line options: `credentials` as access tokens, or
-    `accounts` tokens `EAAAsandbox1..N`; account i is seeded with `seed + i`."""
+    `accounts` tokens `EAAAsandbox1..N`; account i is seeded with `seed + i` (`seed` with same_ids)."""
     tokens = list(options.credentials) or [f"EAAAsandbox{i + 1}" for i in range(options.accounts)]
     specs = {
-        token: SeedSpec(seed=options.seed + i, counts=dict(options.counts), now=options.now)
+        token: SeedSpec(seed=options.account_seed(i), counts=dict(options.counts), now=options.now)
         for i, token in enumerate(tokens)
     }
     return SquareSandbox(specs)

@@ -244,7 +244,7 @@ _SUBLISTS = {("invoices", "lines"), ("charges", "refunds")}
 
 def build_sandbox(options: SandboxOptions) -> StripeSandbox:
     """A Stripe sandbox from command-line options: `credentials` as API keys, or `accounts`
-    keys `sk_test_sandbox_1..N`; account i is seeded with `seed + i`."""
+    keys `sk_test_sandbox_1..N`; account i is seeded with `seed + i` (`seed` with same_ids)."""
     keys = list(options.credentials) or [
         f"sk_test_sandbox_{i + 1}" for i in range(options.accounts)
     ]
@@ -254,7 +254,7 @@ def build_sandbox(options: SandboxOptions) -> StripeSandbox:
                 f"Stripe sandbox key {mask_key(key)!r} must start with sk_test_, rk_test_ or acct_"
             )
     specs = {
-        key: SeedSpec(seed=options.seed + i, counts=dict(options.counts), now=options.now)
+        key: SeedSpec(seed=options.account_seed(i), counts=dict(options.counts), now=options.now)
         for i, key in enumerate(keys)
     }
     return StripeSandbox(specs)

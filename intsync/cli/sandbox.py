@@ -51,6 +51,11 @@ DEFAULT_PORT = 12111
     default=None,
     help="Unix time seeded data ends at (default: today 00:00 UTC).",
 )
+@click.option(
+    "--same-ids",
+    is_flag=True,
+    help="Seed every account with --seed: the accounts hold the same ids (venue isolation).",
+)
 def sandbox(
     providers: tuple[str, ...],
     host: str,
@@ -60,6 +65,7 @@ def sandbox(
     accounts: int | None,
     api_keys: tuple[str, ...],
     now: int | None,
+    same_ids: bool,
 ) -> None:
     """Run local emulators of the provider APIs until interrupted (Ctrl-C or SIGTERM).
 
@@ -67,7 +73,7 @@ def sandbox(
     listens on its own port: the first on --port, the next on --port + 1, and so on in the
     order given (with --port 0, each on a free port). For each one, a line with its test
     credentials is printed, then `ready PROVIDER URL`. Account i (from 0) is seeded with
-    --seed + i, so the same options give the same objects. Tests drive state and faults over
+    --seed + i (--seed with --same-ids), so the same options give the same objects. Tests drive state and faults over
     URL/_sandbox/ (faults, mutate, objects/RESOURCE, stats, reset, webhooks, info).
     """
     names = list(providers) or available()
@@ -76,7 +82,7 @@ def sandbox(
     try:
         parsed = _parse_counts(counts, names)
         apps = [
-            (name, build(name, _options(name, seed, parsed, accounts, api_keys, now)))
+            (name, build(name, _options(name, seed, parsed, accounts, api_keys, now, same_ids)))
             for name in names
         ]
     except SandboxUsageError as exc:
@@ -114,6 +120,7 @@ def _options(
     accounts: int | None,
     api_keys: tuple[str, ...],
     now: int | None,
+    same_ids: bool = False,
 ) -> SandboxOptions:
     return SandboxOptions(
         seed=seed,
@@ -121,6 +128,7 @@ def _options(
         accounts=accounts or 1,
         credentials=api_keys,
         now=now,
+        same_ids=same_ids,
     )
 
 
