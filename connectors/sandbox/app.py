@@ -139,6 +139,7 @@ class SandboxApp:
             account = self.authenticate(request, credential)
         except Denied as denied:
             return denied.response
+        injector.hold(account)
         if faulty:
             if injector.over_rate(account):
                 return self.rate_limited("rate")
@@ -163,12 +164,13 @@ class SandboxApp:
     def _admin_route(self, request: SandboxRequest, route: str) -> Response:
         method = request.method
         if route == "faults" and method == "GET":
-            return json_response(200, self.injector.faults.to_json())
+            return json_response(200, self.injector.to_json())
         if route == "faults" and method in ("POST", "PUT", "PATCH"):
-            return json_response(200, self.injector.update(_json_object(request)).to_json())
+            self.injector.update(_json_object(request))
+            return json_response(200, self.injector.to_json())
         if route == "faults" and method == "DELETE":
             self.injector.reset()
-            return json_response(200, self.injector.faults.to_json())
+            return json_response(200, self.injector.to_json())
         if route == "stats" and method == "GET":
             return json_response(200, self.stats.snapshot())
         if route == "stats" and method in ("POST", "DELETE"):

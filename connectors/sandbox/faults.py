@@ -38,6 +38,11 @@ class Faults:
     path_prefix: str | None = None
     # seed for the random draws, so a fault pattern repeats run after run
     seed: int | None = None
+    # hold: the requests of this account (its key, token or realm) after the first
+    # `hold_after` are kept unanswered until the hold is lifted (set hold_account to null), so
+    # a test knows where a sync is when it kills it; GET /_sandbox/faults says how many wait
+    hold_account: str | None = None
+    hold_after: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """The settings as a JSON-ready dict (revoked credentials masked)."""
@@ -117,6 +122,8 @@ _CHECKS = {
     "script": _statuses,
     "path_prefix": _typed(str, "a string"),
     "seed": _typed(int, "an integer"),
+    "hold_account": _optional(_typed(str, "a string")),
+    "hold_after": _number(0),
 }
 
 
@@ -153,6 +160,9 @@ class FaultInjector:
         self._buckets = TokenBuckets()
         self.faults = faults or Faults()
         self._rng = random.Random(self.faults.seed)
+        self._release = threading.Event()
+        self._hold_seen = 0
+        self.held = 0
 
     def update(self, changes: dict[str, Any]) -> Faults:
         """Apply changes (as from the admin route); reseeds when `seed` is given."""
@@ -162,7 +172,31 @@ class FaultInjector:
                 self._rng = random.Random(self.faults.seed)
             if "requests_per_second" in changes:
                 self._buckets.clear()
+            if "hold_account" in changes or "hold_after" in changes:
+                self._hold_seen = 0
+                self._release.set()  # those held so far go on (or wait again under a new hold)
+                self._release = threading.Event()
             return self.faults
+
+    def hold(self, account_key: str, timeout: float = 600.0) -> None:
+        """Keep this request waiting while its account is held (past `hold_after` requests)."""
+        with self._lock:
+            if self.faults.hold_account is None or account_key != self.faults.hold_account:
+                return
+            self._hold_seen += 1
+            if self._hold_seen <= self.faults.hold_after:
+                return
+            release = self._release
+            self.held += 1
+        try:
+            release.wait(timeout)
+        finally:
+            with self._lock:
+                self.held -= 1
+
+    def to_json(self) -> dict[str, Any]:
+        """The settings, and how many requests wait on a hold now."""
+        return {**self.faults.to_json(), "held": self.held}
 
     def reset(self) -> None:
         """Back to no faults."""
@@ -170,6 +204,8 @@ class FaultInjector:
             self.faults = Faults()
             self._rng = random.Random()
             self._buckets.clear()
+            self._release.set()
+            self._release = threading.Event()
 
     def applies_to(self, path: str) -> bool:
         prefix = self.faults.path_prefix

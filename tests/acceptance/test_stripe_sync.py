@@ -193,17 +193,40 @@ def test_a_revoked_key_fails_that_integration_only_and_says_reconnect(cli: Cli, 
     assert listed[ids[KEY_A]]["status"] == "needs_reconnect"
 
 
+def _kill_when_held(cli: Cli, sandbox: Sandbox, key: str, after: int) -> None:
+    """Start `intsync sync`, let `key`'s account answer `after` requests, kill the sync while
+    its next request is held by the sandbox, then lift the hold."""
+    sandbox.admin("stripe", "faults", {"hold_account": key, "hold_after": after})
+    process = subprocess.Popen(
+        [INTSYNC, "sync"], env=cli.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 120
+    while sandbox.admin("stripe", "faults")["held"] < 1 and time.monotonic() < deadline:
+        assert process.poll() is None, "the sync ended before it reached the held request"
+        time.sleep(0.05)
+    assert sandbox.admin("stripe", "faults")["held"] >= 1, "the sync reached the held request"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    sandbox.admin("stripe", "faults", {"hold_account": None})
+
+
+def _statuses(cli: Cli, venue: str) -> set[str]:
+    return {entry["status"] for entry in cli.json("logs", "--venue", venue)}
+
+
 def test_a_sync_killed_midway_resumes_without_loss_or_duplicates(cli: Cli, sandbox: Sandbox):
     _connect(cli, sandbox)
-    sandbox.admin("stripe", "faults", {"latency_ms": 8})
-    for delay in (2.0, 5.0):
-        process = subprocess.Popen(
-            [INTSYNC, "sync"], env=cli.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        time.sleep(delay)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-    sandbox.admin("stripe", "faults", {"latency_ms": 0})
+
+    # killed in the middle of venue a's reads: its fourth request is held
+    _kill_when_held(cli, sandbox, KEY_A, after=3)
+    assert _statuses(cli, "venue-a") == {"running"}, "killed while venue a was reading"
+    assert _statuses(cli, "venue-b") == set(), "venue b not started"
+
+    # killed after venue a finished and loaded, at venue b's first request
+    _kill_when_held(cli, sandbox, KEY_B, after=0)
+    assert "success" in _statuses(cli, "venue-a"), "venue a synced before the kill"
+    assert _statuses(cli, "venue-b") <= {"running"}, "killed before venue b read anything"
+
     results = cli.json("sync")
     assert [r["status"] for r in results] == ["success", "success"]
     _assert_warehouse_equals_sandbox(cli, sandbox)
