@@ -68,6 +68,8 @@ def test_a_split_first_sync_killed_midway_resumes_exactly(cli: Cli, sandbox: San
         requests_per_second="500",
     )  # fmt: skip
     sandbox.admin("stripe", "faults", {"latency_ms": 5, "rate_limit_probability": 0.05, "seed": 8})
+    # the kill lands once the reads are under way: after 40 answered requests the rest are held
+    sandbox.admin("stripe", "faults", {"hold_account": KEY, "hold_after": 40})
     cli.env["INTSYNC_READ_PROCESSES"] = "2"  # whatever the machine's cores
     process = subprocess.Popen(
         [INTSYNC, "sync", "--resource", "charges"],
@@ -79,9 +81,13 @@ def test_a_split_first_sync_killed_midway_resumes_exactly(cli: Cli, sandbox: San
     while not _workers_of(home) and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.05)
     assert _workers_of(home), "the sync started worker processes"
-    time.sleep(0.5)
+    while sandbox.admin("stripe", "faults")["held"] < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sandbox.admin("stripe", "faults")["held"] >= 1, "killed while reading, not after"
+    assert process.poll() is None and _workers_of(home), "the sync and its workers still run"
     process.send_signal(signal.SIGKILL)
     process.wait()
+    sandbox.admin("stripe", "faults", {"hold_account": None})
     assert _wait_gone(home, 10) == [], "the workers end with the sync that started them"
     spools = Path(home) / "dlt" / "spool"
     (left,) = list(spools.iterdir())
