@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, g, jsonify
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from warehouse.errors import StoreError
@@ -75,7 +76,8 @@ def register(app: Flask) -> None:
         return response
 
     @app.errorhandler(StoreError)
-    def _store_error(exc: StoreError) -> Response:
+    @app.errorhandler(SQLAlchemyError)  # the store's database refused or dropped a statement
+    def _store_error(exc: Exception) -> Response:
         log.error("operational store failed: %s", exc)
         return error_response(
             503, "store_unavailable", "the operational store is unavailable; try again shortly"

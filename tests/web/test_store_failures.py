@@ -103,8 +103,9 @@ def test_a_store_that_refuses_the_write_gets_no_2xx_and_nothing_is_kept(
     with inbox_refuses_writes(store):
         refused = deliver(client, integrations)
 
-    # a 5xx: the provider redelivers (a 4xx would say the delivery itself is bad)
-    assert refused.status_code >= 500
+    # 503: the provider redelivers (a 4xx would say the delivery itself is bad)
+    assert refused.status_code == 503, refused.get_json()
+    assert refused.get_json()["error"]["code"] == "store_unavailable"
     assert "disk" not in refused.get_data(as_text=True)  # the database's words stay in the log
     assert inbox_rows(store) == []
     assert launcher.calls == []
