@@ -72,7 +72,9 @@ def load_json(payload: bytes, provider: str, label: str) -> Any:
     try:
         return orjson.loads(payload)
     except orjson.JSONDecodeError as exc:
-        raise WebhookBodyError(f"{label} webhook body is not JSON: {exc}", provider=provider) from None
+        raise WebhookBodyError(
+            f"{label} webhook body is not JSON: {exc}", provider=provider
+        ) from None
 
 
 def event_id_text(value: Any, provider: str, field_name: str) -> str:
@@ -96,9 +98,7 @@ def optional_text(value: Any, provider: str, field_name: str) -> str | None:
     """A string field that may be absent (None); WebhookBodyError when it is another type."""
     if value is None or isinstance(value, str):
         return value
-    raise WebhookBodyError(
-        f"{field_name} must be a string, not {_shown(value)}", provider=provider
-    )
+    raise WebhookBodyError(f"{field_name} must be a string, not {_shown(value)}", provider=provider)
 
 
 def optional_object(value: Any, provider: str, field_name: str) -> dict[str, Any]:
