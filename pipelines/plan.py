@@ -100,9 +100,7 @@ def wanted_columns(spec_set: SpecSet) -> dict[tuple[str, str], _Wanted]:
     wanted: dict[tuple[str, str], _Wanted] = {}
     for spec in [*spec_set.all(), *spec_set.venue_overrides()]:
         compiled = compile_spec(spec)
-        tables = [(compiled.table, compiled.column_hints)]
-        tables += [(child.table, child.column_hints) for child in compiled.children]
-        for table, hints in tables:
+        for table, hints in table_hints(compiled):
             want = wanted.setdefault((spec.dataset, table), _Wanted())
             if spec.path not in want.specs:
                 want.specs.append(spec.path)
@@ -120,9 +118,7 @@ def type_changes(
     gives the warehouse's tables (`dataset_columns`, read once per sync)."""
     wanted: dict[tuple[str, str], dict[str, str]] = {}
     for mapping in compiled:
-        tables = [(mapping.table, mapping.column_hints)]
-        tables += [(child.table, child.column_hints) for child in mapping.children]
-        for table, hints in tables:
+        for table, hints in table_hints(mapping):
             columns = wanted.setdefault((mapping.dataset, table), {})
             columns.update({name: hint_type(hint) for name, hint in hints.items()})
     problems = []
@@ -149,15 +145,20 @@ def unfilled_not_null(
     column takes nulls (or is dropped with `remap --drop-unmapped`)."""
     found = []
     for mapping in compiled:
-        tables = [(mapping.table, mapping.column_hints)]
-        tables += [(child.table, child.column_hints) for child in mapping.children]
-        for table, hints in tables:
+        for table, hints in table_hints(mapping):
             held = columns_of(mapping.dataset).get(table, [])
             unfilled = [c.name for c in held if not c.nullable and c.name not in hints]
             unfilled = [c for c in unfilled if c not in DLT_COLUMNS]
             if unfilled:
                 found.append((mapping.dataset, table, unfilled))
     return found
+
+
+def table_hints(compiled: Any) -> list[tuple[str, dict[str, Any]]]:
+    """(table, dlt column hints) of a compiled mapping's table and each of its child tables."""
+    return [(compiled.table, compiled.column_hints)] + [
+        (child.table, child.column_hints) for child in compiled.children
+    ]
 
 
 def hint_type(hint: Mapping[str, Any]) -> str:

@@ -85,7 +85,7 @@ class Warehouse:
         from dlt.destinations.impl.postgres.configuration import PostgresCredentials
 
         credentials = PostgresCredentials()
-        credentials.parse_native_representation(_postgres_dsn(self.url))
+        credentials.parse_native_representation(postgres_dsn(self.url))
         if credentials.password is None:  # trust or peer auth: dlt insists on a value
             credentials.password = ""
         # no UNIQUE keys from dlt's hints: a load job that committed just before a kill runs
@@ -126,9 +126,9 @@ class Warehouse:
             return
         import psycopg2
 
-        key = _lock_key(name)
+        key = lock_key(name)
         try:
-            con = psycopg2.connect(_postgres_dsn(self.url))
+            con = psycopg2.connect(postgres_dsn(self.url))
         except psycopg2.Error as exc:
             raise WarehouseError(f"cannot reach the warehouse to lock {name!r}: {exc}") from exc
         try:
@@ -194,7 +194,7 @@ class Warehouse:
             with self._locked_connection(connection) as con:
                 if self.kind == "postgres":  # loads of other venues change tables at the same time
                     con.cursor().execute(
-                        "select pg_advisory_xact_lock(%s)", (_lock_key(SCHEMA_LOCK),)
+                        "select pg_advisory_xact_lock(%s)", (lock_key(SCHEMA_LOCK),)
                     )
                 if wanted:
                     create_compressed_tables(con, self.kind, dataset, wanted)
@@ -212,14 +212,14 @@ class Warehouse:
         """Whether `dataset.table` exists and has a row whose columns equal `where`'s values;
         the caller holds the write lock (on DuckDB: through `connection`, see `writer`)."""
         mark = self.placeholder
-        condition = " and ".join(f"{_quoted(column)} = {mark}" for column in where) or "true"
+        condition = " and ".join(f"{quoted(column)} = {mark}" for column in where) or "true"
         with self._locked_connection(connection) as con:
             cur = con.cursor()
             cur.execute(self._table_exists_sql, (dataset, table))
             if not cur.fetchone()[0]:
                 return False
             cur.execute(
-                f"select 1 from {_quoted(dataset)}.{_quoted(table)} where {condition} limit 1",
+                f"select 1 from {quoted(dataset)}.{quoted(table)} where {condition} limit 1",
                 tuple(where.values()),
             )
             return cur.fetchone() is not None
@@ -237,12 +237,12 @@ class Warehouse:
         (on DuckDB: through `connection`). The number of rows deleted."""
         mark = self.placeholder
         row = "rowid" if self.kind == "duckdb" else "ctid"
-        condition = " and ".join(f"{_quoted(column)} = {mark}" for column in where) or "true"
-        name = f"{_quoted(dataset)}.{_quoted(table)}"
+        condition = " and ".join(f"{quoted(column)} = {mark}" for column in where) or "true"
+        name = f"{quoted(dataset)}.{quoted(table)}"
         sql = (
             f"delete from {name} where {row} in (select {row} from ("
             f" select {row}, row_number() over (partition by"
-            f" {', '.join(_quoted(column) for column in key)}) as copy"
+            f" {', '.join(quoted(column) for column in key)}) as copy"
             f" from {name} where {condition}) numbered where copy > 1)"
         )
         with self._locked_connection(connection) as con:
@@ -266,7 +266,7 @@ class Warehouse:
         else:
             import psycopg2
 
-            con = psycopg2.connect(_postgres_dsn(self.url))
+            con = psycopg2.connect(postgres_dsn(self.url))
         try:
             yield con
             con.commit()
@@ -349,7 +349,7 @@ class Warehouse:
         with self.write_lock(), self._locked_connection(None) as con:
             cur = con.cursor()
             if self.kind == "postgres":
-                cur.execute("select pg_advisory_xact_lock(%s)", (_lock_key(SCHEMA_LOCK),))
+                cur.execute("select pg_advisory_xact_lock(%s)", (lock_key(SCHEMA_LOCK),))
             cur.execute(
                 "select table_schema, column_name from information_schema.columns"
                 f" where table_name = {mark} and is_nullable = 'NO'",
@@ -359,8 +359,8 @@ class Warehouse:
                 copy = schema == dataset or schema.startswith(f"{dataset}_load_")
                 if copy and column in columns:
                     cur.execute(
-                        f"alter table {_quoted(schema)}.{_quoted(table)}"
-                        f" alter column {_quoted(column)} drop not null"
+                        f"alter table {quoted(schema)}.{quoted(table)}"
+                        f" alter column {quoted(column)} drop not null"
                     )
 
     def drop_tables(self, names: Sequence[str]) -> None:
@@ -380,7 +380,7 @@ class Warehouse:
         with self.connect() as con:
             cur = con.cursor()
             for name in names:
-                cur.execute(f"drop schema if exists {_quoted(name)} cascade")
+                cur.execute(f"drop schema if exists {quoted(name)} cascade")
             con.commit()
 
     @contextmanager
@@ -402,7 +402,7 @@ class Warehouse:
         else:
             import psycopg2
 
-            con = psycopg2.connect(_postgres_dsn(self.url))
+            con = psycopg2.connect(postgres_dsn(self.url))
             try:
                 yield con
                 con.commit()
@@ -455,12 +455,12 @@ def collided(error: BaseException | None) -> bool:
     return False
 
 
-def _lock_key(name: str) -> int:
+def lock_key(name: str) -> int:
     """The 64-bit key of PostgreSQL's advisory lock called `name`."""
     return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), signed=True)
 
 
-def _quoted(identifier: str) -> str:
+def quoted(identifier: str) -> str:
     """An SQL identifier, quoted (the same rule on DuckDB and PostgreSQL)."""
     return '"' + identifier.replace('"', '""') + '"'
 
@@ -490,5 +490,5 @@ def _json_not_jsonb(con: Any, dataset: str, tables: Sequence[str]) -> None:
         )
 
 
-def _postgres_dsn(url: str) -> str:
+def postgres_dsn(url: str) -> str:
     return "postgresql://" + url.split("://", 1)[1]

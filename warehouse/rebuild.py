@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from warehouse.columns import TableColumn, sql_type
-from warehouse.destinations import Warehouse, _lock_key, _postgres_dsn, _quoted
+from warehouse.destinations import Warehouse, lock_key, postgres_dsn, quoted
 
 NEW_SUFFIX = "__intsync_rebuild"
 INCOMING_SUFFIX = "__intsync_incoming"
@@ -39,17 +39,16 @@ def rebuild_table(
     merges stage their rows) go too: dlt empties them, never changes their columns, and would
     stage the next merge in the old types. Holds the warehouse's write lock."""
     scratch = [
-        f"{_quoted(name)}.{_quoted(table)}"
+        f"{quoted(name)}.{quoted(table)}"
         for names in warehouse.loader_datasets().values()
         for name in names
         if name.startswith(f"{dataset}_load_")
     ]
-    name = f"{_quoted(dataset)}.{_quoted(table)}"
-    new = f"{_quoted(dataset)}.{_quoted(table + NEW_SUFFIX)}"
-    incoming = _quoted(table + INCOMING_SUFFIX)
+    name = f"{quoted(dataset)}.{quoted(table)}"
+    new = f"{quoted(dataset)}.{quoted(table + NEW_SUFFIX)}"
+    incoming = quoted(table + INCOMING_SUFFIX)
     create = ", ".join(
-        f"{_quoted(c.name)} {sql_type(warehouse.kind, c.type)}"
-        + ("" if c.nullable else " not null")
+        f"{quoted(c.name)} {sql_type(warehouse.kind, c.type)}" + ("" if c.nullable else " not null")
         for c in columns
     )
     names = [c.name for c in columns]
@@ -57,9 +56,7 @@ def rebuild_table(
         if warehouse.kind == "duckdb":
             rows = _duckdb(held, name, new, incoming, create, names, files, key, kept, table)
         else:
-            rows = _postgres(
-                warehouse, dataset, name, new, incoming, create, columns, files, key, kept
-            )
+            rows = _postgres(warehouse, name, new, incoming, create, columns, files, key, kept)
     warehouse.drop_tables(scratch)
     return rows
 
@@ -91,7 +88,7 @@ def _duckdb(
         cur.execute(f"select count(*) from {new}")
         rows = int(cur.fetchone()[0])
         cur.execute(f"drop table {name}")
-        cur.execute(f"alter table {new} rename to {_quoted(table)}")
+        cur.execute(f"alter table {new} rename to {quoted(table)}")
         cur.execute("commit")
     except BaseException:
         cur.execute("rollback")
@@ -104,7 +101,6 @@ def _duckdb(
 
 def _postgres(
     warehouse: Warehouse,
-    dataset: str,
     name: str,
     new: str,
     incoming: str,
@@ -119,10 +115,10 @@ def _postgres(
     from warehouse.destinations import SCHEMA_LOCK
 
     table = name.rsplit(".", 1)[1].strip('"')
-    with adbc.connect(_postgres_dsn(warehouse.url)) as con:
+    with adbc.connect(postgres_dsn(warehouse.url)) as con:
         cur = con.cursor()
         try:
-            cur.execute("select pg_advisory_xact_lock($1)", (_lock_key(SCHEMA_LOCK),))
+            cur.execute("select pg_advisory_xact_lock($1)", (lock_key(SCHEMA_LOCK),))
             # loads of every venue wait here until the new table is in place
             cur.execute(f"lock table {name} in access exclusive mode")
             cur.execute(f"create table {new} ({create})")
@@ -137,7 +133,7 @@ def _postgres(
             cur.execute(f"select count(*) from {new}")
             rows = int(cur.fetchone()[0])
             cur.execute(f"drop table {name}")
-            cur.execute(f"alter table {new} rename to {_quoted(table)}")
+            cur.execute(f"alter table {new} rename to {quoted(table)}")
             cur.execute(f"drop table if exists {incoming}")
             con.commit()
         except BaseException:
@@ -145,7 +141,6 @@ def _postgres(
             raise
         finally:
             cur.close()
-    del dataset  # named by `name`; kept in the signature for symmetry with `_duckdb`
     return rows
 
 
@@ -181,12 +176,12 @@ def _fill(
     """Insert into `new` the newest incoming row of each key, column by column."""
     shared = [n for n in names if n in present]
     selected = ", ".join(
-        f"{_quoted(n)}::{cast[n]}" if cast and n in cast else _quoted(n) for n in shared
+        f"{quoted(n)}::{cast[n]}" if cast and n in cast else quoted(n) for n in shared
     )
-    partition = ", ".join(_quoted(k) for k in key)
+    partition = ", ".join(quoted(k) for k in key)
     order = '"_synced_at" desc' if "_synced_at" in present else "1"
     cur.execute(
-        f"insert into {new} ({', '.join(_quoted(n) for n in shared)})"
+        f"insert into {new} ({', '.join(quoted(n) for n in shared)})"
         f" select {selected} from (select *, row_number() over (partition by {partition}"
         f" order by {order}) as intsync_copy from {incoming}) numbered where intsync_copy = 1"
     )
@@ -196,6 +191,6 @@ def _copy_kept(cur: Any, new: str, old: str, key: Sequence[str], kept: Sequence[
     """The old values of columns no spec maps any more but that were kept, joined on the key."""
     if not kept:
         return
-    assignments = ", ".join(f"{_quoted(c)} = old.{_quoted(c)}" for c in kept)
-    condition = " and ".join(f"{new}.{_quoted(k)} = old.{_quoted(k)}" for k in key)
+    assignments = ", ".join(f"{quoted(c)} = old.{quoted(c)}" for c in kept)
+    condition = " and ".join(f"{new}.{quoted(k)} = old.{quoted(k)}" for k in key)
     cur.execute(f"update {new} set {assignments} from {old} as old where {condition}")

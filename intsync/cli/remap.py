@@ -78,15 +78,14 @@ def specs_for_table(spec_set: Any, table: str | None) -> list[Any]:
     found = spec_set.for_table(table)
     if found:
         return list(found)
-    from difflib import get_close_matches
+    from mappings.checks import did_you_mean
 
     names = sorted(
         {s.table for s in spec_set.all()}
         | {c.table for s in spec_set.all() for c in s.children}
         | {f"{s.dataset}.{s.table}" for s in spec_set.all()}
     )
-    close = get_close_matches(table, names, n=1, cutoff=0.6)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    hint = did_you_mean(table, names)
     raise BadUsage(f"no spec writes table {table!r}{hint}: see `intsync mappings validate`")
 
 

@@ -173,3 +173,15 @@ def test_validate_as_a_process(intsync_env, tmp_path):
         command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
     )
     assert shipped.returncode == 0, shipped.stdout + shipped.stderr
+
+
+def test_remap_of_a_table_no_spec_writes_names_the_closest(runner):
+    result = runner.invoke(cli, ["remap", "--table", "stripe_chargs", "--dry-run"])
+    assert result.exit_code == 2, result.output
+    assert "no spec writes table 'stripe_chargs' (did you mean 'stripe_charges'?)" in result.output
+
+
+def test_plan_on_an_empty_warehouse_lists_every_table_as_new(runner):
+    result = runner.invoke(cli, ["mappings", "plan", "--table", "stripe_charges"])
+    assert result.exit_code == 0, result.output
+    assert "staging.stripe_charges: new table" in result.output
