@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 import orjson
-from rich.table import Table
 
 from intsync.cli.context import AppContext, pass_app
 from intsync.cli.progress import console
+from intsync.cli.tables import print_table
 
 
 @click.command("logs")
@@ -27,30 +27,34 @@ def logs(
     if not entries:
         console.print("no sync logs yet: run `intsync sync`")
         return
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    for name in (
-        "started",
-        "venue",
-        "provider",
-        "resource",
-        "status",
-        "read",
-        "loaded",
-        "deleted",
-        "message",
-    ):
-        table.add_column(name)
+    rows = []
     for e in entries:
         message = e.error_message or "; ".join((e.details or {}).get("notes") or [])
-        table.add_row(
-            e.started_at.strftime("%Y-%m-%d %H:%M:%S") if e.started_at else "",
-            e.venue_id,
-            e.provider,
-            e.resource,
-            e.status,
-            str(e.rows_extracted),
-            str(e.rows_loaded),
-            str(e.rows_deleted),
-            message or "",
+        rows.append(
+            (
+                e.started_at.strftime("%Y-%m-%d %H:%M:%S") if e.started_at else "",
+                e.venue_id,
+                e.provider,
+                e.resource,
+                e.status,
+                str(e.rows_extracted),
+                str(e.rows_loaded),
+                str(e.rows_deleted),
+                message or "",
+            )
         )
-    console.print(table)
+    print_table(
+        (
+            "started",
+            "venue",
+            "provider",
+            "resource",
+            "status",
+            "read",
+            "loaded",
+            "deleted",
+            "message",
+        ),
+        rows,
+        wrap=("message",),
+    )

@@ -16,6 +16,7 @@ from intsync.cli.context import AppContext, configure_logging, home_problem
 COMMANDS: list[tuple[str, str]] = [
     ("sync", "sync"),
     ("logs", "logs"),
+    ("status", "status"),
     ("remap", "remap"),
     ("demo", "demo"),
     ("integrations", "integrations"),
