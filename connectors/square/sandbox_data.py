@@ -49,6 +49,11 @@ def money(amount: int, currency: str) -> dict[str, Any]:
     return {"amount": amount, "currency": currency}
 
 
+def present(fields: dict[str, Any]) -> dict[str, Any]:
+    """`fields` without the empty ones: Square leaves a field out rather than send null."""
+    return {key: value for key, value in fields.items() if value is not None}
+
+
 def seed_merchant(spec: SeedSpec, merchant_id: str) -> dict[str, list[dict[str, Any]]]:
     """Every seeded object of one merchant, by resource, oldest first."""
     counts = {**DEFAULT_COUNTS, **spec.counts}
@@ -60,8 +65,11 @@ def seed_merchant(spec: SeedSpec, merchant_id: str) -> dict[str, list[dict[str, 
     customers = _made(spec, "customers", counts, newest, customer)
     variations: list[dict[str, Any]] = []
     items = []
-    for when, rng in _times(spec, "catalog_items", counts, newest):
+    for index, (when, rng) in enumerate(_times(spec, "catalog_items", counts, newest)):
         item, made = catalog_item(rng, when)
+        if index % 8 == 5:  # one in eight retired from the catalog: kept, marked deleted
+            for retired in (item, *made):
+                retired["is_deleted"] = True
         items.append(item)
         variations.extend(made)
     orders = []
@@ -141,7 +149,7 @@ def customer(rng: random.Random, created: float) -> dict[str, Any]:
     """One customer profile."""
     given, family = rng.choice(_NAMES), rng.choice(_SURNAMES)
     email = f"{given}.{family}{rng.randint(1, 999)}@example.org".lower()
-    return {
+    return present({
         "id": square_id(rng, 26),
         "created_at": rfc3339(created),
         "updated_at": rfc3339(_updated(rng, created, created + 86_400)),
@@ -156,7 +164,7 @@ def customer(rng: random.Random, created: float) -> dict[str, Any]:
         "preferences": {"email_unsubscribed": rng.random() < 0.1},
         "creation_source": rng.choice(["THIRD_PARTY", "DIRECTORY", "INSTANT_PROFILE"]),
         "version": 0,
-    }  # fmt: skip
+    })  # fmt: skip
 
 
 def catalog_item(rng: random.Random, created: float) -> tuple[dict[str, Any], list[dict]]:
@@ -202,7 +210,7 @@ def order(
         price = rng.randint(150, 2500)
         quantity = rng.randint(1, 3)
         tax = price * quantity * 8 // 100
-        lines.append({
+        lines.append(present({
             "uid": square_id(rng, 22), "name": rng.choice(_PRODUCTS), "quantity": str(quantity),
             "catalog_object_id": variation["id"] if variation else None,
             "variation_name": variation["item_variation_data"]["name"] if variation else None,
@@ -210,12 +218,12 @@ def order(
             "gross_sales_money": money(price * quantity, currency),
             "total_tax_money": money(tax, currency), "total_discount_money": money(0, currency),
             "total_money": money(price * quantity + tax, currency),
-        })  # fmt: skip
+        }))  # fmt: skip
     total = sum(line["total_money"]["amount"] for line in lines)
     taxes = sum(line["total_tax_money"]["amount"] for line in lines)
     state = rng.choices(["COMPLETED", "OPEN", "CANCELED", "DRAFT"], [70, 15, 10, 5])[0]
     updated = _updated(rng, created, created + 86_400)
-    return {
+    made = present({
         "id": square_id(rng, 27), "location_id": place["id"],
         "reference_id": f"ticket-{rng.randint(1, 99999)}", "source": {"name": "Point of Sale"},
         "customer_id": rng.choice(customers)["id"] if customers and rng.random() < 0.6 else None,
@@ -225,6 +233,42 @@ def order(
         "total_tax_money": money(taxes, currency), "total_discount_money": money(0, currency),
         "total_tip_money": money(0, currency), "total_service_charge_money": money(0, currency),
         "net_amount_due_money": money(0 if state == "COMPLETED" else total, currency),
+    })  # fmt: skip
+    if state == "COMPLETED":
+        made["tenders"] = [tender(rng, made)]
+    if rng.random() < 0.3:
+        made["fulfillments"] = [fulfillment(rng, made)]
+    return made
+
+
+def tender(rng: random.Random, made: dict[str, Any]) -> dict[str, Any]:
+    """How a completed order was paid: one card or cash tender for its total."""
+    kind = rng.choices(["CARD", "CASH"], [80, 20])[0]
+    paid: dict[str, Any] = {
+        "id": square_id(rng, 24), "location_id": made["location_id"],
+        "transaction_id": made["id"], "created_at": made["closed_at"],
+        "amount_money": dict(made["total_money"]), "type": kind,
+        "payment_id": square_id(rng, 29),
+    }  # fmt: skip
+    if "customer_id" in made:
+        paid["customer_id"] = made["customer_id"]
+    if kind == "CARD":
+        paid["card_details"] = {"status": "CAPTURED", "entry_method": "EMV",
+                                "card": {"card_brand": rng.choice(_BRANDS),
+                                         "last_4": f"{rng.randint(0, 9999):04d}"}}  # fmt: skip
+    else:
+        paid["cash_details"] = {"buyer_tendered_money": dict(made["total_money"]),
+                                "change_back_money": money(0, made["total_money"]["currency"])}  # fmt: skip
+    return paid
+
+
+def fulfillment(rng: random.Random, made: dict[str, Any]) -> dict[str, Any]:
+    """A pickup: PROPOSED while the order is open, COMPLETED or CANCELED with it."""
+    state = {"COMPLETED": "COMPLETED", "CANCELED": "CANCELED"}.get(made["state"], "PROPOSED")
+    return {
+        "uid": square_id(rng, 22), "type": "PICKUP", "state": state,
+        "pickup_details": {"recipient": {"display_name": rng.choice(_NAMES)},
+                           "pickup_at": made["created_at"], "schedule_type": "ASAP"},
     }  # fmt: skip
 
 
@@ -239,7 +283,7 @@ def payment(
     source = rng.choices(["CARD", "CASH", "EXTERNAL"], [80, 15, 5])[0]
     who = rng.choice(customers) if customers and rng.random() < 0.5 else None
     pid = square_id(rng, 29)
-    body: dict[str, Any] = {
+    body: dict[str, Any] = present({
         "id": pid, "created_at": rfc3339(created),
         "updated_at": rfc3339(_updated(rng, created, created + 86_400)),
         "amount_money": money(amount, currency), "tip_money": money(tip, currency),
@@ -251,7 +295,7 @@ def payment(
         "note": "Seeded payment" if rng.random() < 0.2 else None,
         "receipt_number": pid[:4], "receipt_url": f"https://squareup.com/receipt/preview/{pid}",
         "version_token": square_id(rng, 40), "delay_action": "CANCEL",
-    }  # fmt: skip
+    })  # fmt: skip
     if status == "COMPLETED":
         fee = amount * 29 // 1000 + 30
         body["processing_fee"] = [
@@ -281,7 +325,7 @@ def refund(rng: random.Random, paid: dict[str, Any], newest: float) -> dict[str,
     amount = paid["amount_money"]["amount"]
     part = amount if rng.random() < 0.5 else max(1, amount // 2)
     status = rng.choices(["COMPLETED", "PENDING", "FAILED"], [85, 10, 5])[0]
-    return {
+    return present({
         "id": paid["id"] + "_" + square_id(rng, 20), "status": status,
         "location_id": paid["location_id"],
         "amount_money": money(part, paid["amount_money"]["currency"]),
@@ -289,4 +333,4 @@ def refund(rng: random.Random, paid: dict[str, Any], newest: float) -> dict[str,
         "reason": rng.choice(["Returned goods", "Wrong order", None]),
         "created_at": rfc3339(made), "updated_at": rfc3339(min(newest - 0.5, made + 3600)),
         "destination_type": paid["source_type"],
-    }  # fmt: skip
+    })  # fmt: skip

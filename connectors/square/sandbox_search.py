@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from connectors.sandbox.collection import Collection, CreatedRange
+from connectors.sandbox.collection import Collection, CreatedRange, UnknownCursor
 from connectors.sandbox.seeding import DAY
 from connectors.square.sandbox_data import rfc3339
 
@@ -50,7 +50,8 @@ class SquareReads:
         if location is not None and location not in {x["id"] for x in self.locations}:
             raise bad_request(f"Location `{location}` not found.", "location_id", "NOT_FOUND")
         since = query.get("begin_time") or rfc3339(time.time() - 365 * DAY)
-        limit = _limit(query.get("limit"), 100, 100)
+        # ListPayments and ListRefunds document that a limit above 100 gives at most 100
+        limit = _limit(query.get("limit"), 100, 100, above="cap")
         updated = CreatedRange(gte=_stamp(query.get("updated_at_begin_time")),
                                lte=_stamp(query.get("updated_at_end_time")))  # fmt: skip
         begin, end = _stamp(since), _stamp(query.get("end_time"))
@@ -103,7 +104,7 @@ class SquareReads:
             value = attrs[other]
             return value is not None and (lo is None or value >= lo) and (hi is None or value <= hi)
 
-        limit = _limit(body.get("limit"), 500, 1000)
+        limit = _limit(body.get("limit"), 500, 1000, above="refuse")
         return self._page("orders", rng, where, sort_field, sort.get("sort_order"), limit, body)
 
     def search_customers(self, body: dict[str, Any]) -> tuple[list[bytes], str | None]:
@@ -120,7 +121,7 @@ class SquareReads:
         rng = CreatedRange(gte=_stamp(updated.get("start_at")), lte=_stamp(updated.get("end_at")))
         sort = (body.get("query") or {}).get("sort") or {}
         field = "CREATED_AT" if sort.get("field") == "CREATED_AT" else "UPDATED_AT"
-        limit = _limit(body.get("limit"), 100, 100)
+        limit = _limit(body.get("limit"), 100, 100, above="refuse")
         blobs, cursor = self._page("customers", rng, where, field, sort.get("order"), limit, body)
         self.last_count = None
         if body.get("count"):
@@ -139,7 +140,8 @@ class SquareReads:
             return attrs["type"] in types and (deleted or not attrs["is_deleted"])
 
         rng = CreatedRange(gt=_stamp(body.get("begin_time")))
-        limit = _limit(body.get("limit"), 100, 1000)
+        # SearchCatalogObjects ignores a limit that is zero, negative or above 1,000
+        limit = _limit(body.get("limit"), 100, 1000, above="ignore", below="ignore")
         names = [n for n, t in (("catalog_items", "ITEM"), ("catalog_variations", "ITEM_VARIATION"))
                  if t in types]  # fmt: skip
         if len(names) != 1:
@@ -158,8 +160,13 @@ class SquareReads:
     ) -> tuple[list[bytes], str | None]:
         coll = self.collections[name]
         after = _decode_cursor(request.get("cursor"))
+        if after is not None and after not in coll:
+            raise _unknown_cursor(request.get("cursor"))
         if sort_field.upper() == "UPDATED_AT" and (sort_order or "DESC").upper() == "DESC":
-            blobs, more = coll.page(limit, starting_after=after, created=rng, where=where)
+            try:
+                blobs, more = coll.page(limit, starting_after=after, created=rng, where=where)
+            except UnknownCursor:
+                raise _unknown_cursor(request.get("cursor")) from None
             last = orjson.loads(blobs[-1])["id"] if blobs and more else None
             return blobs, _encode_cursor(last)
         ids = [oid for oid in coll.ids() if where(_attrs(coll, oid)) and _in(coll, oid, rng)]
@@ -167,7 +174,9 @@ class SquareReads:
         ids.sort(key=lambda oid: _attrs(coll, oid).get(key) or orjson.loads(coll.stored(oid))[key])
         if (sort_order or "DESC").upper() == "DESC":
             ids.reverse()
-        start = ids.index(after) + 1 if after in ids else 0
+        if after is not None and after not in ids:
+            raise _unknown_cursor(request.get("cursor"))
+        start = ids.index(after) + 1 if after is not None else 0
         chosen = ids[start : start + limit]
         more = start + limit < len(ids)
         return [coll.stored(oid) for oid in chosen], _encode_cursor(chosen[-1] if more else None)
@@ -201,16 +210,31 @@ def _stamp(value: Any) -> str | None:
         raise bad_request(f"Invalid RFC 3339 time `{value}`.", code="INVALID_TIME") from None
 
 
-def _limit(value: Any, default: int, maximum: int) -> int:
+def _limit(value: Any, default: int, maximum: int, *, above: str, below: str = "refuse") -> int:
+    """The page size asked for, as each endpoint documents it: a limit above `maximum` is
+    capped, refused (VALUE_TOO_HIGH) or ignored (the default used); one below 1 refused
+    (VALUE_TOO_LOW) or ignored."""
     if value in (None, ""):
         return default
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise bad_request(f"Invalid limit `{value}`.", "limit") from None
+        raise bad_request(f"Invalid limit `{value}`: expected an integer.", "limit") from None
     if number < 1:
-        raise bad_request(f"Invalid limit `{value}`: must be at least 1.", "limit")
-    return min(number, maximum)
+        if below == "ignore":
+            return default
+        raise bad_request(f"`limit` must be at least 1, got {number}.", "limit", "VALUE_TOO_LOW")
+    if number > maximum:
+        if above == "refuse":
+            raise bad_request(
+                f"`limit` must be at most {maximum}, got {number}.", "limit", "VALUE_TOO_HIGH"
+            )
+        return default if above == "ignore" else maximum
+    return number
+
+
+def _unknown_cursor(cursor: Any) -> SquareError:
+    return bad_request(f"Invalid cursor `{cursor}`.", "cursor", "INVALID_CURSOR")
 
 
 def _encode_cursor(object_id: str | None) -> str | None:
@@ -223,4 +247,4 @@ def _decode_cursor(cursor: Any) -> str | None:
     try:
         return base64.urlsafe_b64decode(str(cursor).encode()).decode()
     except ValueError:
-        raise bad_request(f"Invalid cursor `{cursor}`.", "cursor", "INVALID_CURSOR") from None
+        raise _unknown_cursor(cursor) from None

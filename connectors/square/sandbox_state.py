@@ -119,6 +119,8 @@ class SquareMerchant(SquareReads):
         """Change fields of one object; updated_at moves to now and the version goes up."""
         obj = self.get(name, object_id)
         obj.update(fields)
+        for key in [key for key, value in fields.items() if value is None]:
+            del obj[key]  # Square leaves an emptied field out
         obj["updated_at"] = rfc3339(self.now())
         if isinstance(obj.get("version"), int):
             obj["version"] += 1
