@@ -5,7 +5,7 @@
         connector = QuickBooksConnector(sandbox.credentials("9130350000000001"), server.url)
 
 Routes: `GET /.well-known/openid_configuration`, `POST /oauth2/v1/tokens/bearer`,
-`GET /v3/company/<realm>/query?query=...`, `GET /v3/company/<realm>/cdc?entities=&changedSince=`,
+`GET /v3/company/<realm>/query?query=...` (or the query as an `application/text` POST body), `GET /v3/company/<realm>/cdc?entities=&changedSince=`,
 `GET /v3/company/<realm>/<entity>/<id>`. Each realm is throttled as Intuit does (500 requests a
 minute, 10 in flight: 429 beyond); the framework's faults add 5xx, 429s and latency.
 """
@@ -184,13 +184,18 @@ class QuickBooksSandbox(QuickBooksAdmin, SandboxApp):
     def _route(self, request: SandboxRequest, company: Company) -> bytes:
         parts = request.path.strip("/").split("/")[3:]
         params = dict(request.query)
-        if request.method != "GET" or not parts:
-            raise validation(f"unsupported operation {request.method} {request.path}", "4001")
-        if parts == ["query"]:
+        if parts == ["query"] and request.method in ("GET", "POST"):
+            # clients send the query as ?query= or, as Intuit's SDKs do, as an
+            # application/text POST body
+            text = params.get("query", "")
+            if request.method == "POST":
+                text = request.body.decode("utf-8", "replace")
             try:
-                return company.query(parse_query(params.get("query", "")))
+                return company.query(parse_query(text))
             except QueryError as exc:
                 raise validation(str(exc)) from None
+        if request.method != "GET" or not parts:
+            raise validation(f"unsupported operation {request.method} {request.path}", "4001")
         if parts == ["cdc"]:
             entities = [e.strip() for e in params.get("entities", "").split(",") if e.strip()]
             unknown = [e for e in entities if e not in ENTITIES]

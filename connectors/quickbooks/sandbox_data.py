@@ -2,7 +2,8 @@
 
 Customers, items and accounts each number their own Ids; invoices, sales receipts and payments
 share one transaction sequence, as in QuickBooks. Invoices and sales receipts sell seeded items to
-seeded customers; payments pay seeded invoices (whose Balance they reduce). Amounts are decimals
+seeded customers; payments pay seeded invoices (whose Balance they reduce), and each customer's
+Balance is what their invoices leave open. Fields with nothing in them are left out. Amounts are decimals
 with two places; times carry the company's UTC offset, as QuickBooks writes them.
 """
 
@@ -71,10 +72,20 @@ def seed_company(spec: SeedSpec) -> Iterator[tuple[str, list[Obj]]]:
     accounts = _accounts(rng_for(spec.seed, "accounts"), counts["accounts"], newest, spec)
     items = _items(rng_for(spec.seed, "items"), counts["items"], newest, spec)
     customers = _customers(rng_for(spec.seed, "customers"), counts["customers"], newest, spec)
+    transactions = list(_transactions(spec, counts, newest, items, customers))
+    owed: dict[str, float] = {}
+    for entity, objects in transactions:
+        for invoice in objects if entity == "Invoice" else ():
+            if "CustomerRef" in invoice:
+                who = invoice["CustomerRef"]["value"]
+                owed[who] = owed.get(who, 0.0) + invoice["Balance"]
+    for customer in customers:
+        # what the customer owes: the sum of their invoices' open balances, as QuickBooks keeps it
+        customer["Balance"] = customer["BalanceWithJobs"] = round(owed.get(customer["Id"], 0.0), 2)
     yield "Account", accounts
     yield "Item", items
     yield "Customer", customers
-    yield from _transactions(spec, counts, newest, items, customers)
+    yield from transactions
 
 
 def _times(rng: random.Random, count: int, newest: int, spec: SeedSpec) -> list[tuple[int, int]]:
@@ -105,6 +116,7 @@ def _items(rng: random.Random, count: int, newest: int, spec: SeedSpec) -> list[
              "Type": rng.choice(("Service", "Inventory", "NonInventory")),
              "UnitPrice": round(rng.uniform(5, 400), 2), "Taxable": rng.random() < 0.5,
              "Description": f"{name} for the garden", "Active": rng.random() < 0.95,
+             "Sku": f"GS-{i + 1:04d}",
              "IncomeAccountRef": {"value": "1", "name": _ACCOUNTS[0][0]},
              "SyncToken": "0", "domain": "QBO", "sparse": False, "MetaData": meta(created, updated)}
         )  # fmt: skip
@@ -118,7 +130,7 @@ def _customers(rng: random.Random, count: int, newest: int, spec: SeedSpec) -> l
         name = f"{first} {last} {i + 1}"
         out.append(
             {"Id": str(i + 1), "DisplayName": name, "GivenName": first, "FamilyName": last,
-             "CompanyName": f"{last} Landscaping" if rng.random() < 0.4 else None,
+             **({"CompanyName": f"{last} Landscaping"} if rng.random() < 0.4 else {}),
              "PrimaryEmailAddr": {"Address": f"{first}.{last}{i + 1}@Example.com"},
              "PrimaryPhone": {"FreeFormNumber": f"(555) 555-{1000 + i % 9000}"},
              "BillAddr": {"Line1": f"{i + 10} Main St", "City": "Half Moon Bay",
@@ -188,12 +200,14 @@ def _sale(
     sale: Obj = {
         "Id": txn_id, "SyncToken": "0", "domain": "QBO", "sparse": False,
         "DocNumber": f"{1000 + int(txn_id)}", "TxnDate": day(created),
-        "CustomerRef": {"value": customer["Id"], "name": customer["DisplayName"]}
-        if customer else None,
         "Line": lines, "TxnTaxDetail": {"TotalTax": tax}, "TotalAmt": total,
         "CurrencyRef": CURRENCY, "MetaData": meta(created, updated),
-        "PrivateNote": rng.choice((None, "Spring order", "Repeat customer")),
     }  # fmt: skip
+    if customer:
+        sale["CustomerRef"] = {"value": customer["Id"], "name": customer["DisplayName"]}
+    note = rng.choice((None, "Spring order", "Repeat customer"))
+    if note:  # QuickBooks leaves an empty field out
+        sale["PrivateNote"] = note
     if kind == "Invoice":
         sale["DueDate"] = day(created + 30 * DAY)
         sale["Balance"] = total
@@ -212,12 +226,15 @@ def _payment(rng: random.Random, txn_id: str, invoice: Obj, created: int, update
     full = rng.random() < 0.7
     amount = invoice["TotalAmt"] if full else round(invoice["TotalAmt"] / 2, 2)
     invoice["Balance"] = round(invoice["TotalAmt"] - amount, 2)
-    return {
+    paid: Obj = {
         "Id": txn_id, "SyncToken": "0", "domain": "QBO", "sparse": False,
-        "TxnDate": day(created), "CustomerRef": invoice["CustomerRef"], "TotalAmt": amount,
+        "TxnDate": day(created), "TotalAmt": amount,
         "UnappliedAmt": 0.0, "PaymentRefNum": f"P{txn_id}", "ProcessPayment": False,
         "DepositToAccountRef": {"value": "4", "name": "Undeposited Funds"},
         "Line": [{"Amount": amount,
                   "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}],
         "CurrencyRef": CURRENCY, "MetaData": meta(created, updated),
     }  # fmt: skip
+    if "CustomerRef" in invoice:
+        paid["CustomerRef"] = invoice["CustomerRef"]
+    return paid

@@ -1,13 +1,15 @@
 """The subset of QuickBooks' query language the sandbox answers.
 
-    select * | count(*) from <Entity>
+    select * | count(*) | <field>, ... | *, <field>, ... from <Entity>
       [where <field> <op> '<value>' [and ...]]   fields: Metadata.LastUpdatedTime,
                                                  Metadata.CreateTime, Id; ops = < <= > >=;
-                                                 and Active = true|false, Active IN (true, false)
-      [ORDERBY Metadata.LastUpdatedTime | Id [ASC|DESC]]
+                                                 Id IN ('1', '2'), Active = true|false,
+                                                 Active IN (true, false)
+      [ORDERBY Metadata.LastUpdatedTime | Metadata.CreateTime | Id [ASC|DESC]]
       [STARTPOSITION n] [MAXRESULTS n<=1000]
 Keywords are case-insensitive. Anything else is a QueryParserError, as QuickBooks answers.
-As in QuickBooks, a query of a name list (Customer, Item, Account) that says nothing of Active
+A field list without `*` answers sparse entities (`"sparse": true`) holding those fields and
+Id, SyncToken and MetaData. As in QuickBooks, a query of a name list (Customer, Item, Account) that says nothing of Active
 answers only its active entities.
 """
 
@@ -21,7 +23,7 @@ from connectors.common.times import parse_iso
 MAX_RESULTS = 1000
 DEFAULT_RESULTS = 100
 _QUERY = re.compile(
-    r"^\s*select\s+(?P<what>\*|count\(\*\))\s+from\s+(?P<entity>\w+)"
+    r"^\s*select\s+(?P<what>count\(\*\)|[\w.*]+(?:\s*,\s*[\w.*]+)*)\s+from\s+(?P<entity>\w+)"
     r"(?:\s+where\s+(?P<where>.+?))?"
     r"(?:\s+orderby\s+(?P<order>[\w.]+)(?:\s+(?P<dir>asc|desc))?)?"
     r"(?:\s+startposition\s+(?P<start>\d+))?"
@@ -29,6 +31,7 @@ _QUERY = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _CONDITION = re.compile(r"^\s*(?P<field>[\w.]+)\s*(?P<op><=|>=|=|<|>)\s*'(?P<value>[^']*)'\s*$")
+_ID_IN = re.compile(r"^\s*id\s+in\s*\((?P<many>[^)]*)\)\s*$", re.IGNORECASE)
 _AND = re.compile(r"\s+and\s+", re.IGNORECASE)
 _ACTIVE = re.compile(
     r"^\s*active\s*(?:=\s*(?P<one>true|false)|in\s*\((?P<many>[^)]*)\))\s*$", re.IGNORECASE
@@ -46,7 +49,8 @@ class Condition:
 
     field: str  # "updated", "created", "id" or "active"
     op: str
-    value: float | str | frozenset[bool]  # for "active" (op "in"): the states asked for
+    # for "active" (op "in"): the states asked for; for "id" with op "in": the ids
+    value: float | str | frozenset[bool] | frozenset[str]
 
 
 @dataclass
@@ -55,6 +59,7 @@ class Query:
 
     entity: str
     count: bool = False
+    fields: tuple[str, ...] | None = None  # a field list without `*`: sparse entities
     conditions: list[Condition] = field(default_factory=list)
     order: str | None = None  # "updated" or "id"
     descending: bool = False
@@ -67,7 +72,13 @@ def parse_query(text: str) -> Query:
     found = _QUERY.match(text or "")
     if found is None:
         raise QueryError(f"Error parsing query: could not understand {text!r}")
-    query = Query(entity=found["entity"], count=found["what"] != "*")
+    query = Query(entity=found["entity"], count=found["what"].lower() == "count(*)")
+    if not query.count:
+        names = [name.strip() for name in found["what"].split(",")]
+        if any("*" in name for name in names if name != "*"):
+            raise QueryError(f"Error parsing query: could not understand {found['what']!r}")
+        if "*" not in names:
+            query.fields = tuple(names)
     if found["where"]:
         query.conditions = [_condition(part) for part in _AND.split(found["where"])]
     if found["order"]:
@@ -95,6 +106,12 @@ def _condition(text: str) -> Condition:
         if not states or not states <= {"true", "false"}:
             raise QueryError(f"Error parsing query: Active takes true or false, not {text!r}")
         return Condition("active", "in", frozenset(state == "true" for state in states))
+    ids = _ID_IN.match(text)
+    if ids is not None:
+        wanted = [word.strip() for word in ids["many"].split(",")]
+        if not all(len(w) > 2 and w[0] == w[-1] == "'" for w in wanted):
+            raise QueryError(f"Error parsing query: Id IN takes quoted ids, not {text.strip()!r}")
+        return Condition("id", "in", frozenset(w[1:-1] for w in wanted))
     found = _CONDITION.match(text)
     if found is None:
         raise QueryError(f"Error parsing query: could not understand condition {text.strip()!r}")

@@ -92,11 +92,13 @@ class EntityStore:
         lo, hi = self._bounds(query.conditions)
         rest = [c for c in query.conditions if c.field != "updated"]
         offset, size = query.start - 1, query.max_results
-        if query.order == "id" or rest:
+        if query.order in ("id", "created") or rest:
             picked = [self._keys[i] for i in range(lo, hi)]
             picked = [k for k in picked if self._matches(k[2], rest)]
             if query.order == "id":
                 picked.sort(key=lambda k: k[1])
+            if query.order == "created":
+                picked.sort(key=lambda k: (self._created_of(k[2]), k[1]))
             if query.descending:
                 picked.reverse()
             return [self._blobs[k[2]] for k in picked[offset : offset + size]]
@@ -135,7 +137,11 @@ class EntityStore:
         obj: dict[str, Any] | None = None
         for c in conditions:
             if c.field == "id":
-                if object_id != c.value:
+                if c.op == "in":
+                    assert isinstance(c.value, frozenset)
+                    if object_id not in c.value:
+                        return False
+                elif object_id != c.value:
                     return False
                 continue
             if c.field == "active":
@@ -149,6 +155,9 @@ class EntityStore:
             if not _compare(value, c.op, float(c.value)):
                 return False
         return True
+
+    def _created_of(self, object_id: str) -> float:
+        return parse_iso(orjson.loads(self._blobs[object_id])["MetaData"]["CreateTime"])
 
     def _drop_key(self, object_id: str) -> None:
         key = (self._updated[object_id], _num(object_id), object_id)
