@@ -45,7 +45,6 @@ def build_invoices(ctx: SeedContext) -> list[Obj]:
                 "created": created,
                 "currency": currency,
                 "customer": ctx.pick(rng, "customers"),
-                "subscription": subscription,
                 "billing_reason": "subscription_cycle" if subscription else "manual",
                 "status": status,
                 "number": None if status == "draft" else f"INV-{i + 1:05d}",
@@ -68,7 +67,7 @@ def build_invoices(ctx: SeedContext) -> list[Obj]:
                 "shipping_cost": None,
                 "from_invoice": None,
                 "last_finalization_error": None,
-                "parent": None,
+                "parent": _parent(subscription),
                 "status_transitions": {
                     **tpl["status_transitions"],
                     "finalized_at": None if status == "draft" else created,
@@ -83,7 +82,19 @@ def build_invoices(ctx: SeedContext) -> list[Obj]:
                 },
             }
         )
+        # the SDK's Invoice has no top-level `subscription` (Stripe's example object still
+        # does): the subscription is named under `parent`
+        out[-1].pop("subscription", None)
     return out
+
+
+def _parent(subscription: str | None) -> Obj | None:
+    """An invoice's `parent`: the subscription it bills, as the SDK's Invoice.Parent has it."""
+    if subscription is None:
+        return None
+    details = {"metadata": {}, "subscription": subscription, "subscription_proration_date": None}
+    return {"type": "subscription_details", "quote_details": None,
+            "subscription_details": details}  # fmt: skip
 
 
 def build_subscriptions(ctx: SeedContext) -> list[Obj]:

@@ -29,6 +29,8 @@ def test_counts_are_honoured(seeded) -> None:
 def test_objects_carry_every_field_of_stripes_fixture(seeded) -> None:
     for resource, objects in seeded.items():
         template_keys = set(TEMPLATES[resource])
+        if resource == "invoices":  # in Stripe's example, not in the SDK's Invoice: the SDK wins
+            template_keys.discard("subscription")
         assert all(set(obj) >= template_keys for obj in objects), resource
         assert all(obj["object"] == RESOURCES[resource].object for obj in objects), resource
 
