@@ -92,7 +92,11 @@ def _parent(subscription: str | None) -> Obj | None:
     """An invoice's `parent`: the subscription it bills, as the SDK's Invoice.Parent has it."""
     if subscription is None:
         return None
-    details = {"metadata": {}, "subscription": subscription, "subscription_proration_date": None}
+    details: Obj = {
+        "metadata": {},
+        "subscription": subscription,
+        "subscription_proration_date": None,
+    }
     return {"type": "subscription_details", "quote_details": None,
             "subscription_details": details}  # fmt: skip
 
