@@ -47,6 +47,11 @@ LINE = {"type": "object", "required": ["Amount", "DetailType"], "properties": {
     "SalesItemLineDetail": {"type": "object", "properties": {
         "ItemRef": REF, "Qty": NUMBER, "UnitPrice": NUMBER}},
 }}  # fmt: skip
+# the fields invoices and sales receipts share (both entity pages below)
+SALE = {"DocNumber": TEXT, "TxnDate": DATE, "CustomerRef": REF, "TotalAmt": NUMBER,
+        "Balance": NUMBER, "Line": {"type": "array", "minItems": 1, "items": LINE},
+        "TxnTaxDetail": {"type": "object", "properties": {"TotalTax": NUMBER}},
+        "CurrencyRef": REF, "PrivateNote": TEXT}  # fmt: skip
 SCHEMAS: dict[str, dict[str, Any]] = {
     # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/customer
     "Customer": entity(
@@ -67,33 +72,13 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice
     "Invoice": entity(
         ["Line", "CustomerRef", "TotalAmt", "Balance"],
-        DocNumber=TEXT,
-        TxnDate=DATE,
         DueDate=DATE,
-        CustomerRef=REF,
-        Line={"type": "array", "minItems": 1, "items": LINE},
-        TotalAmt=NUMBER,
-        Balance=NUMBER,
-        TxnTaxDetail={"type": "object", "properties": {"TotalTax": NUMBER}},
         EmailStatus={"enum": ["NotSet", "NeedToSend", "EmailSent"]},
         BillEmail={"type": "object", "properties": {"Address": TEXT}},
-        CurrencyRef=REF,
-        PrivateNote=TEXT,
+        **SALE,
     ),
     # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/salesreceipt
-    "SalesReceipt": entity(
-        ["Line", "TotalAmt"],
-        DocNumber=TEXT,
-        TxnDate=DATE,
-        CustomerRef=REF,
-        TotalAmt=NUMBER,
-        Balance=NUMBER,
-        Line={"type": "array", "minItems": 1, "items": LINE},
-        PaymentMethodRef=REF,
-        TxnTaxDetail={"type": "object", "properties": {"TotalTax": NUMBER}},
-        CurrencyRef=REF,
-        PrivateNote=TEXT,
-    ),
+    "SalesReceipt": entity(["Line", "TotalAmt"], PaymentMethodRef=REF, **SALE),
     # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/payment
     "Payment": entity(
         ["TotalAmt", "CustomerRef"],
