@@ -72,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (webhooks, internal, monitoring, public, oauth, openapi):
         app.register_blueprint(module.bp)
+    app.register_blueprint(openapi.reference_page())
 
 
 def _open_store(settings: Settings) -> Any:

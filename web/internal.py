@@ -7,16 +7,16 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from connectors.common.times import parse_iso
 from connectors.registry import PROVIDERS
+from warehouse.store.sync_log_queries import find_sync_logs
 from web.errors import ApiError
+from web.log_query import log_json, sync_log_query
 from web.orchestration import SYNC_DEPLOYMENT, queue_for
-from web.service_auth import has_permission, is_decimal, require
+from web.service_auth import has_permission, require
 from web.state import state
 
 bp = Blueprint("internal", __name__, url_prefix="/internal")
 
-MAX_LIMIT = 1000
 _BREAKER_RANK = {"closed": 0, "half_open": 1, "open": 2}
 # What each provider syncs, in the terms of the services' `sync:*` permissions.
 SYNC_KIND = {
@@ -27,46 +27,17 @@ SYNC_KIND = {
 }
 
 
-def int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
-    """A query-string integer within bounds; 400 naming the parameter otherwise."""
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    if not is_decimal(raw, max_digits=len(str(high))) or not low <= int(raw) <= high:
-        raise ApiError(
-            400, "invalid_parameter", f"{name}={raw[:40]!r}: expected an integer {low}..{high}"
-        )
-    return int(raw)
-
-
-def since_arg() -> datetime | None:
-    """`since` as an aware datetime; 400 when it is not ISO-8601."""
-    raw = request.args.get("since")
-    if not raw:
-        return None
-    try:
-        return datetime.fromtimestamp(parse_iso(raw), UTC)
-    except ValueError:
-        raise ApiError(
-            400,
-            "invalid_parameter",
-            f"since={raw[:40]!r}: expected ISO-8601, e.g. 2026-01-31T00:00:00Z",
-        ) from None
-
-
 @bp.get("/sync-logs/venue/<venue_id>")
 @require("logs:read")
 def sync_logs(venue_id: str) -> Response:
-    """The venue's sync history, newest first; page back with `before=<nextBefore>`."""
-    limit = int_arg("limit", 100, 1, MAX_LIMIT) or 100
-    before = int_arg("before", None, 1, 2**62)
-    logs = state().store.list_sync_logs(
-        venue_id=venue_id, since=since_arg(), limit=limit, before_id=before
-    )
+    """The venue's sync history, newest first, filtered by `since`, `until`, `status`,
+    `provider` and `resource`; page back with `before=<nextBefore>`."""
+    where, limit = sync_log_query(venue_id)
+    logs = find_sync_logs(state().store, where, limit)
     return jsonify(
         {
             "venueId": venue_id,
-            "logs": [log.to_dict() for log in logs],
+            "logs": [log_json(log) for log in logs],
             "count": len(logs),
             "nextBefore": logs[-1].id if len(logs) == limit else None,
         }
@@ -107,7 +78,7 @@ def _integration_status(integration: Any, store: Any, breakers: dict[str, str]) 
         "id": integration.id,
         "status": integration.status,
         "statusMessage": integration.status_message,
-        "lastSync": last.to_dict() if last else None,
+        "lastSync": log_json(last) if last else None,
         "lastError": (
             {
                 "at": error.finished_at.isoformat(),

@@ -15,7 +15,7 @@ from warehouse.store import BreakerState
 from warehouse.store.types import utcnow
 from web import probes
 from web.errors import ApiError
-from web.internal import int_arg
+from web.log_query import int_arg
 from web.metrics import CONTENT_TYPE, MAX_LOGS_SCANNED, SYNC_WINDOW
 from web.service_auth import require
 from web.state import state

@@ -5,15 +5,43 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, jsonify
+from flask_swagger_ui import get_swaggerui_blueprint
+
+from web.openapi_schemas import (
+    BREAKER,
+    BREAKERS,
+    CONNECTIONS,
+    DEAD_LETTERS,
+    DEEP,
+    DLQ,
+    IDEMPOTENCY,
+    MAPPINGS,
+    OAUTH_START,
+    OK,
+    OPENAPI_DOCUMENT,
+    PERFORMANCE,
+    READY,
+    RECEIVED,
+    SCHEMAS,
+    SYNC_LOGS,
+    SYNC_STARTED,
+    TRIGGERED,
+    URL_CHECKED,
+    VALIDATED,
+    VENUE_STATUS,
+    VERIFIED,
+    ref,
+)
 
 bp = Blueprint("openapi", __name__)
+# blueprints of pages for people, not API operations: /openapi.json leaves them out
+PAGE_BLUEPRINTS = ("api_reference", "pages")
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 SERVICE: list[dict[str, list[str]]] = [
     {"serviceName": [], "serviceTimestamp": [], "serviceNonce": [], "serviceSignature": []}
 ]
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
-OBJ: dict[str, Any] = {"type": "object"}
 
 
 def _param(
@@ -32,7 +60,7 @@ def _param(
 
 def _op(
     summary: str,
-    responses: dict[int, str],
+    responses: dict[int, str | tuple[str, dict[str, Any]]],
     *,
     params: list[dict[str, Any]] | None = None,
     security: list[Any] | None = None,
@@ -40,20 +68,22 @@ def _op(
     body_type: str = "application/json",
     text: set[int] | None = None,
 ) -> dict[str, Any]:
+    """One operation; a response is its description, or (description, schema of its JSON
+    body). Error statuses answer the Error schema."""
     op: dict[str, Any] = {"summary": summary, "parameters": params or [], "responses": {}}
-    for status, description in responses.items():
-        media = "text/plain" if text and status in text else "application/json"
-        schema = ERROR if status >= 400 else OBJ
-        op["responses"][str(status)] = (
-            {"description": description}
-            if status == 204
-            else {
-                "description": description,
-                "content": {
-                    media: {"schema": {"type": "string"} if media == "text/plain" else schema}
-                },
-            }
-        )
+    for status, answer in responses.items():
+        description, schema = answer if isinstance(answer, tuple) else (answer, None)
+        if status >= 400:
+            schema = ERROR
+        if status == 204:
+            op["responses"][str(status)] = {"description": description}
+            continue
+        if text and status in text:
+            content = {"text/plain": {"schema": {"type": "string"}}}
+        else:
+            assert schema is not None, f"{summary}: {status} has no schema"
+            content = {"application/json": {"schema": schema}}
+        op["responses"][str(status)] = {"description": description, "content": content}
     if security is not None:
         op["security"] = security
     if body is not None:
@@ -91,13 +121,13 @@ NEW_CONNECTION = {
 }
 
 PATHS: dict[str, dict[str, Any]] = {
-    "/health": {"get": _op("Liveness", {200: '{"status": "ok"}'})},
-    "/openapi.json": {"get": _op("This document", {200: "OpenAPI 3.1"})},
+    "/health": {"get": _op("Liveness", {200: ('{"status": "ok"}', OK)})},
+    "/openapi.json": {"get": _op("This document", {200: ("OpenAPI 3.1", OPENAPI_DOCUMENT)})},
     "/api/v1/integrations/webhooks/{provider}/{integration_id}": {
         "post": _op(
             "Receive a provider webhook: verified, stored, then acknowledged",
             {
-                200: "stored (or a duplicate, dropped)",
+                200: ("stored (or a duplicate, dropped)", RECEIVED),
                 400: "bad or missing signature; nothing stored",
                 404: "unknown provider or integration",
                 413: "body too large",
@@ -109,7 +139,7 @@ PATHS: dict[str, dict[str, Any]] = {
         "get": _op(
             "Mailchimp URL validation",
             {
-                200: "the URL is ours",
+                200: ("the URL is ours", URL_CHECKED),
                 400: "wrong secret",
                 404: "unknown integration",
                 405: "not Mailchimp",
@@ -120,7 +150,12 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/v1/integrations/webhooks/{provider}/{integration_id}/verify": {
         "post": _op(
             "Check a delivery's signature without storing it",
-            {200: "valid", 400: "invalid", 404: "unknown integration", 413: "body too large"},
+            {
+                200: ("valid", VERIFIED),
+                400: "invalid",
+                404: "unknown integration",
+                413: "body too large",
+            },
             params=WEBHOOK_PARAMS,
             body={"type": "string"},
             body_type="application/octet-stream",
@@ -130,14 +165,18 @@ PATHS: dict[str, dict[str, Any]] = {
         "get": _op(
             "A venue's sync logs, newest first (needs logs:read)",
             {
-                200: '{"venueId", "logs", "count", "nextBefore"}',
-                400: "bad parameter",
+                200: ("the venue's logs, newest first", SYNC_LOGS),
+                400: "bad or unknown parameter",
                 **AUTH_ERRORS,
             },
             params=[
                 _param("venue_id"),
                 _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 1000}, False),
                 _param("since", "query", {"type": "string", "format": "date-time"}, False),
+                _param("until", "query", {"type": "string", "format": "date-time"}, False),
+                _param("status", "query", {"enum": ["running", "success", "failed"]}, False),
+                _param("provider", "query", PROVIDER, False),
+                _param("resource", "query", {"type": "string", "maxLength": 64}, False),
                 _param("before", "query", {"type": "integer", "minimum": 1}, False),
             ],
             security=SERVICE,
@@ -146,7 +185,7 @@ PATHS: dict[str, dict[str, Any]] = {
     "/internal/integrations/venue/{venue_id}/status": {
         "get": _op(
             "Each provider's status for a venue (needs integrations:read)",
-            {200: "status by provider", **AUTH_ERRORS},
+            {200: ("status by provider", VENUE_STATUS), **AUTH_ERRORS},
             params=[_param("venue_id")],
             security=SERVICE,
         ),
@@ -155,7 +194,7 @@ PATHS: dict[str, dict[str, Any]] = {
         "post": _op(
             "Start sync runs (needs integrations:write or a matching sync:*)",
             {
-                202: '{"runId", "runs", "queue"}',
+                202: ("one run per matching integration", TRIGGERED),
                 400: "bad body",
                 404: "no integration",
                 503: "orchestrator unavailable",
@@ -166,20 +205,24 @@ PATHS: dict[str, dict[str, Any]] = {
         ),
     },
     f"{M}/metrics": {"get": _op("Prometheus metrics", {200: "text exposition"}, text={200})},
-    f"{M}/health/live": {"get": _op("The process answers", {200: "ok"})},
-    f"{M}/health/ready": {"get": _op("The store answers", {200: "ready", 503: "not ready"})},
+    f"{M}/health/live": {"get": _op("The process answers", {200: ("ok", OK)})},
+    f"{M}/health/ready": {
+        "get": _op("The store answers", {200: ("ready", READY), 503: "not ready"})
+    },
     f"{M}/health/deep": {
-        "get": _op("Store, warehouse, Prefect", {200: "all up", 503: "something down"})
+        "get": _op("Store, warehouse, Prefect", {200: ("all up", DEEP), 503: "something down"})
     },
     f"{M}/performance": {
         "get": _op(
-            "Webhook latency, sync throughput", {200: "figures", **AUTH_ERRORS}, security=SERVICE
+            "Webhook latency, sync throughput",
+            {200: ("figures", PERFORMANCE), **AUTH_ERRORS},
+            security=SERVICE,
         )
     },
     f"{M}/dlq": {
         "get": _op(
             "Dead letters",
-            {200: "newest first", 400: "bad parameter", **AUTH_ERRORS},
+            {200: ("newest first", DLQ), 400: "bad parameter", **AUTH_ERRORS},
             params=[
                 _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 1000}, False)
             ],
@@ -187,25 +230,33 @@ PATHS: dict[str, dict[str, Any]] = {
         )
     },
     f"{M}/circuit-breakers": {
-        "get": _op("Circuit breakers", {200: "every breaker", **AUTH_ERRORS}, security=SERVICE)
+        "get": _op(
+            "Circuit breakers", {200: ("every breaker", BREAKERS), **AUTH_ERRORS}, security=SERVICE
+        )
     },
     f"{M}/circuit-breakers/{{name}}/reset": {
         "post": _op(
             "Close a breaker (needs integrations:write)",
-            {200: "closed", 404: "no such breaker", **AUTH_ERRORS},
+            {200: ("closed", BREAKER), 404: "no such breaker", **AUTH_ERRORS},
             params=[_param("name")],
             security=SERVICE,
         ),
     },
     f"{M}/idempotency": {
-        "get": _op("Inbox dedupe counts", {200: "counts", **AUTH_ERRORS}, security=SERVICE)
+        "get": _op(
+            "Inbox dedupe counts", {200: ("counts", IDEMPOTENCY), **AUTH_ERRORS}, security=SERVICE
+        )
     },
     "/api/v1/integrations/connections": {
-        "get": _op("The caller's connections", {200: "list", 401: "bad token"}, security=BEARER),
+        "get": _op(
+            "The caller's connections",
+            {200: ("list", CONNECTIONS), 401: "bad token"},
+            security=BEARER,
+        ),
         "post": _op(
             "Connect a provider account",
             {
-                201: "created",
+                201: ("created", ref("Connection")),
                 400: "bad body or credentials",
                 401: "bad token",
                 403: "venue not granted",
@@ -217,7 +268,7 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/v1/integrations/connections/{integration_id}": {
         "get": _op(
             "One connection",
-            {200: "the connection", 401: "bad token", 404: "not the caller's"},
+            {200: ("the connection", ref("Connection")), 401: "bad token", 404: "not the caller's"},
             params=CONNECTION,
             security=BEARER,
         ),
@@ -232,7 +283,7 @@ PATHS: dict[str, dict[str, Any]] = {
         "post": _op(
             "Sync now (high queue)",
             {
-                202: "run started",
+                202: ("run started", SYNC_STARTED),
                 400: "bad body",
                 401: "bad token",
                 404: "not the caller's",
@@ -243,12 +294,14 @@ PATHS: dict[str, dict[str, Any]] = {
         ),
     },
     "/api/v1/integrations/mappings": {
-        "get": _op("Shipped mapping specs", {200: "list", 401: "bad token"}, security=BEARER)
+        "get": _op(
+            "Shipped mapping specs", {200: ("list", MAPPINGS), 401: "bad token"}, security=BEARER
+        )
     },
     "/api/v1/integrations/mappings/validate": {
         "post": _op(
             "Validate a spec",
-            {200: "valid or issues", 400: "bad body", 401: "bad token"},
+            {200: ("valid or issues", VALIDATED), 400: "bad body", 401: "bad token"},
             body={
                 "type": "object",
                 "required": ["yaml"],
@@ -260,14 +313,14 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/v1/integrations/admin/connections": {
         "get": _op(
             "Every connection of the tenant (admin)",
-            {200: "list", 401: "bad token", 403: "not admin"},
+            {200: ("list", CONNECTIONS), 401: "bad token", 403: "not admin"},
             security=BEARER,
         ),
     },
     "/api/v1/integrations/admin/dead-letters": {
         "get": _op(
             "The tenant's dead letters (admin)",
-            {200: "list", 401: "bad token", 403: "not admin"},
+            {200: ("list", DEAD_LETTERS), 401: "bad token", 403: "not admin"},
             security=BEARER,
         ),
     },
@@ -275,7 +328,7 @@ PATHS: dict[str, dict[str, Any]] = {
         "get": _op(
             "Authorization URL with a bound state",
             {
-                200: "URL and state",
+                200: ("URL and state", OAUTH_START),
                 400: "bad parameter",
                 401: "bad token",
                 403: "venue not granted",
@@ -293,7 +346,7 @@ PATHS: dict[str, dict[str, Any]] = {
         "get": _op(
             "Finish the connect flow",
             {
-                201: "connection created",
+                201: ("connection created", ref("Connection")),
                 400: "bad state or parameters",
                 401: "bad token",
                 403: "venue not granted",
@@ -328,23 +381,7 @@ DOCUMENT: dict[str, Any] = {
             "serviceNonce": {"type": "apiKey", "in": "header", "name": "X-Request-Nonce"},
             "serviceSignature": {"type": "apiKey", "in": "header", "name": "X-Signature"},
         },
-        "schemas": {
-            "Error": {
-                "type": "object",
-                "required": ["error"],
-                "properties": {
-                    "error": {
-                        "type": "object",
-                        "required": ["code", "message"],
-                        "properties": {
-                            "code": {"type": "string"},
-                            "message": {"type": "string"},
-                            "requestId": {"type": "string"},
-                        },
-                    }
-                },
-            }
-        },
+        "schemas": SCHEMAS,
     },
 }
 
@@ -353,3 +390,14 @@ DOCUMENT: dict[str, Any] = {
 def openapi() -> Response:
     """The OpenAPI document."""
     return jsonify(DOCUMENT)
+
+
+def reference_page() -> Blueprint:
+    """The API reference at /docs: Swagger UI over /openapi.json, its files served from the
+    flask-swagger-ui package (nothing is fetched from elsewhere)."""
+    return get_swaggerui_blueprint(
+        "/docs",
+        "/openapi.json",
+        config={"app_name": "intsync API reference", "deepLinking": True},
+        blueprint_name="api_reference",
+    )
