@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?= -n 2 --dist loadfile
 
-.PHONY: install demo test test-fast lint format postgres bench clean orchestrate
+.PHONY: install demo test test-fast lint format postgres browser bench clean orchestrate
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ install: $(STAMP)
 postgres:
 	@scripts/ensure-postgres
 
+# Debian's chromium and chromium-driver, for the status page's browser tests (apt-get if missing)
+browser:
+	@scripts/ensure-browser
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -27,7 +31,7 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: install postgres lint
+test: install postgres browser lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 # The only target that runs without PostgreSQL: its tests skip instead of failing.

@@ -10,7 +10,7 @@ from flask import Flask, Response, jsonify
 
 from intsync.config import Settings, load_settings
 from warehouse.store.group_commit import GroupCommit
-from web import bodylimit, errors, requestlog
+from web import bodylimit, errors, page_session, requestlog
 from web.metrics import Metrics
 from web.orchestration import ApplyRequester, PrefectLauncher
 from web.state import WebState
@@ -30,6 +30,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     - `jwt_audience`, `jwt_issuer`: required `aud` and `iss` of bearer tokens
       (default INTSYNC_JWT_AUDIENCE or "intsync", INTSYNC_JWT_ISSUER or "auth-service")
     - `apply_debounce_s`: seconds between apply-run requests per integration (default 5)
+    - `secure_cookies`: the status page's session cookie only over HTTPS (default
+      INTSYNC_SECURE_COOKIES=1)
     """
     config = dict(config or {})
     settings: Settings = config.get("settings") or load_settings()
@@ -55,6 +57,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         inbox_writer=GroupCommit(store.add_inbox_events),
         extra={"apply_requester": requester},
     )
+    secure = config.get("secure_cookies", os.environ.get("INTSYNC_SECURE_COOKIES") == "1")
+    page_session.init_app(app, settings.secret_key(), bool(secure))
     errors.register(app)
     requestlog.init_app(app)
     bodylimit.init_app(app)
@@ -68,9 +72,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from web import internal, monitoring, oauth, openapi, public, webhooks
+    from web import internal, monitoring, oauth, openapi, pages, public, webhooks
 
-    for module in (webhooks, internal, monitoring, public, oauth, openapi):
+    for module in (webhooks, internal, monitoring, public, oauth, openapi, pages):
         app.register_blueprint(module.bp)
     app.register_blueprint(openapi.reference_page())
 

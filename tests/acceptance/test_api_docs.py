@@ -33,6 +33,14 @@ def blocks(path: Path, language: str) -> list[str]:
     return [text for lang, text in BLOCK.findall(path.read_text()) if lang == language]
 
 
+def private_env(home: Path, **variables: str) -> dict[str, str]:
+    """This process's environment without any INTSYNC_ variable or Prefect API, with INTSYNC_HOME
+    at `home` and `variables`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INTSYNC_")}
+    env.pop("PREFECT_API_URL", None)
+    return {**env, "INTSYNC_HOME": str(home), **variables}
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -44,10 +52,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     """`intsync web` with the services of the examples, and venue-42's Stripe integration with a
     history of LOGS sync logs (the newest failed)."""
     home = tmp_path_factory.mktemp("api-docs") / "home"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INTSYNC_")}
-    env.pop("PREFECT_API_URL", None)
-    env.update(
-        INTSYNC_HOME=str(home),
+    env = private_env(
+        home,
         INTSYNC_SECRET_KEY=KEY,
         INTSYNC_SERVICE_SECRETS="compliance-service=s3cr3t,payment-service=p4ym3nt",
     )
