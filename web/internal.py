@@ -8,10 +8,11 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 
 from connectors.registry import PROVIDERS
+from intsync.runs import SYNC_DEPLOYMENT
 from warehouse.store.sync_log_queries import find_sync_logs
 from web.errors import ApiError
 from web.log_query import log_json, sync_log_query
-from web.orchestration import SYNC_DEPLOYMENT, queue_for
+from web.orchestration import queue_for
 from web.service_auth import has_permission, require
 from web.state import state
 

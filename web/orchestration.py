@@ -7,18 +7,14 @@ import threading
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import Any, Protocol
 
+from intsync.runs import QUEUES, RunNotStarted, start_run
 from web.errors import OrchestratorUnavailable
-
-if TYPE_CHECKING:
-    from prefect.client.schemas.objects import FlowRun
 
 log = logging.getLogger(__name__)
 
-SYNC_DEPLOYMENT = "sync-integration/sync-integration"
 APPLY_DEPLOYMENT = "apply-webhook-events/apply-webhook-events"
-QUEUES = ("critical", "high", "normal", "low")
 # A webhook asks for an apply run at most this often per integration and process; the
 # scheduled drain picks up anything that arrives in between.
 APPLY_DEBOUNCE_S = 5.0
@@ -42,28 +38,15 @@ class PrefectLauncher:
                 "no Prefect API is configured: set PREFECT_API_URL "
                 "(e.g. http://127.0.0.1:4200/api) and deploy prefect.yaml"
             )
-        from prefect.deployments import run_deployment
-        from prefect.settings import PREFECT_API_URL, temporary_settings
-
         try:
-            with temporary_settings(updates={PREFECT_API_URL: self.api_url}):
-                run = cast(  # called outside an event loop: the run itself, not a coroutine
-                    "FlowRun",
-                    run_deployment(
-                        name=deployment,
-                        parameters=dict(parameters),
-                        work_queue_name=queue,
-                        timeout=0,
-                    ),
-                )
-        except Exception as exc:  # any failure to reach or use the API means: not started
-            log.warning("could not start %s on queue %s: %s", deployment, queue, exc)
+            return start_run(self.api_url, deployment, parameters, queue)
+        except RunNotStarted as exc:
+            log.warning("%s", exc)
             raise OrchestratorUnavailable(
                 f"could not start {deployment} on queue {queue} through {self.api_url}: "
-                f"{type(exc).__name__}; check that the Prefect server is up and prefect.yaml "
-                "is deployed"
+                f"{type(exc.__cause__).__name__}; check that the Prefect server is up and "
+                "prefect.yaml is deployed"
             ) from exc
-        return str(run.id)
 
 
 def queue_for(priority: str | None, default: str = "high") -> str:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
 
 from intsync.cli.context import AppContext, BadUsage
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 if TYPE_CHECKING:  # pipelines import dlt: commands that run no sync start without it
     from pipelines.sync import SyncContext
@@ -41,3 +46,23 @@ def select_integrations(
         where = f"venue {venue!r}" if venue else "this store"
         raise BadUsage(f"no integrations for {where}: add one with `intsync integrations add`")
     return found
+
+
+def selection_options(command: F) -> F:
+    """The options of a command that syncs: which integrations (`--integration`, `--venue`,
+    `--all`), which resources, and `--full-refresh`."""
+    for option in reversed(
+        (
+            click.option("--integration", "integration_id", help="One integration by id."),
+            click.option("--venue", help="Every integration of this venue."),
+            click.option("--all", "all_", is_flag=True, help="Every integration (the default)."),
+            click.option(
+                "--resource", "resources", multiple=True, help="Only these resources (repeatable)."
+            ),
+            click.option(
+                "--full-refresh", is_flag=True, help="Read everything again, ignoring cursors."
+            ),
+        )
+    ):
+        command = option(command)
+    return command

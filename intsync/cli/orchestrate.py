@@ -9,15 +9,18 @@ import sys
 from pathlib import Path
 
 import click
+import orjson
 
+from intsync.cli.composition import selection_options
 from intsync.cli.context import AppContext, BadUsage, pass_app
+from intsync.runs import QUEUES
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @click.group("orchestrate")
 def orchestrate() -> None:
-    """Run syncs on Prefect: one-time setup and deployment."""
+    """Run syncs on Prefect: one-time setup, deployment, and queueing syncs on the pool."""
 
 
 @orchestrate.command("setup")
@@ -82,6 +85,80 @@ def deploy(app: AppContext, code_dir: Path) -> None:
         sys.exit(done.returncode)
     where = f"the specs in {specs} over the shipped ones" if specs else "the shipped specs"
     click.echo(f"flow runs of these deployments map with {where} (INTSYNC_SPECS)")
+
+
+@orchestrate.command("run")
+@selection_options
+@click.option("--priority", type=click.Choice(QUEUES), default="high", show_default=True)
+@click.option("--no-wait", is_flag=True, help="Print the run ids and return at once.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per run on stdout.")
+@pass_app
+def run(
+    app: AppContext,
+    integration_id: str | None,
+    venue: str | None,
+    all_: bool,
+    resources: tuple[str, ...],
+    full_refresh: bool,
+    priority: str,
+    no_wait: bool,
+    as_json: bool,
+) -> None:
+    """Queue one sync-integration flow run per integration on the Prefect pool (the `high`
+    queue unless --priority says otherwise) for the workers to run, then follow them, a line per
+    change of state; exit 0 only when every run completed. With --no-wait, print the run ids
+    (one a line) and return."""
+    from intsync.cli.composition import select_integrations
+    from intsync.runs import SYNC_DEPLOYMENT, RunNotStarted, follow, start_run
+
+    if sum(bool(x) for x in (integration_id, venue, all_)) > 1:
+        raise BadUsage("give at most one of --integration, --venue, --all")
+    _need_prefect(app)
+    url = str(app.settings.prefect_api_url)
+    integrations = select_integrations(app, integration_id, venue, all_)
+    try:
+        runs = [
+            {
+                "runId": start_run(
+                    url,
+                    SYNC_DEPLOYMENT,
+                    _parameters(i.id, resources, full_refresh, priority),
+                    priority,
+                ),
+                "integrationId": i.id,
+                "venueId": i.venue_id,
+                "provider": i.provider,
+                "queue": priority,
+            }
+            for i in integrations
+        ]
+    except RunNotStarted as exc:
+        raise click.ClickException(str(exc)) from None
+    if no_wait:
+        for r in runs:
+            click.echo(orjson.dumps(r).decode() if as_json else r["runId"])
+        return
+    labels = {r["runId"]: f"{r['provider']} {r['venueId']} {r['runId']}" for r in runs}
+    states = follow(
+        url, list(labels), lambda s: click.echo(f"{labels[s.run_id]}: {s.name}", err=as_json)
+    )
+    for r, state in zip(runs, states, strict=True):
+        r["state"] = state.name
+        click.echo(orjson.dumps(r).decode() if as_json else f"{r['runId']} {state.name}")
+    if any(s.kind != "COMPLETED" for s in states):
+        sys.exit(1)
+
+
+def _parameters(
+    integration_id: str, resources: tuple[str, ...], full_refresh: bool, queue: str
+) -> dict[str, object]:
+    """The sync-integration flow's parameters, as the web service's triggers send them."""
+    return {
+        "integration_id": integration_id,
+        "resources": list(resources) or None,
+        "full_refresh": full_refresh,
+        "priority": queue,
+    }
 
 
 def _need_prefect(app: AppContext) -> None:

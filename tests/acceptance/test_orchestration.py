@@ -306,3 +306,32 @@ def test_a_deployment_runs_the_specs_folder_it_was_deployed_with(orchestra):
             "select count(*), count(receipt_url) from staging.stripe_charges"
         ).fetchone()
     assert count > 0 and filled == count
+
+
+def test_orchestrate_run_queues_on_high_and_follows_the_run_to_its_end(orchestra):
+    queued = orchestra.cli.run(
+        "orchestrate", "run", "--integration", orchestra.integration,
+        "--resource", "charges", "--no-wait",
+    ).stdout.split()  # fmt: skip
+    assert len(queued) == 1
+    waiting = orchestra.run(queued[0])
+    assert (waiting["work_queue_name"], waiting["state"]["type"]) == ("high", "SCHEDULED")
+    assert waiting["parameters"]["integration_id"] == orchestra.integration
+    assert waiting["parameters"]["resources"] == ["charges"]
+
+    worker = orchestra.worker("--limit", "1")
+    try:
+        followed = orchestra.cli.run(
+            "orchestrate", "run", "--integration", orchestra.integration,
+            "--resource", "customers", "--json", timeout=400,
+        )  # fmt: skip
+    finally:
+        orchestra.kill(worker)
+
+    result = json.loads(followed.stdout)
+    progress = followed.stderr.splitlines()
+    assert (result["queue"], result["state"]) == ("high", "Completed")
+    assert orchestra.state(result["runId"]) == "COMPLETED"
+    assert progress[0].endswith(": Scheduled") and progress[-1].endswith(": Completed")
+    assert any(line.endswith(": Running") for line in progress)
+    assert orchestra.state(queued[0]) == "COMPLETED"  # the worker took the first one too
