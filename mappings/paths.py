@@ -120,12 +120,11 @@ class PathTree:
             if key not in keys:
                 keys.append(key)
 
-    def order(self) -> list[tuple[tuple[Segment, ...], Any, list[str]]]:
-        """(prefix, getter, keys) for levels read two or more keys at a time, shallow first."""
+    def order(self) -> list[tuple[tuple[Segment, ...], tuple[str, ...]]]:
+        """(prefix, keys) for every level, shallow first."""
         return [
-            (prefix, itemgetter(*keys), keys)
+            (prefix, tuple(keys))
             for prefix, keys in sorted(self.levels.items(), key=lambda item: len(item[0]))
-            if len(keys) > 1
         ]
 
 
@@ -144,17 +143,21 @@ class Extractor:
         """Read whole levels at once where every value has every key (Stripe sends every key,
         null or not); a level where that fails is read key by key when asked."""
         cache = self._cache
-        for prefix, getter, keys in plan:
+        for prefix, keys in plan:
             values = cache.get(prefix)
             if values is None:
                 continue
-            try:
-                rows = list(map(getter, values))
-            except (KeyError, TypeError, AttributeError):
-                continue
-            if not rows:
+            if not values:
                 for key in keys:
                     cache[prefix + (key,)] = []
+                continue
+            own = _own_keys(values, keys)
+            try:
+                if len(own) == 1:
+                    cache[prefix + own] = list(map(itemgetter(own[0]), values))
+                    continue
+                rows = list(map(itemgetter(*own), values))
+            except (KeyError, TypeError, AttributeError):
                 continue
             for key, column in zip(keys, zip(*rows, strict=True), strict=True):
                 cache[prefix + (key,)] = column  # a tuple: read-only like every column
@@ -166,6 +169,17 @@ class Extractor:
             found = _step(self.column(segments[:-1]), segments[-1])
             self._cache[segments] = found
         return found
+
+
+def _own_keys(values: Sequence[Any], keys: tuple[str, ...]) -> tuple[str, ...]:
+    """`keys` as the key objects of the first dict of `values`. A JSON parser hands every record
+    of a page the same key objects, and a dict finds a key that *is* its own at once, where an
+    equal string from the spec costs a string comparison per key per record."""
+    for first in values:
+        if first.__class__ is dict:
+            own = {key: key for key in first}
+            return tuple([own.get(key, key) for key in keys])
+    return keys
 
 
 def _step(values: Sequence[Any], key: Any, _dict: Any = dict, _list: Any = list) -> list[Any]:
