@@ -120,12 +120,43 @@ class PathTree:
             if key not in keys:
                 keys.append(key)
 
-    def order(self) -> list[tuple[tuple[Segment, ...], tuple[str, ...]]]:
-        """(prefix, keys) for every level, shallow first."""
+    def order(self) -> list[Level]:
+        """Every level, shallow first."""
         return [
-            (prefix, tuple(keys))
+            Level(prefix, tuple(keys))
             for prefix, keys in sorted(self.levels.items(), key=lambda item: len(item[0]))
         ]
+
+
+class Level:
+    """The keys read under one path, and the getter that reads them from a record: built with
+    the records' own key objects. A JSON parser hands the records of a page (and of the pages
+    after it, while its key cache holds them) the same key objects, and a dict finds a key that
+    *is* its own at once, where an equal string from the spec costs a string comparison per key
+    per record. The getter is kept while a page's first key is the object seen before; any
+    getter reads the same values, so a stale one is only slower."""
+
+    __slots__ = ("prefix", "keys", "_state")
+
+    def __init__(self, prefix: tuple[Segment, ...], keys: tuple[str, ...]) -> None:
+        self.prefix = prefix
+        self.keys = keys
+        self._state: tuple[Any, tuple[str, ...], Any] = (None, keys, itemgetter(*keys))
+
+    def getter(self, values: Sequence[Any]) -> tuple[tuple[str, ...], Any]:
+        """The keys as `values`' first dict holds them, and an itemgetter of those keys."""
+        for first in values:
+            if first.__class__ is dict:
+                break
+        else:
+            return self.keys, self._state[2]
+        probe = next(iter(first), None)
+        state = self._state
+        if probe is None or probe is not state[0]:
+            own = {key: key for key in first}
+            keys = tuple([own.get(key, key) for key in self.keys])
+            state = self._state = (probe, keys, itemgetter(*keys))
+        return state[1], state[2]
 
 
 class Extractor:
@@ -134,16 +165,17 @@ class Extractor:
 
     __slots__ = ("_cache",)
 
-    def __init__(self, records: list[Any], plan: list[Any] | None = None) -> None:
+    def __init__(self, records: list[Any], plan: list[Level] | None = None) -> None:
         self._cache: dict[tuple[Segment, ...], Sequence[Any]] = {(): records}
         if plan:
             self._prefetch(plan)
 
-    def _prefetch(self, plan: list[Any]) -> None:
+    def _prefetch(self, plan: list[Level]) -> None:
         """Read whole levels at once where every value has every key (Stripe sends every key,
         null or not); a level where that fails is read key by key when asked."""
         cache = self._cache
-        for prefix, keys in plan:
+        for level in plan:
+            prefix, keys = level.prefix, level.keys
             values = cache.get(prefix)
             if values is None:
                 continue
@@ -151,12 +183,12 @@ class Extractor:
                 for key in keys:
                     cache[prefix + (key,)] = []
                 continue
-            own = _own_keys(values, keys)
+            own, getter = level.getter(values)
             try:
                 if len(own) == 1:
-                    cache[prefix + own] = list(map(itemgetter(own[0]), values))
+                    cache[prefix + own] = list(map(getter, values))
                     continue
-                rows = list(map(itemgetter(*own), values))
+                rows = list(map(getter, values))
             except (KeyError, TypeError, AttributeError):
                 continue
             for key, column in zip(keys, zip(*rows, strict=True), strict=True):
@@ -169,17 +201,6 @@ class Extractor:
             found = _step(self.column(segments[:-1]), segments[-1])
             self._cache[segments] = found
         return found
-
-
-def _own_keys(values: Sequence[Any], keys: tuple[str, ...]) -> tuple[str, ...]:
-    """`keys` as the key objects of the first dict of `values`. A JSON parser hands every record
-    of a page the same key objects, and a dict finds a key that *is* its own at once, where an
-    equal string from the spec costs a string comparison per key per record."""
-    for first in values:
-        if first.__class__ is dict:
-            own = {key: key for key in first}
-            return tuple([own.get(key, key) for key in keys])
-    return keys
 
 
 def _step(values: Sequence[Any], key: Any, _dict: Any = dict, _list: Any = list) -> list[Any]:

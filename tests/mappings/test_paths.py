@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 import pytest
 
-from mappings.paths import Extractor, PathTree, _own_keys, get_one, parse_path
+from mappings.paths import Extractor, Level, PathTree, get_one, parse_path
 
 PATHS = ["id", "a.b", "a.c", "d.e", "d.f.g", "h"]
 
@@ -75,9 +75,13 @@ def test_levels_read_whole_equal_records_read_alone(records):
 
 
 def test_a_page_is_read_with_the_records_own_key_objects():
-    records = orjson.loads(b'[{"id": 1, "currency": "usd"}, {"id": 2, "currency": "eur"}]')
     wanted = ("".join(["curr", "ency"]), "".join(["i", "d"]))
-    assert not any(key is mine for key in wanted for mine in records[0])
-    own = _own_keys(records, wanted)
-    assert own == wanted
-    assert all(any(key is mine for mine in records[0]) for key in own)
+    level = Level((), wanted)
+    for body in (b'[{"id": 1, "currency": "usd"}]', b'[null, {"currency": "eur", "id": 2}]'):
+        records = orjson.loads(body)
+        first = records[-1]
+        assert not any(key is mine for key in wanted for mine in first)
+        own, getter = level.getter(records)
+        assert own == wanted
+        assert all(any(key is mine for mine in first) for key in own)
+        assert getter(first) == (first["currency"], first["id"])
