@@ -42,8 +42,9 @@ def prune_spools(days: float) -> int:
 
 @task(name="drop-removed-loaders")
 def drop_removed_loaders() -> int:
-    """Drop the staging datasets and dlt working folders of integrations no longer in the store
-    (removed through the web service, or when the warehouse was down); how many went."""
+    """Forget the integrations no longer in the store (removed through the web service, or when
+    the warehouse was down): their cursors, and the staging datasets and dlt working folders
+    older builds made for each; how many went."""
     ctx = sync_context()
     # found before the store is read: an integration added meanwhile is live, not stale
     found = known_loaders(ctx.warehouse, Path(ctx.dlt_dir))

@@ -7,10 +7,11 @@ resource synced. The rule of which breaker counts what is `count_outcome`, share
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pipelines.context import is_provider_fault
-from pipelines.sync import SyncContext, SyncResult, sync_integration
+from pipelines.sync import SyncContext, SyncResult, sync_batch
 from warehouse.breakers import (
     BreakerOpenError,
     CircuitBreaker,
@@ -45,25 +46,65 @@ def count_outcome(
 def guarded_sync(integration: Any, ctx: SyncContext, **options: Any) -> SyncResult:
     """`sync_integration` refused while a breaker is open (a failed result saying until when),
     and counted on the breakers once it ran."""
-    breakers = breakers_of(ctx.store, integration)
-    try:
-        for breaker in breakers:
-            breaker.check()
-    except BreakerOpenError as exc:
-        return SyncResult(
-            integration.id,
-            integration.tenant_id,
-            integration.venue_id,
-            integration.provider,
-            run_id="-",
-            status="failed",
-            error=str(exc),
-        )
-    result = sync_integration(integration, ctx, **options)
+    (result,) = guarded_batch([integration], ctx, **options)
+    return result
+
+
+def guarded_batch(
+    integrations: Sequence[Any],
+    ctx: SyncContext,
+    *,
+    on_result: Callable[[SyncResult], None] | None = None,
+    **options: Any,
+) -> list[SyncResult]:
+    """`sync_batch` of the integrations whose breakers are closed; the others get a failed
+    result saying until when. Each run is counted on its breakers as it ends. Results in the
+    order given."""
+    refused: dict[str, SyncResult] = {}
+    allowed: list[Any] = []  # None where a breaker refused
+    for integration in integrations:
+        try:
+            for breaker in breakers_of(ctx.store, integration):
+                breaker.check()
+        except BreakerOpenError as exc:
+            refused[integration.id] = SyncResult(
+                integration.id,
+                integration.tenant_id,
+                integration.venue_id,
+                integration.provider,
+                run_id="-",
+                status="failed",
+                error=str(exc),
+            )
+            allowed.append(None)
+            if on_result is not None:
+                on_result(refused[integration.id])
+            continue
+        allowed.append(integration)
+
+    by_id = {i.id: i for i in integrations}
+
+    def counted(result: SyncResult) -> None:
+        _count(breakers_of(ctx.store, by_id[result.integration_id]), result)
+        if on_result is not None:
+            on_result(result)
+
+    results = iter(
+        sync_batch([i for i in allowed if i is not None], ctx, on_result=counted, **options)
+    )
+    ordered = []
+    for integration, admitted in zip(integrations, allowed, strict=True):
+        if admitted is None:
+            ordered.append(refused[integration.id])
+        else:
+            ordered.append(next(results))
+    return ordered
+
+
+def _count(breakers: tuple[CircuitBreaker, CircuitBreaker], result: SyncResult) -> None:
     faults = [o.error_class for o in result.resources if o.status != "success"]
     fault = next((name for name in faults if is_provider_fault(name)), None)
     if fault is not None:
         count_outcome(breakers, False, fault)
     elif any(o.status == "success" for o in result.resources):
         count_outcome(breakers, True, None)
-    return result

@@ -21,7 +21,7 @@ from connectors.common.webhooks import WebhookEvent
 from connectors.errors import FatalAPIError
 from pipelines.extract import ResourceOutcome, ResourceReader, mapping_context
 from pipelines.landing import last_known_records
-from pipelines.loaders import IntegrationLoaders
+from pipelines.loaders import LOAD_ORDER, Loaders
 from pipelines.spool import Spool
 from pipelines.sync import SyncContext
 
@@ -56,7 +56,7 @@ def apply_webhook_events(
     if not by_resource:
         return result
     connector = ctx.connector_factory(integration, ctx.store)
-    loaders = IntegrationLoaders.of(integration, ctx.warehouse, ctx.dlt_dir)
+    loaders = Loaders(ctx.warehouse, ctx.dlt_dir)
     spool = Spool.temporary(ctx.dlt_dir / "spool", "events-")
     context = mapping_context(integration, run_id)
     try:
@@ -82,9 +82,8 @@ def apply_webhook_events(
             reader.take(_current_state(connector, resource, batch), outcome)
             result.applied[resource] = outcome.rows_extracted
             result.deleted[resource] = outcome.rows_deleted
-        with loaders.writing():
-            loaders.finish_pending()
-            loaders.load(spool, {})
+        with loaders.writing(LOAD_ORDER):
+            loaders.load([spool], LOAD_ORDER)
     finally:
         connector.close()
         spool.close()

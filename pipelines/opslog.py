@@ -45,21 +45,14 @@ SYNC_LOG_HINTS: dict[str, Any] = {
 }
 
 
-def spool_sync_logs(store: Any, integration_id: str, log_ids: Sequence[int], spool: Spool) -> int:
-    """Spool the given sync log rows for ops.sync_logs (merged on id); returns rows spooled."""
+def spool_sync_logs(store: Any, log_ids: Sequence[int], spool: Spool) -> int:
+    """Spool these sync log rows (read from the store in one query) for ops.sync_logs (merged
+    on id); returns rows spooled."""
     if not log_ids:
         return 0
-    wanted = set(log_ids)
-    logs = [
-        entry
-        for entry in store.list_sync_logs(
-            integration_id=integration_id, limit=max(100, len(wanted) * 4)
-        )
-        if entry.id in wanted
-    ]
     rows = [
         {name: _value(getattr(entry, name, None)) for name in SYNC_LOG_SCHEMA.names}
-        for entry in logs
+        for entry in store.get_sync_logs(list(log_ids))
     ]
     table = pa.Table.from_pylist(rows, schema=SYNC_LOG_SCHEMA)
     spool.write("ops", "sync_logs", "sync_logs", table, SYNC_LOG_HINTS)

@@ -4,14 +4,19 @@ record was quarantined, say how many were in the others, and close the rows that
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from pipelines.errors import AllQuarantinedError
 from pipelines.extract import ResourceOutcome
 from warehouse.destinations import Warehouse
-from warehouse.quarantine import MappedTable, settle_quarantine_table
+from warehouse.quarantine import (
+    MappedTable,
+    Settling,
+    settle_quarantine_table,
+    settle_quarantine_tables,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,4 +64,20 @@ def settle_quarantine(
         )
     except Exception as exc:  # WarehouseError, or any driver's own error
         log.warning("could not settle ops.quarantine for %s: %s", integration.id, exc)
+        return 0
+
+
+def settle_quarantines(
+    warehouse: Warehouse, runs: Sequence[tuple[Any, Iterable[Any], datetime]]
+) -> int:
+    """`settle_quarantine` for the runs of a batch (integration, compiled mappings, start), in
+    one connection and one query for which have open rows at all."""
+    settling = [
+        Settling(integration.id, integration.venue_id, mapped_tables(mappings), since)
+        for integration, mappings, since in runs
+    ]
+    try:
+        return settle_quarantine_tables(warehouse, settling)
+    except Exception as exc:  # WarehouseError, or any driver's own error
+        log.warning("could not settle ops.quarantine for %d integrations: %s", len(runs), exc)
         return 0

@@ -21,7 +21,7 @@ from mappings import Spec
 from pipelines.errors import PipelineError
 from pipelines.extract import ResourceOutcome, ResourceReader, mapping_context
 from pipelines.landing import raw_table_name
-from pipelines.loaders import LOAD_ORDER, IntegrationLoaders
+from pipelines.loaders import LOAD_ORDER, Loaders
 from pipelines.plan import TablePlan, plan
 from pipelines.quarantine import settle_quarantine
 from pipelines.spool import Spool, SpooledTable
@@ -109,10 +109,7 @@ def remap(
         _count_rows(report, [spool for _, spool in spools])
         if dry_run:
             return report
-        loaders = [IntegrationLoaders.of(i, ctx.warehouse, ctx.dlt_dir) for i, _ in spools]
-        for loader in loaders:  # a dead run's rows go in before a rebuild, not after it
-            with loader.writing():
-                loader.finish_pending()
+        loaders = Loaders(ctx.warehouse, ctx.dlt_dir)
         for table_plan in rebuilds:
             quarantined = _all_quarantined(table_plan, specs, report)
             if quarantined:
@@ -126,11 +123,12 @@ def remap(
             gone = {c.column for c in table_plan.changes} | set(
                 report.dropped.get(table_plan.name, [])
             )
-            for loader in loaders:
-                loader.forget_columns(table_plan.dataset, table_plan.table, gone)
-        for loader, (integration, spool) in zip(loaders, spools, strict=True):
-            with loader.writing():
-                loader.load(spool, {})
+            with loaders.writing((table_plan.dataset,)):
+                loaders.forget_columns(table_plan.dataset, table_plan.table, gone)
+        with loaders.writing(LOAD_ORDER):
+            loaders.load([spool for _, spool in spools], LOAD_ORDER)
+        for integration, _ in spools:
+            with loaders.writing(("ops",)):
                 mapped = [
                     m
                     for r in report.results

@@ -6,9 +6,11 @@ import contextlib
 import functools
 import inspect
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,22 +25,27 @@ from pipelines.connectors import build_connector
 from pipelines.drift import new_field_notes
 from pipelines.errors import (
     LoadFailedError,
+    LoadRefusedError,
     NoMappingError,
     ReadFailedError,
     SchemaChangePendingError,
 )
 from pipelines.extract import PageCallback, ResourceOutcome, ResourceReader, mapping_context
 from pipelines.landing import last_known_records
-from pipelines.loaders import IntegrationLoaders
+from pipelines.legacy_loaders import migrate_legacy_loaders
+from pipelines.loaders import Loaders
 from pipelines.opslog import spool_sync_logs
 from pipelines.partread import PartPool
 from pipelines.plan import type_changes, unfilled_not_null
-from pipelines.quarantine import judge_quarantine, settle_quarantine
+from pipelines.quarantine import judge_quarantine, settle_quarantines
 from pipelines.specs import MappingCatalog
 from pipelines.spool import Spool, sweep_abandoned
 from pipelines.unlisted import live_ids
 from warehouse.columns import TableColumn, datasets_columns
+from warehouse.cursors import Cursor
 from warehouse.destinations import Warehouse
+from warehouse.errors import WarehouseError
+from warehouse.store.sync_logs import LogFinish, LogStart
 
 log = logging.getLogger(__name__)
 # the datasets whose tables the specs make: checked against the specs before a sync reads
@@ -100,77 +107,348 @@ def sync_integration(
 
     With `window` (start, end), each resource reads what was created in [start, end) (a
     connector without windows reads everything, noted in the log) and no cursor is committed."""
-    with fewer_collections():
-        return _sync(integration, ctx, resources, full_refresh, run_id or uuid.uuid4().hex, window)
-
-
-def _sync(
-    integration: Any,
-    ctx: SyncContext,
-    resources: Sequence[str] | None,
-    full_refresh: bool,
-    run_id: str,
-    window: Window | None,
-) -> SyncResult:
-    result = SyncResult(
-        integration.id, integration.tenant_id, integration.venue_id, integration.provider, run_id
+    (result,) = sync_batch(
+        [integration],
+        ctx,
+        resources=resources,
+        full_refresh=full_refresh,
+        run_ids={integration.id: run_id} if run_id else None,
+        window=window,
     )
-    started = datetime.now(UTC)  # before the run's rows are stamped (see settle_quarantine)
-    connector = ctx.connector_factory(integration, ctx.store)
-    if window is not None:
-        connector = WindowedConnector(connector, window)
-    try:
-        names = mapped_resources(ctx.catalog, connector, integration, resources)
-    except NoMappingError as exc:
-        result.status, result.error = "failed", str(exc)
-        return result
-    loaders = IntegrationLoaders.of(integration, ctx.warehouse, ctx.dlt_dir)
-    for swept in sweep_abandoned(ctx.dlt_dir / "spool"):
-        log.info("deleted %s, the files of a run that ended without cleaning up", swept)
-    spool = Spool.temporary(ctx.dlt_dir / "spool", f"run-{run_id[:8]}-")
-    log_ids: dict[str, int] = {}
-    # a full read the connector can split is read by worker processes (never a window)
-    pool = PartPool(1 if window is not None else ctx.read_processes)
-    if pool.usable and _reads_in_full(ctx, integration, connector, names, full_refresh):
-        pool.start()  # the workers' start-up overlaps the preparing
-    try:
-        with _timed(result, "prepare"), loaders.writing():
-            loaders.finish_pending()
-            states = loaders.cursor_states()
-        with _timed(result, "read"):
-            _read_all(
-                integration,
-                ctx,
-                connector,
-                names,
-                states,
-                full_refresh,
-                run_id,
-                spool,
-                result,
-                log_ids,
-                pool,
-            )
-        with _timed(result, "load"):
-            _load(loaders, spool, result)
-    except LoadFailedError as exc:
-        _fail_unloaded(ctx, integration, names, run_id, result, log_ids, exc)
-    finally:
-        pool.close()
-        connector.close()
-    try:
-        result.status = (
-            "success" if all(o.status == "success" for o in result.resources) else "failed"
-        )
-        if result.status == "failed" and result.error is None:
-            result.error = next(
-                (o.error_message for o in result.resources if o.error_message), None
-            )
-        with _timed(result, "logs"):
-            _finish_logs(ctx, integration, result, log_ids, loaders, spool, started)
-    finally:
-        spool.close()
     return result
+
+
+def sync_batch(
+    integrations: Sequence[Any],
+    ctx: SyncContext,
+    *,
+    resources: Sequence[str] | None = None,
+    full_refresh: bool = False,
+    concurrency: int = 1,
+    run_ids: Mapping[str, str] | None = None,
+    window: Window | None = None,
+    on_start: Callable[[Any], None] | None = None,
+    on_result: Callable[[SyncResult], None] | None = None,
+) -> list[SyncResult]:
+    """Sync these integrations, reading up to `concurrency` at once and loading those whose
+    reads have ended together: one load per dataset for all of them (see `Batch`). Results in
+    the order given; `on_result` is called as each integration's run ends (in this thread)."""
+    with fewer_collections():
+        batch = Batch(ctx, resources, full_refresh, window, run_ids or {})
+        return batch.run(list(integrations), max(1, concurrency), on_start, on_result)
+
+
+@dataclass
+class _Run:
+    """One integration's part of a batch."""
+
+    integration: Any
+    result: SyncResult
+    started: datetime
+    connector: Connector | None = None
+    names: list[str] = field(default_factory=list)
+    spool: Spool | None = None
+    log_ids: dict[str, int] = field(default_factory=dict)
+
+
+class Batch:
+    """Syncs of many integrations in one process: reads in threads, loads grouped.
+
+    Each integration reads into its own spool. A group of those whose reads ended is loaded
+    together: raw and core, then staging, then the group's cursors, committed in one
+    transaction; then the group's sync logs and quarantine rows go to ops. A group is loaded
+    once it holds `GROUP` integrations or once no read is under way, so with one read at a time
+    each integration loads before the next one reads, as a plain sequence of syncs would.
+
+    A failure is one integration's: a read that fails spools nothing of that resource; a load
+    the warehouse refuses is tried again per integration, so that only the one whose rows were
+    refused fails (the others' rows and cursors commit)."""
+
+    GROUP = 200
+
+    def __init__(
+        self,
+        ctx: SyncContext,
+        resources: Sequence[str] | None,
+        full_refresh: bool,
+        window: Window | None,
+        run_ids: Mapping[str, str],
+    ) -> None:
+        self.ctx = ctx
+        self.resources = resources
+        self.full_refresh = full_refresh
+        self.window = window
+        self.run_ids = run_ids
+        self.loaders = Loaders(ctx.warehouse, ctx.dlt_dir)
+        self._states: dict[str, dict[str, dict[str, Any]]] = {}
+        # worker processes per full read: with several integrations read at once, none (each
+        # integration's pool would start processes of its own, a second each)
+        self._read_processes = ctx.read_processes
+        self._columns = WarehouseColumns(ctx.warehouse)
+
+    def run(
+        self,
+        integrations: list[Any],
+        concurrency: int,
+        on_start: Callable[[Any], None] | None,
+        on_result: Callable[[SyncResult], None] | None,
+    ) -> list[SyncResult]:
+        for swept in sweep_abandoned(self.ctx.dlt_dir / "spool"):
+            log.info("deleted %s, the files of a run that ended without cleaning up", swept)
+        if concurrency > 1:
+            self._read_processes = 1
+        prepared = time.perf_counter()
+        failure = self._prepare([i.id for i in integrations])
+        share = round((time.perf_counter() - prepared) / max(1, len(integrations)), 3)
+        runs: list[_Run] = []
+        waiting = list(reversed(integrations))
+        reading: dict[Future[None], _Run] = {}
+        ready: list[_Run] = []
+        with ThreadPoolExecutor(concurrency, thread_name_prefix="intsync-read") as readers:
+            while waiting or reading or ready:
+                if ready and (len(ready) >= self.GROUP or not reading):
+                    self._finish(ready, on_result)
+                    ready = []
+                    continue
+                while waiting and len(reading) < concurrency:
+                    run = self._start(waiting.pop(), share, failure)
+                    runs.append(run)
+                    if on_start is not None:
+                        on_start(run.integration)
+                    if run.connector is None:  # nothing to read: it ends as it is
+                        ready.append(run)
+                    else:
+                        reading[readers.submit(self._read, run)] = run
+                if reading:
+                    done, _ = wait(reading, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        future.result()  # _read ends every failure in the result
+                        ready.append(reading.pop(future))
+        order = {integration.id: n for n, integration in enumerate(integrations)}
+        return [run.result for run in sorted(runs, key=lambda r: order[r.integration.id])]
+
+    def _prepare(self, integration_ids: list[str]) -> LoadFailedError | None:
+        """Read the committed cursors of every integration at once (and move what older
+        builds' loaders left, once); a failure fails every integration, before it reads."""
+        try:
+            with self.loaders.writing(()):
+                migrate_legacy_loaders(
+                    self.ctx.warehouse, self.ctx.dlt_dir, self.loaders.connection
+                )
+                self._states = self.loaders.read_cursors(integration_ids)
+        except LoadFailedError as exc:
+            return exc
+        except WarehouseError as exc:
+            return LoadFailedError(str(exc))
+        return None
+
+    def _start(self, integration: Any, share: float, failure: LoadFailedError | None) -> _Run:
+        """A run's result, connector, resources and spool; no connector when it cannot read."""
+        run_id = self.run_ids.get(integration.id) or uuid.uuid4().hex
+        result = SyncResult(
+            integration.id,
+            integration.tenant_id,
+            integration.venue_id,
+            integration.provider,
+            run_id,
+        )
+        result.seconds["prepare"] = share
+        run = _Run(integration, result, datetime.now(UTC))
+        connector = self.ctx.connector_factory(integration, self.ctx.store)
+        if self.window is not None:
+            connector = WindowedConnector(connector, self.window)
+        try:
+            run.names = mapped_resources(self.ctx.catalog, connector, integration, self.resources)
+        except NoMappingError as exc:
+            connector.close()
+            result.status, result.error = "failed", str(exc)
+            return run
+        if failure is not None:  # the warehouse could not be read: nothing is read either
+            connector.close()
+            _fail_unloaded(self.ctx, run, failure)
+            return run
+        run.connector = connector
+        run.spool = Spool.temporary(self.ctx.dlt_dir / "spool", f"run-{run_id[:8]}-")
+        return run
+
+    def _read(self, run: _Run) -> None:
+        """Read one integration's resources into its spool (in a reading thread)."""
+        assert run.connector is not None and run.spool is not None
+        integration, connector = run.integration, run.connector
+        # a full read the connector can split is read by worker processes (never a window)
+        pool = PartPool(1 if self.window is not None else self._read_processes)
+        states = self._states.get(integration.id, {})
+        try:
+            if pool.usable and _reads_in_full(
+                self.ctx, integration, connector, run.names, self.full_refresh
+            ):
+                pool.start()
+            with _timed(run.result, "read"):
+                _read_all(
+                    integration,
+                    self.ctx,
+                    connector,
+                    run.names,
+                    states,
+                    self.full_refresh,
+                    run.result.run_id,
+                    run.spool,
+                    run.result,
+                    run.log_ids,
+                    pool,
+                    self._columns,
+                )
+        except Exception as exc:  # a bug or the store's failure: this integration's alone
+            log.exception("reading %s failed", integration.id)
+            _fail_unloaded(self.ctx, run, LoadFailedError(f"the read failed: {exc}"))
+        finally:
+            pool.close()
+            connector.close()
+
+    def _finish(self, group: list[_Run], on_result: Callable[[SyncResult], None] | None) -> None:
+        """Load a group's rows and commit its cursors, then write and load its logs."""
+        loading = [r for r in group if any(o.status == "extracted" for o in r.result.resources)]
+        started = time.perf_counter()
+        self._load(loading)
+        share = round((time.perf_counter() - started) / max(1, len(loading)), 3)
+        for run in loading:
+            run.result.seconds["load"] = share
+        started = time.perf_counter()
+        finishes = []
+        for run in group:
+            _settle_status(run.result)
+            finishes += _log_ends(self.ctx, run)
+        self.ctx.store.finish_sync_logs(finishes)
+        for run in group:
+            if run.result.ok and run.integration.status != "active":
+                self.ctx.store.set_integration_status(run.integration.id, "active", None)
+        self._load_logs([r for r in group if r.spool is not None])
+        share = round((time.perf_counter() - started) / max(1, len(group)), 3)
+        for run in group:
+            run.result.seconds["logs"] = share
+            if run.spool is not None:
+                run.spool.close()
+            if on_result is not None:
+                on_result(run.result)
+
+    def _load(self, runs: list[_Run]) -> None:
+        """Raw and core, then staging, then the cursors; a refused load is tried again per
+        integration, and an integration that fails a step is left out of the next ones."""
+        for datasets in (("raw", "core"), ("staging",)):
+            runs = self._load_step(runs, datasets)
+        if not runs:
+            return
+        cursors = [
+            Cursor(
+                r.integration.id,
+                o.resource,
+                r.integration.venue_id,
+                o.cursor_after,
+                r.result.run_id,
+            )
+            for r in runs
+            for o in r.result.resources
+            if o.status == "extracted" and o.cursor_after
+        ]
+        try:
+            with self.loaders.writing(("staging",)):
+                self.loaders.commit_cursors(cursors)
+        except LoadFailedError as exc:
+            for run in runs:
+                _fail_loaded(run, exc)
+            return
+        for run in runs:
+            for outcome in run.result.resources:
+                if outcome.status == "extracted":
+                    outcome.status = "success"
+                    _check_completeness(outcome)
+
+    def _load_step(self, runs: list[_Run], datasets: tuple[str, ...]) -> list[_Run]:
+        """Load `datasets` of these runs' spools together; the runs whose rows are in."""
+        try:
+            self._load_spools(runs, datasets)
+            return runs
+        except LoadRefusedError as exc:
+            if len(runs) == 1:
+                _fail_loaded(runs[0], exc)
+                return []
+        except LoadFailedError as exc:  # the warehouse's trouble, not one integration's
+            for run in runs:
+                _fail_loaded(run, exc)
+            return []
+        log.warning(
+            "the warehouse refused a load of %d integrations: loading each alone", len(runs)
+        )
+        loaded = []
+        for run in runs:
+            try:
+                self._load_spools([run], datasets)
+                loaded.append(run)
+            except LoadFailedError as exc:
+                _fail_loaded(run, exc)
+        return loaded
+
+    def _load_spools(self, runs: list[_Run], datasets: tuple[str, ...]) -> None:
+        spools = [r.spool for r in runs if r.spool is not None]
+        with self.loaders.writing(datasets):
+            self.loaders.load(spools, datasets)
+
+    def _load_logs(self, runs: list[_Run]) -> None:
+        """The group's sync logs and quarantined rows into ops, then close the quarantine rows
+        of the records that now map (last: a run that dies before leaves its records in raw, so
+        `intsync remap` can quarantine them again)."""
+        logs = Spool.temporary(self.ctx.dlt_dir / "spool", "logs-")
+        try:
+            log_ids = [log_id for run in runs for log_id in run.log_ids.values()]
+            spool_sync_logs(self.ctx.store, log_ids, logs)
+            spools = [logs, *(run.spool for run in runs if run.spool is not None)]
+            with self.loaders.writing(("ops",)):
+                self.loaders.load(spools, ("ops",))
+                settle_quarantines(
+                    self.ctx.warehouse,
+                    [
+                        (run.integration, self._mapped(run), run.started)
+                        for run in runs
+                        if run.result.resources
+                    ],
+                )
+        except LoadFailedError as exc:  # the store keeps the master copy of the logs
+            log.warning("could not load ops.sync_logs and ops.quarantine: %s", exc)
+        finally:
+            logs.close()
+
+    def _mapped(self, run: _Run) -> list[Any]:
+        """The compiled mappings of the resources the run loaded."""
+        return [
+            m
+            for o in run.result.resources
+            if o.status == "success"
+            for m in self.ctx.catalog.compiled_for(
+                run.integration.provider, o.resource, run.integration.venue_id
+            )
+        ]
+
+
+class WarehouseColumns:
+    """The columns of the warehouse's mapped datasets, read once for every check of a batch
+    (and again after a change), whichever reading thread asks first."""
+
+    def __init__(self, warehouse: Warehouse) -> None:
+        self.warehouse = warehouse
+        self._lock = threading.Lock()
+        self._columns: dict[str, dict[str, list[TableColumn]]] | None = None
+
+    def get(self) -> dict[str, dict[str, list[TableColumn]]]:
+        """{dataset: {table: columns}}."""
+        with self._lock:
+            if self._columns is None:
+                self._columns = datasets_columns(self.warehouse, MAPPED)
+            return self._columns
+
+    def clear(self) -> None:
+        """Read them again at the next `get` (a table changed)."""
+        with self._lock:
+            self._columns = None
 
 
 @contextlib.contextmanager
@@ -262,24 +540,24 @@ def _read_all(
     result: SyncResult,
     log_ids: dict[str, int],
     pool: PartPool,
+    held: WarehouseColumns,
 ) -> None:
     context = mapping_context(integration, run_id)
     windowed = isinstance(connector, WindowedConnector)  # a window is never the whole resource
     try:
         auth_error: AuthenticationError | UnreachableError | None = None
-        # the warehouse's columns, read once (on a sync's first resource) for every check
-        held = functools.cache(functools.partial(datasets_columns, ctx.warehouse, MAPPED))
+        starts = [
+            LogStart(
+                name,
+                _cursor_text(states.get(name, {})),
+                ctx.catalog.versions_for(integration.provider, name, integration.venue_id),
+            )
+            for name in names
+        ]
+        opened = ctx.store.start_sync_logs(integration=integration, run_id=run_id, starts=starts)
+        log_ids.update(zip(names, opened, strict=True))
         for name in names:
             state = states.get(name, {})
-            log_ids[name] = ctx.store.start_sync_log(
-                integration=integration,
-                resource=name,
-                run_id=run_id,
-                cursor_before=_cursor_text(state),
-                spec_versions=ctx.catalog.versions_for(
-                    integration.provider, name, integration.venue_id
-                ),
-            )
             compiled = ctx.catalog.compiled_for(integration.provider, name, integration.venue_id)
             refusal = auth_error or _pending_type_change(compiled, held, ctx.warehouse)
             if refusal is not None:
@@ -321,16 +599,16 @@ def _read_all(
 
 def _pending_type_change(
     compiled: list[Any],
-    held: Callable[[], dict[str, dict[str, list[TableColumn]]]],
+    held: WarehouseColumns,
     warehouse: Warehouse,
 ) -> Exception | None:
     """A spec's type change the warehouse's table does not have yet stops the resource before
     it reads: loading would cast the new values to the old type, or fail on them. A NOT NULL
     column no spec fills any more is made to take nulls (a load would be refused otherwise).
-    `held` gives the warehouse's columns by dataset (cached for the sync)."""
+    `held` gives the warehouse's columns by dataset (read once for a batch)."""
 
     def columns_of(dataset: str) -> dict[str, list[TableColumn]]:
-        return held().get(dataset, {})
+        return held.get().get(dataset, {})
 
     problems = type_changes(compiled, columns_of)
     if problems:
@@ -338,7 +616,7 @@ def _pending_type_change(
     for dataset, table, columns in unfilled_not_null(compiled, columns_of):
         log.warning("%s.%s: %s no longer mapped; they now take nulls", dataset, table, columns)
         warehouse.drop_not_null(dataset, table, columns)
-        held.cache_clear()  # type: ignore[attr-defined]
+        held.clear()
     return None
 
 
@@ -355,30 +633,31 @@ def _reads_in_full(
     return full or bool(set(names) - set(ctx.store.last_sync_starts(integration.id)))
 
 
-def _fail_unloaded(
-    ctx: SyncContext,
-    integration: Any,
-    names: list[str],
-    run_id: str,
-    result: SyncResult,
-    log_ids: dict[str, int],
-    exc: LoadFailedError,
-) -> None:
-    """A load failed: every resource read fails with it, and so does each one not read yet (a
-    dead run's load that cannot be finished stops the run before it reads), each with its log."""
-    for outcome in result.resources:
+def _fail_unloaded(ctx: SyncContext, run: _Run, exc: LoadFailedError) -> None:
+    """The run cannot load: every resource read fails with `exc`, and so does each one not read
+    yet, each with its log."""
+    for outcome in run.result.resources:
         if outcome.status != "failed":
-            outcome.status, outcome.error_class = "failed", type(exc).__name__
-            outcome.error_message = str(exc)
-    read = {outcome.resource for outcome in result.resources}
-    for name in names:
+            _fail(outcome, exc)
+    read = {outcome.resource for outcome in run.result.resources}
+    for name in run.names:
         if name not in read:
-            log_ids[name] = ctx.store.start_sync_log(
-                integration=integration, resource=name, run_id=run_id, cursor_before=None
+            run.log_ids[name] = ctx.store.start_sync_log(
+                integration=run.integration,
+                resource=name,
+                run_id=run.result.run_id,
+                cursor_before=None,
             )
             outcome = ResourceOutcome(name, cursor_before={})
             _fail(outcome, exc)
-            result.resources.append(outcome)
+            run.result.resources.append(outcome)
+
+
+def _fail_loaded(run: _Run, exc: LoadFailedError) -> None:
+    """The run's rows did not load: every resource it read fails with `exc`."""
+    for outcome in run.result.resources:
+        if outcome.status == "extracted":
+            _fail(outcome, exc)
 
 
 def _live_ids(
@@ -403,16 +682,6 @@ def _fail(outcome: ResourceOutcome, exc: Exception) -> None:
     outcome.cursor_after = None
 
 
-def _load(loaders: IntegrationLoaders, spool: Spool, result: SyncResult) -> None:
-    states = {o.resource: o.cursor_after for o in result.resources if o.status == "extracted"}
-    with loaders.writing():
-        loaders.load(spool, states, datasets=("raw", "core", "staging"))
-    for outcome in result.resources:
-        if outcome.status == "extracted":
-            outcome.status = "success"
-            _check_completeness(outcome)
-
-
 def _check_completeness(outcome: ResourceOutcome) -> None:
     if outcome.expected_total is not None and outcome.rows_extracted < outcome.expected_total:
         outcome.notes.append(
@@ -422,25 +691,21 @@ def _check_completeness(outcome: ResourceOutcome) -> None:
         )
 
 
-def _finish_logs(
-    ctx: SyncContext,
-    integration: Any,
-    result: SyncResult,
-    log_ids: dict[str, int],
-    loaders: IntegrationLoaders,
-    spool: Spool,
-    started: datetime,
-) -> None:
-    """Close the run's sync logs in the store (with a note of the new fields no spec maps), then
-    load them with the run's quarantined rows into ops and close the quarantine rows of the
-    records that now map (last: a run that dies before leaves its records in raw, so `intsync
-    remap` can quarantine them again)."""
-    loaded = [o for o in result.resources if o.status == "success"]
-    for outcome in loaded:
-        outcome.notes += _new_fields(ctx, integration, outcome, result.run_id)
+def _settle_status(result: SyncResult) -> None:
+    result.status = "success" if all(o.status == "success" for o in result.resources) else "failed"
+    if result.status == "failed" and result.error is None:
+        result.error = next((o.error_message for o in result.resources if o.error_message), None)
+
+
+def _log_ends(ctx: SyncContext, run: _Run) -> list[LogFinish]:
+    """How the run's sync logs end (with a note of the new fields no spec maps)."""
+    result = run.result
     for outcome in result.resources:
-        ctx.store.finish_sync_log(
-            log_ids[outcome.resource],
+        if outcome.status == "success" and outcome.fields:
+            outcome.notes += _new_fields(ctx, run.integration, outcome, result.run_id)
+    return [
+        LogFinish(
+            run.log_ids[outcome.resource],
             status=outcome.status,
             rows_extracted=outcome.rows_extracted,
             rows_loaded=outcome.rows_loaded if outcome.status == "success" else 0,
@@ -451,22 +716,9 @@ def _finish_logs(
             error_message=outcome.error_message,
             details={"notes": outcome.notes, "expected_total": outcome.expected_total},
         )
-    if result.ok and integration.status != "active":
-        ctx.store.set_integration_status(integration.id, "active", None)
-    spool_sync_logs(ctx.store, integration.id, list(log_ids.values()), spool)
-    try:
-        with loaders.writing():
-            loaders.load(spool, {}, datasets=("ops",))
-            mapped = [
-                m
-                for o in loaded
-                for m in ctx.catalog.compiled_for(
-                    integration.provider, o.resource, integration.venue_id
-                )
-            ]
-            settle_quarantine(ctx.warehouse, integration, mapped, started)
-    except LoadFailedError as exc:  # the store keeps the master copy of the logs
-        log.warning("could not load ops.sync_logs and ops.quarantine: %s", exc)
+        for outcome in result.resources
+        if outcome.resource in run.log_ids
+    ]
 
 
 def _new_fields(

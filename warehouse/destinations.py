@@ -35,24 +35,15 @@ COLLISION_ATTEMPTS = 5
 _HELD_ADVISORY = threading.local()
 
 
-def staging_dataset_layout(loader: str) -> str:
-    """Where one loader's merges stage their rows: `<dataset>_load_<loader>`.
-
-    dlt's default, one `<dataset>_staging` shared by every pipeline of a dataset, loses rows:
-    each load empties the staging tables it writes to, so a load that dies between staging its
-    rows and merging them has them wiped by another integration's load before it resumes; the
-    resumed merge then finds nothing while its cursor commits. On PostgreSQL, loads running at
-    once would wipe each other's the same way."""
-    return f"%s_load_{loader}"
-
-
-# the integration ids the store makes (`int_` and 16 hex digits): the loaders of the warehouse
+# Where merges stage their rows: dlt's default, one `<dataset>_staging` per dataset. Each load
+# empties the staging tables it writes to, so the loads of a dataset wait for each other (see
+# pipelines.loaders).
+STAGING_LAYOUT = "%s_staging"
+# the integration ids the store makes (`int_` and 16 hex digits)
 INTEGRATION_ID = r"int_[0-9a-f]{16}"
-# `<dataset>_load_<integration id>`, the only names `staging_dataset_layout` gives
-LOADER_DATASET = re.compile(
-    rf"(?:{'|'.join(DATASETS)}){re.escape(staging_dataset_layout('') % '')}"
-    rf"(?P<loader>{INTEGRATION_ID})"
-)
+# `<dataset>_load_<integration id>`: the datasets in which loaders of one integration each
+# staged their merges before one pipeline per dataset; dropped when found
+LOADER_DATASET = re.compile(rf"(?:{'|'.join(DATASETS)})_load_(?P<loader>{INTEGRATION_ID})")
 
 
 @dataclass(frozen=True)
@@ -72,15 +63,13 @@ class Warehouse:
         # opens the same file as intsync, and the database the two share is one
         return Path(self.url.split(":///", 1)[1]).absolute()
 
-    def destination(self, loader: str) -> Any:
-        """A dlt destination for this warehouse whose merges stage their rows in datasets of
-        `loader`'s own (an integration's pipelines; see `staging_dataset_layout`). On DuckDB,
-        its credentials are the file's path (see `writer`)."""
-        layout = staging_dataset_layout(loader)
+    def destination(self) -> Any:
+        """A dlt destination for this warehouse. On DuckDB, its credentials are the file's path
+        (see `writer`)."""
         if self.kind == "duckdb":
             self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
             return dlt.destinations.duckdb(
-                str(self.duckdb_path), staging_dataset_name_layout=layout
+                str(self.duckdb_path), staging_dataset_name_layout=STAGING_LAYOUT
             )
         from dlt.destinations.impl.postgres.configuration import PostgresCredentials
 
@@ -88,11 +77,12 @@ class Warehouse:
         credentials.parse_native_representation(postgres_dsn(self.url))
         if credentials.password is None:  # trust or peer auth: dlt insists on a value
             credentials.password = ""
-        # no UNIQUE keys from dlt's hints: a load job that committed just before a kill runs
-        # again when the load resumes, and the unique `_dlt_id` of `_dlt_pipeline_state` then
-        # refused the repeated state row, so the interrupted load could never finish
+        # no UNIQUE keys from dlt's hints: they only cost time on loads, and a warehouse first
+        # loaded by an older build keeps working
         return dlt.destinations.postgres(
-            credentials=credentials, create_indexes=False, staging_dataset_name_layout=layout
+            credentials=credentials,
+            create_indexes=False,
+            staging_dataset_name_layout=STAGING_LAYOUT,
         )
 
     @contextmanager
@@ -191,7 +181,7 @@ class Warehouse:
             self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
 
         def prepare() -> None:
-            with self._locked_connection(connection) as con:
+            with self.locked_connection(connection) as con:
                 if self.kind == "postgres":  # loads of other venues change tables at the same time
                     con.cursor().execute(
                         "select pg_advisory_xact_lock(%s)", (lock_key(SCHEMA_LOCK),)
@@ -206,52 +196,8 @@ class Warehouse:
             prepare, lambda exc: exc if collided(exc) else None, f"preparing {dataset}"
         )
 
-    def holds_rows(
-        self, dataset: str, table: str, where: Mapping[str, str], connection: Any = None
-    ) -> bool:
-        """Whether `dataset.table` exists and has a row whose columns equal `where`'s values;
-        the caller holds the write lock (on DuckDB: through `connection`, see `writer`)."""
-        mark = self.placeholder
-        condition = " and ".join(f"{quoted(column)} = {mark}" for column in where) or "true"
-        with self._locked_connection(connection) as con:
-            cur = con.cursor()
-            cur.execute(self._table_exists_sql, (dataset, table))
-            if not cur.fetchone()[0]:
-                return False
-            cur.execute(
-                f"select 1 from {quoted(dataset)}.{quoted(table)} where {condition} limit 1",
-                tuple(where.values()),
-            )
-            return cur.fetchone() is not None
-
-    def drop_repeated_rows(
-        self,
-        dataset: str,
-        table: str,
-        key: Sequence[str],
-        where: Mapping[str, str],
-        connection: Any = None,
-    ) -> int:
-        """Delete all but one row of each `key` among the rows matching `where` (rows a
-        repeated append loaded twice: equal but for storage); the caller holds the write lock
-        (on DuckDB: through `connection`). The number of rows deleted."""
-        mark = self.placeholder
-        row = "rowid" if self.kind == "duckdb" else "ctid"
-        condition = " and ".join(f"{quoted(column)} = {mark}" for column in where) or "true"
-        name = f"{quoted(dataset)}.{quoted(table)}"
-        sql = (
-            f"delete from {name} where {row} in (select {row} from ("
-            f" select {row}, row_number() over (partition by"
-            f" {', '.join(quoted(column) for column in key)}) as copy"
-            f" from {name} where {condition}) numbered where copy > 1)"
-        )
-        with self._locked_connection(connection) as con:
-            cur = con.cursor()
-            cur.execute(sql, tuple(where.values()))
-            return max(cur.rowcount, 0) if self.kind == "postgres" else cur.fetchone()[0]
-
     @contextmanager
-    def _locked_connection(self, connection: Any) -> Iterator[Any]:
+    def locked_connection(self, connection: Any) -> Iterator[Any]:
         """A DB-API connection for a caller that holds the write lock: on DuckDB a cursor of
         `connection` when given (the `writer` one, which stays open), else one of its own;
         committed at the end."""
@@ -281,33 +227,6 @@ class Warehouse:
             f" where table_schema = {mark} and table_name = {mark}"
         )
 
-    def allow_repeated_state_rows(self, dataset: str) -> None:
-        """Drop the unique key on `<dataset>._dlt_pipeline_state._dlt_id` that dlt created on
-        PostgreSQL warehouses first loaded before intsync turned its indexes off (see
-        `destination`), so that a resumed load can write its state row again. A no-op otherwise;
-        only reads when there is nothing to drop."""
-        if self.kind != "postgres":
-            return
-        from psycopg2 import sql
-
-        with self.connect() as con:
-            cur = con.cursor()
-            cur.execute(
-                "select c.conname from pg_constraint c"
-                " join pg_class t on t.oid = c.conrelid"
-                " join pg_namespace n on n.oid = t.relnamespace"
-                " where n.nspname = %s and t.relname = '_dlt_pipeline_state' and c.contype = 'u'",
-                (dataset,),
-            )
-            for (name,) in cur.fetchall():  # IF EXISTS: another resume may have dropped it
-                cur.execute(
-                    sql.SQL("alter table {}.{} drop constraint if exists {}").format(
-                        sql.Identifier(dataset),
-                        sql.Identifier("_dlt_pipeline_state"),
-                        sql.Identifier(name),
-                    )
-                )
-
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run one read query and return its rows (for analysts' examples, remap and tests)."""
         with self.connect() as con:
@@ -330,8 +249,8 @@ class Warehouse:
         return bool(rows[0][0])
 
     def loader_datasets(self) -> dict[str, list[str]]:
-        """The datasets each loader stages its merges in (see `staging_dataset_layout`), by
-        loader; only names a loader (an integration id) can have, never a lookalike."""
+        """The per-integration staging datasets older builds left (see LOADER_DATASET), by
+        integration; only names an integration id can have, never a lookalike."""
         if self.kind == "duckdb" and not self.duckdb_path.exists():
             return {}
         found: dict[str, list[str]] = {}
@@ -342,11 +261,11 @@ class Warehouse:
         return found
 
     def drop_not_null(self, dataset: str, table: str, columns: Sequence[str]) -> None:
-        """Let these columns of `dataset.table` (and of its copies in the loaders' staging
-        datasets, where merges stage rows) take nulls: no spec fills them any more (dlt made
+        """Let these columns of `dataset.table` (and of its copy in the dataset's staging
+        dataset, where merges stage rows) take nulls: no spec fills them any more (dlt made
         them NOT NULL for a spec's `nullable: false`), so the next load would be refused."""
         mark = self.placeholder
-        with self.write_lock(), self._locked_connection(None) as con:
+        with self.write_lock(), self.locked_connection(None) as con:
             cur = con.cursor()
             if self.kind == "postgres":
                 cur.execute("select pg_advisory_xact_lock(%s)", (lock_key(SCHEMA_LOCK),))
@@ -356,7 +275,7 @@ class Warehouse:
                 (table,),
             )
             for schema, column in cur.fetchall():
-                copy = schema == dataset or schema.startswith(f"{dataset}_load_")
+                copy = schema in (dataset, STAGING_LAYOUT % dataset)
                 if copy and column in columns:
                     cur.execute(
                         f"alter table {quoted(schema)}.{quoted(table)}"
@@ -466,7 +385,7 @@ def quoted(identifier: str) -> str:
 
 
 def _json_not_jsonb(con: Any, dataset: str, tables: Sequence[str]) -> None:
-    """Turn the `jsonb` columns of these tables (in `dataset` and its loaders' staging datasets)
+    """Turn the `jsonb` columns of these tables (in `dataset` and its staging dataset)
     into `json`. dlt's CSV copy, which loaded PostgreSQL before, typed json columns `jsonb`; its
     binary copy cannot write those ("unsupported jsonb version number") and dlt never changes
     the type of a column that exists. A one-time rewrite of each such table; a read otherwise."""
@@ -475,9 +394,9 @@ def _json_not_jsonb(con: Any, dataset: str, tables: Sequence[str]) -> None:
     cur = con.cursor()
     cur.execute(
         "select table_schema, table_name, column_name from information_schema.columns"
-        " where (table_schema = %s or starts_with(table_schema, %s))"
+        " where table_schema in (%s, %s)"
         " and table_name = any(%s) and data_type = 'jsonb'",
-        (dataset, staging_dataset_layout("") % dataset, list(tables)),
+        (dataset, STAGING_LAYOUT % dataset, list(tables)),
     )
     for schema, table, column in cur.fetchall():
         cur.execute(

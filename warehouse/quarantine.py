@@ -69,6 +69,16 @@ class MappedTable:
     key: str
 
 
+@dataclass(frozen=True)
+class Settling:
+    """One integration's run to settle: the tables it mapped records into since `since`."""
+
+    integration_id: str
+    venue_id: str
+    tables: Sequence[MappedTable]
+    since: datetime
+
+
 def settle_quarantine_table(
     warehouse: Warehouse,
     integration_id: str,
@@ -80,6 +90,12 @@ def settle_quarantine_table(
     table predates it), then mark resolved the integration's open rows whose record now has a
     row in its table written at or after `since` (the start of the sync or remap that mapped
     it); the number of rows resolved. One connection; the caller holds the venue's write lock."""
+    return settle_quarantine_tables(warehouse, [Settling(integration_id, venue_id, tables, since)])
+
+
+def settle_quarantine_tables(warehouse: Warehouse, runs: Sequence[Settling]) -> int:
+    """`settle_quarantine_table` for the runs of a batch, in one connection: one query finds
+    which of them have open rows at all."""
     resolved: list[int] = []
 
     def settle() -> None:
@@ -94,14 +110,37 @@ def settle_quarantine_table(
                     f'alter table "{DATASET}"."{QUARANTINE_TABLE}"'
                     " add column resolved_at TIMESTAMP WITH TIME ZONE"
                 )
-            if have and tables:
-                resolved.append(_resolve(warehouse, cur, integration_id, venue_id, tables, since))
+            if have:
+                opened = _open_counts(warehouse, cur, [r.integration_id for r in runs if r.tables])
+                for run in runs:
+                    if opened.get(run.integration_id):
+                        found = opened[run.integration_id]
+                        resolved.append(_resolve(warehouse, cur, run, found))
             con.commit()
 
     again_on_collision(
         settle, lambda exc: exc if collided(exc) else None, "settling ops.quarantine"
     )
     return sum(resolved)
+
+
+def _open_counts(
+    warehouse: Warehouse, cur: Any, integration_ids: Sequence[str]
+) -> dict[str, dict[str, int]]:
+    """Open rows per integration and table, of these integrations."""
+    found: dict[str, dict[str, int]] = {}
+    mark = warehouse.placeholder
+    for start in range(0, len(integration_ids), 500):
+        part = list(integration_ids[start : start + 500])
+        cur.execute(
+            f'select integration_id, table_name, count(*) from "{DATASET}"."{QUARANTINE_TABLE}"'
+            f" where resolved_at is null and integration_id in ({', '.join([mark] * len(part))})"
+            " group by integration_id, table_name",
+            tuple(part),
+        )
+        for integration_id, table, count in cur.fetchall():
+            found.setdefault(integration_id, {})[table] = count
+    return found
 
 
 def _quarantine_columns(warehouse: Warehouse, cur: Any) -> set[str]:
@@ -114,24 +153,10 @@ def _quarantine_columns(warehouse: Warehouse, cur: Any) -> set[str]:
     return {row[0] for row in cur.fetchall()}
 
 
-def _resolve(
-    warehouse: Warehouse,
-    cur: Any,
-    integration_id: str,
-    venue_id: str,
-    tables: Sequence[MappedTable],
-    since: datetime,
-) -> int:
+def _resolve(warehouse: Warehouse, cur: Any, run: Settling, open_by_table: dict[str, int]) -> int:
     mark = warehouse.placeholder
-    cur.execute(
-        f'select table_name, count(*) from "{DATASET}"."{QUARANTINE_TABLE}"'
-        f" where venue_id = {mark} and integration_id = {mark} and resolved_at is null"
-        " group by table_name",
-        (venue_id, integration_id),
-    )
-    open_by_table = dict(cur.fetchall())
     resolved = 0
-    for mapped in tables:
+    for mapped in run.tables:
         if not open_by_table.get(mapped.table) or not _exists(warehouse, cur, mapped):
             continue
         cur.execute(
@@ -140,7 +165,15 @@ def _resolve(
             f" and table_name = {mark} and record_id in ("
             f' select cast("{mapped.key}" as varchar) from "{mapped.dataset}"."{mapped.table}"'
             f" where venue_id = {mark} and integration_id = {mark} and _synced_at >= {mark})",
-            (since, venue_id, integration_id, mapped.table, venue_id, integration_id, since),
+            (
+                run.since,
+                run.venue_id,
+                run.integration_id,
+                mapped.table,
+                run.venue_id,
+                run.integration_id,
+                run.since,
+            ),
         )
         resolved += cur.rowcount if warehouse.kind == "postgres" else cur.fetchone()[0]
     return resolved

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from warehouse.columns import TableColumn, sql_type
-from warehouse.destinations import Warehouse, lock_key, postgres_dsn, quoted
+from warehouse.destinations import STAGING_LAYOUT, Warehouse, lock_key, postgres_dsn, quoted
 
 NEW_SUFFIX = "__intsync_rebuild"
 INCOMING_SUFFIX = "__intsync_incoming"
@@ -35,15 +35,10 @@ def rebuild_table(
 ) -> int:
     """Replace `dataset.table` by one with `columns` holding the rows of the Parquet `files`
     (the newest `_synced_at` of each `key`), and the old values of the `kept` columns; the rows
-    written. The table's copies in the loaders' staging datasets (`<dataset>_load_<id>`, where
-    merges stage their rows) go too: dlt empties them, never changes their columns, and would
-    stage the next merge in the old types. Holds the warehouse's write lock."""
-    scratch = [
-        f"{quoted(name)}.{quoted(table)}"
-        for names in warehouse.loader_datasets().values()
-        for name in names
-        if name.startswith(f"{dataset}_load_")
-    ]
+    written. The table's copy in the dataset's staging dataset (`<dataset>_staging`, where
+    merges stage their rows) goes too: dlt empties it, never changes its columns, and would
+    stage the next merge in the old types. Holds the dataset's write lock."""
+    scratch = f"{quoted(STAGING_LAYOUT % dataset)}.{quoted(table)}"
     name = f"{quoted(dataset)}.{quoted(table)}"
     new = f"{quoted(dataset)}.{quoted(table + NEW_SUFFIX)}"
     incoming = quoted(table + INCOMING_SUFFIX)
@@ -52,12 +47,13 @@ def rebuild_table(
         for c in columns
     )
     names = [c.name for c in columns]
-    with warehouse.writer() as held:
+    with warehouse.writer(f"dataset {dataset}") as held:
         if warehouse.kind == "duckdb":
             rows = _duckdb(held, name, new, incoming, create, names, files, key, kept, table)
         else:
             rows = _postgres(warehouse, name, new, incoming, create, columns, files, key, kept)
-    warehouse.drop_tables(scratch)
+        with warehouse.locked_connection(held) as con:
+            con.cursor().execute(f"drop table if exists {scratch}")
     return rows
 
 

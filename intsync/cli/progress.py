@@ -56,7 +56,8 @@ class SyncProgress:
         """Say on the status line what the sync is waiting for."""
         self.status = text
         if self._progress is not None and self._status is not None:
-            self._progress.update(self._status, description=text)
+            # drawn now, not at the next tick: the next status may replace it within one
+            self._progress.update(self._status, description=text, refresh=True)
 
     def retrying(self, attempt: int, error: Exception, wait: float) -> None:
         """A request failed and is retried after `wait` seconds: say which and why."""

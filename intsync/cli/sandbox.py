@@ -34,7 +34,7 @@ DEFAULT_PORT = 12111
 )
 @click.option(
     "--accounts",
-    type=click.IntRange(1, 100),
+    type=click.IntRange(1, 10_000),
     default=None,
     help="Number of accounts, with generated test keys (default 1).",
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 import orjson
@@ -11,6 +12,9 @@ from intsync.cli.composition import select_integrations, sync_context
 from intsync.cli.context import AppContext, BadUsage, pass_app
 from intsync.cli.progress import SyncProgress, print_summary
 
+if TYPE_CHECKING:
+    from pipelines.sync import SyncResult
+
 
 @click.command("sync")
 @click.option("--integration", "integration_id", help="Sync one integration by id.")
@@ -18,6 +22,13 @@ from intsync.cli.progress import SyncProgress, print_summary
 @click.option("--all", "all_", is_flag=True, help="Sync every integration (the default).")
 @click.option("--resource", "resources", multiple=True, help="Only these resources (repeatable).")
 @click.option("--full-refresh", is_flag=True, help="Read everything again, ignoring cursors.")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Integrations read at once; those read are loaded together.",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per integration on stdout.")
 @pass_app
 def sync(
@@ -27,29 +38,37 @@ def sync(
     all_: bool,
     resources: tuple[str, ...],
     full_refresh: bool,
+    concurrency: int,
     as_json: bool,
 ) -> None:
     """Run the syncs now; exit 0 only when every requested resource synced. An open circuit
     breaker refuses its integration's sync; each run counts on the breakers."""
-    from pipelines.breakers import guarded_sync
+    from pipelines.breakers import guarded_batch
 
     if sum(bool(x) for x in (integration_id, venue, all_)) > 1:
         raise BadUsage("give at most one of --integration, --venue, --all")
     integrations = select_integrations(app, integration_id, venue, all_)
-    show_progress = not as_json and sys.stderr.isatty()
-    ok = True
+    # one live display at a time: with several integrations read at once, summaries only
+    show_progress = not as_json and sys.stderr.isatty() and concurrency == 1
+    results: list[SyncResult] = []
     with SyncProgress(enabled=show_progress) as progress:
-        ctx = sync_context(app, on_page=progress.page)
-        for integration in integrations:
-            progress.start(integration)
-            result = guarded_sync(
-                integration, ctx, resources=list(resources) or None, full_refresh=full_refresh
-            )
-            ok = ok and result.ok
+
+        def ended(result: SyncResult) -> None:
+            results.append(result)
             if as_json:
                 click.echo(orjson.dumps(result.to_dict(), default=str).decode())
             else:
                 progress.stop()
                 print_summary(result)
-    if not ok:
+
+        guarded_batch(
+            integrations,
+            sync_context(app, on_page=progress.page),
+            resources=list(resources) or None,
+            full_refresh=full_refresh,
+            concurrency=concurrency,
+            on_start=progress.start,
+            on_result=ended,
+        )
+    if not all(result.ok for result in results):
         sys.exit(1)

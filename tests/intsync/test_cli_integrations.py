@@ -247,6 +247,7 @@ OTHER = "int_0123456789abcdef"
 
 def test_remove_drops_the_integrations_staging_datasets_and_working_folders(sqlite_url):
     from intsync.config import load_settings
+    from warehouse.cursors import Cursor, commit_cursors, cursor_owners
     from warehouse.destinations import Warehouse
 
     integration_id = add_stripe().stdout.strip().splitlines()[-1]
@@ -258,12 +259,19 @@ def test_remove_drops_the_integrations_staging_datasets_and_working_folders(sqli
             con.execute(f'create schema "{schema}"; create table "{schema}".t (id text)')
     for name in (f"intsync_{integration_id}_staging", f"intsync_{OTHER}_core", "intsync_x_raw"):
         (settings.dlt_dir / name).mkdir(parents=True)
+    with warehouse.writer() as held:
+        commit_cursors(
+            warehouse,
+            [Cursor(i, "charges", "v", {"created": 1}) for i in (integration_id, OTHER)],
+            held,
+        )
 
     result = run("integrations", "remove", integration_id)
 
     assert result.exit_code == 0, result.output
     assert f"staging_load_{integration_id}" in result.stdout
     assert set(warehouse.loader_datasets()) == {OTHER}
+    assert cursor_owners(warehouse) == {OTHER}, "its committed cursors went, not the others'"
     assert sorted(p.name for p in settings.dlt_dir.iterdir()) == [
         f"intsync_{OTHER}_core",
         "intsync_x_raw",

@@ -197,15 +197,15 @@ def test_a_load_the_warehouse_refuses_leaves_nothing_pending(
     assert report_plans[0].needs_rebuild
     refused = None
     try:
-        from pipelines.loaders import IntegrationLoaders
+        from pipelines.loaders import LOAD_ORDER, Loaders
         from pipelines.remap import _replay
         from pipelines.spool import Spool
 
         spool = Spool.temporary(tmp_path / "spool", "bypass-")
         _replay(ctx, integration, ["charges"], spool, "bypass")
-        loaders = IntegrationLoaders.of(integration, warehouse, ctx.dlt_dir)
-        with loaders.writing():
-            loaders.load(spool, {})
+        loaders = Loaders(warehouse, ctx.dlt_dir)
+        with loaders.writing(LOAD_ORDER):
+            loaders.load([spool], LOAD_ORDER)
     except LoadFailedError as exc:
         refused = exc
     assert refused is not None
@@ -215,7 +215,7 @@ def test_a_load_the_warehouse_refuses_leaves_nothing_pending(
     ctx = context(store, warehouse, specs, tmp_path)
     result = sync_integration(integration, ctx, resources=["charges"])
     assert result.ok, result.error
-    assert not loaders.pipeline("staging").has_pending_data
+    assert not Loaders(warehouse, ctx.dlt_dir).pipeline("staging").has_pending_data
     assert remap(ctx, charges(ctx), [integration]).results[0].rows == 60
 
 

@@ -193,32 +193,25 @@ def test_one_set_of_workers_reads_every_split_resource_of_a_sync(
     assert not [c for c in multiprocessing.active_children() if c.name.startswith("intsync-read")]
 
 
-def test_workers_start_before_the_preparing_when_a_full_read_is_coming(
+def test_workers_start_only_when_a_full_read_is_coming(
     integration, store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    from pipelines.loaders import IntegrationLoaders
-
     events: list[str] = []
-    start, finish_pending = partread.PartPool.start, IntegrationLoaders.finish_pending
+    start = partread.PartPool.start
 
     def started(pool):
         if pool.usable and not pool._workers:
             events.append("workers")
         return start(pool)
 
-    def preparing(loaders):
-        events.append("prepare")
-        return finish_pending(loaders)
-
     monkeypatch.setattr(partread.PartPool, "start", started)
-    monkeypatch.setattr(IntegrationLoaders, "finish_pending", preparing)
     ctx = _context(store, tmp_path, "split", 2)
 
     assert sync_integration(integration, ctx, resources=["charges"]).ok
-    assert events == ["workers", "prepare"], "a first sync starts its readers at once"
+    assert events == ["workers"], "a first sync starts its readers"
     events.clear()
     assert sync_integration(integration, ctx, resources=["charges"]).ok
-    assert events == ["prepare"], "an incremental one starts none"
+    assert events == [], "an incremental one starts none"
     events.clear()
     assert sync_integration(integration, ctx, resources=["charges"], full_refresh=True).ok
-    assert events == ["workers", "prepare"], "nor does a full refresh wait"
+    assert events == ["workers"], "a full refresh does"

@@ -98,16 +98,16 @@ def test_a_value_that_cannot_be_coerced_is_quarantined_and_the_rest_load(
     assert all(field == "amount_checked" and reason for field, reason, _ in reasons)
 
 
-def test_a_dead_runs_load_that_cannot_be_finished_fails_each_resource_with_why(
+def test_cursors_that_cannot_be_read_fail_each_resource_with_why_before_it_reads(
     integration, ctx, stripe_sandbox, monkeypatch
 ):
     from pipelines.errors import LoadFailedError
-    from pipelines.loaders import IntegrationLoaders
+    from pipelines.loaders import Loaders
 
-    def cannot_finish(self):
-        raise LoadFailedError("could not finish the interrupted load of core: disk full")
+    def cannot_read(self, integration_ids):
+        raise LoadFailedError("could not read sync state from the warehouse: disk full")
 
-    monkeypatch.setattr(IntegrationLoaders, "finish_pending", cannot_finish)
+    monkeypatch.setattr(Loaders, "read_cursors", cannot_read)
     result = sync_integration(integration, ctx, resources=["charges", "customers"])
 
     assert result.status == "failed" and "disk full" in (result.error or "")

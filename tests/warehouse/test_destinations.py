@@ -13,32 +13,6 @@ import pytest
 from warehouse.destinations import Warehouse
 
 
-@pytest.mark.postgres
-def test_the_unique_state_key_of_older_postgres_warehouses_is_dropped(pg_database):
-    with psycopg2.connect(pg_database) as con:
-        con.cursor().execute(
-            "create schema staging;"
-            " create table staging._dlt_pipeline_state (_dlt_id text unique, version bigint);"
-            " create schema core;"
-            " create table core._dlt_pipeline_state (_dlt_id text unique, version bigint)"
-        )
-    warehouse = Warehouse(pg_database)
-    warehouse.allow_repeated_state_rows("staging")
-    warehouse.allow_repeated_state_rows("staging")  # nothing left to drop: no error
-    keys = warehouse.query(
-        "select n.nspname from pg_constraint c join pg_namespace n on n.oid = c.connamespace"
-        " where c.contype = 'u' and n.nspname in ('staging', 'core')"
-    )
-    assert keys == [("core",)], "only the asked dataset's key goes"
-    with psycopg2.connect(pg_database) as con:
-        con.cursor().execute("insert into staging._dlt_pipeline_state values ('a', 1), ('a', 1)")
-
-
-def test_duckdb_warehouses_have_no_state_key_to_drop(tmp_path):
-    Warehouse(f"duckdb:///{tmp_path / 'wh.duckdb'}").allow_repeated_state_rows("staging")
-    assert not (tmp_path / "wh.duckdb").exists(), "nothing was opened"
-
-
 @pytest.fixture
 def warehouse(empty_warehouse: Warehouse) -> Warehouse:
     return empty_warehouse
@@ -65,40 +39,6 @@ def test_loader_datasets_are_found_by_loader_and_dropped_with_their_tables(wareh
     assert set(warehouse.loader_datasets()) == {B}
     for schema in lookalikes:
         assert warehouse.table_exists(schema, "t"), f"{schema} stays"
-
-
-def _table_with_repeats(warehouse: Warehouse) -> None:
-    with warehouse.connect() as con:
-        cur = con.cursor()
-        cur.execute("create schema staging")
-        cur.execute("create table staging.t (venue_id text, id text, v text)")
-        rows = [("va", "1", "x"), ("va", "1", "x"), ("va", "2", "y"), ("vb", "1", "z")]
-        rows += [("vb", "1", "z")]  # another venue's repeat: not this loader's to touch
-        for row in rows:
-            cur.execute(
-                f"insert into staging.t values ({', '.join([warehouse.placeholder] * 3)})", row
-            )
-        con.commit()
-
-
-def test_rows_held_are_found_by_column_values_and_a_missing_table_holds_none(warehouse):
-    _table_with_repeats(warehouse)
-    with warehouse.writer() as connection:
-        assert warehouse.holds_rows("staging", "t", {"venue_id": "va"}, connection)
-        assert not warehouse.holds_rows("staging", "t", {"venue_id": "vc"}, connection)
-        assert not warehouse.holds_rows("staging", "other", {"venue_id": "va"}, connection)
-        assert not warehouse.holds_rows("core", "t", {}, connection)
-
-
-def test_repeated_rows_are_dropped_to_one_per_key_within_the_scope_only(warehouse):
-    _table_with_repeats(warehouse)
-    with warehouse.writer() as connection:
-        dropped = warehouse.drop_repeated_rows(
-            "staging", "t", ["venue_id", "id"], {"venue_id": "va"}, connection
-        )
-    assert dropped == 1
-    rows = warehouse.query("select venue_id, id, v from staging.t order by venue_id, id")
-    assert rows == [("va", "1", "x"), ("va", "2", "y"), ("vb", "1", "z"), ("vb", "1", "z")]
 
 
 @pytest.mark.postgres

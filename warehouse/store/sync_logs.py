@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,33 @@ from warehouse.store.schema import sync_logs
 from warehouse.store.types import utcnow
 
 RUNNING = "running"
+
+
+@dataclass(frozen=True)
+class LogStart:
+    """A resource whose log row a run opens."""
+
+    resource: str
+    cursor_before: str | None
+    spec_versions: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class LogFinish:
+    """How a run's log row ends."""
+
+    log_id: int
+    status: str
+    rows_extracted: int = 0
+    rows_loaded: int = 0
+    rows_deleted: int = 0
+    rows_quarantined: int = 0
+    cursor_after: str | None = None
+    error_class: str | None = None
+    error_message: str | None = None
+    details: dict[str, Any] | None = None
+
+
 # Long provider errors are cut here; the full text belongs in the run's own log.
 MAX_ERROR_CHARS = 4000
 
@@ -34,30 +62,50 @@ class SyncLogsMixin(StoreBase):
         """Open a `running` log row for one resource of one run; its id. `spec_versions`: the
         version of each spec that maps the resource, by table (`{"staging.stripe_charges":
         "sha256:1a2b3c4d5e6f"}`)."""
-        # named only when given: a row without versions keeps SQL null
-        versions = {} if spec_versions is None else {"spec_versions": dict(spec_versions)}
+        (log_id,) = self.start_sync_logs(
+            integration=integration,
+            run_id=run_id,
+            starts=[LogStart(resource, cursor_before, spec_versions)],
+        )
+        return log_id
+
+    def start_sync_logs(
+        self, *, integration: Integration, run_id: str, starts: Sequence[LogStart]
+    ) -> list[int]:
+        """Open the `running` log rows of several resources of one run in one transaction;
+        their ids, in order."""
+        ids = []
+        now = utcnow()
         with self._write() as conn:
-            result = conn.execute(
-                insert(sync_logs).values(
-                    run_id=run_id,
-                    integration_id=integration.id,
-                    tenant_id=integration.tenant_id,
-                    venue_id=integration.venue_id,
-                    provider=integration.provider,
-                    resource=resource,
-                    status=RUNNING,
-                    started_at=utcnow(),
-                    rows_extracted=0,
-                    rows_loaded=0,
-                    rows_deleted=0,
-                    rows_quarantined=0,
-                    cursor_before=cursor_before,
-                    **versions,
+            for start in starts:
+                # named only when given: a row without versions keeps SQL null
+                versions = (
+                    {}
+                    if start.spec_versions is None
+                    else {"spec_versions": dict(start.spec_versions)}
                 )
-            )
-            key = result.inserted_primary_key
-            assert key is not None  # an INSERT of one row
-            return int(key[0])
+                result = conn.execute(
+                    insert(sync_logs).values(
+                        run_id=run_id,
+                        integration_id=integration.id,
+                        tenant_id=integration.tenant_id,
+                        venue_id=integration.venue_id,
+                        provider=integration.provider,
+                        resource=start.resource,
+                        status=RUNNING,
+                        started_at=now,
+                        rows_extracted=0,
+                        rows_loaded=0,
+                        rows_deleted=0,
+                        rows_quarantined=0,
+                        cursor_before=start.cursor_before,
+                        **versions,
+                    )
+                )
+                key = result.inserted_primary_key
+                assert key is not None  # an INSERT of one row
+                ids.append(int(key[0]))
+        return ids
 
     def finish_sync_log(
         self,
@@ -74,29 +122,61 @@ class SyncLogsMixin(StoreBase):
         details: dict[str, Any] | None = None,
     ) -> None:
         """Close the log row with its outcome and counts (error text is cut to 4000 chars)."""
-        if error_message is not None and len(error_message) > MAX_ERROR_CHARS:
-            error_message = error_message[: MAX_ERROR_CHARS - 3] + "..."
+        self.finish_sync_logs(
+            [
+                LogFinish(
+                    log_id,
+                    status,
+                    rows_extracted,
+                    rows_loaded,
+                    rows_deleted,
+                    rows_quarantined,
+                    cursor_after,
+                    error_class,
+                    error_message,
+                    details,
+                )
+            ]
+        )
+
+    def finish_sync_logs(self, finishes: Sequence[LogFinish]) -> None:
+        """Close several log rows in one transaction (see `finish_sync_log`)."""
+        now = utcnow()
         with self._write() as conn:
-            result = conn.execute(
-                update(sync_logs)
-                .where(sync_logs.c.id == log_id)
-                .values(
-                    status=status,
-                    finished_at=utcnow(),
-                    rows_extracted=rows_extracted,
-                    rows_loaded=rows_loaded,
-                    rows_deleted=rows_deleted,
-                    rows_quarantined=rows_quarantined,
-                    cursor_after=cursor_after,
-                    error_class=error_class,
-                    error_message=error_message,
-                    details=details,
+            for end in finishes:
+                message = end.error_message
+                if message is not None and len(message) > MAX_ERROR_CHARS:
+                    message = message[: MAX_ERROR_CHARS - 3] + "..."
+                result = conn.execute(
+                    update(sync_logs)
+                    .where(sync_logs.c.id == end.log_id)
+                    .values(
+                        status=end.status,
+                        finished_at=now,
+                        rows_extracted=end.rows_extracted,
+                        rows_loaded=end.rows_loaded,
+                        rows_deleted=end.rows_deleted,
+                        rows_quarantined=end.rows_quarantined,
+                        cursor_after=end.cursor_after,
+                        error_class=end.error_class,
+                        error_message=message,
+                        details=end.details,
+                    )
                 )
-            )
-            if result.rowcount == 0:
-                raise NotFoundError(
-                    f"no sync log {log_id} to finish: was it started in this store?"
-                )
+                if result.rowcount == 0:
+                    raise NotFoundError(
+                        f"no sync log {end.log_id} to finish: was it started in this store?"
+                    )
+
+    def get_sync_logs(self, log_ids: Sequence[int]) -> list[SyncLog]:
+        """These log rows (those that exist), by id, in one query per 500 ids."""
+        found: list[SyncLog] = []
+        with self._read() as conn:
+            for start in range(0, len(log_ids), 500):
+                part = list(log_ids[start : start + 500])
+                query = select(sync_logs).where(sync_logs.c.id.in_(part)).order_by(sync_logs.c.id)
+                found += [SyncLog(**row) for row in conn.execute(query).mappings()]
+        return found
 
     def get_sync_log(self, log_id: int) -> SyncLog:
         """One log row by id; NotFoundError when there is none."""
