@@ -61,8 +61,8 @@ def run_batched(groups: list[Group], page: Page) -> dict[str, tuple[pa.Array, Er
 
 def _money_batch(first: FieldPlan, values: list[Any], count: int, page: Page) -> Any:
     assert first._currency_path is not None
-    currency = list(page.extractor.column(first._currency_path)) * count
-    options = with_currency(first._options, currency, page.memo)
+    currency = page.extractor.column(first._currency_path)
+    options = with_currency(first._options, currency, page.memo, repeat=count)
     out, errors = first._steps[0].run(values, options)
     if errors or not isinstance(out, pa.Array) or out.type != first.arrow_type:
         return None

@@ -43,16 +43,24 @@ def minor_units(values: Values, options: Any) -> tuple[Values, Errors]:
         pass
     out: list[Any] = []
     errors: Errors = {}
+    codes = _codes(options)
     for row, value in enumerate(values):
         if value is None:
             out.append(None)
             continue
         try:
-            out.append(_one(value, options.currency[row], options.exponents))
+            out.append(_one(value, codes[row], options.exponents))
         except (ValueError, TypeError, ArithmeticError) as exc:
             errors[row] = str(exc)
             out.append(None)
     return out, errors
+
+
+def _codes(options: Any) -> Sequence[Any]:
+    """The currency of each value: the currency column, repeated for columns converted together."""
+    if options.repeat == 1:
+        return options.currency
+    return list(options.currency) * options.repeat
 
 
 def _one(amount: Any, currency: Any, overrides: dict[str, int] | None) -> Decimal:
@@ -83,7 +91,7 @@ def _shifts(currencies: Sequence[Any], options: Any, scale: int) -> int | _Rows:
     if len(table) == 1 and None not in table:
         found = cast(int, next(iter(table.values())))
     else:
-        found = _Rows(currencies, table)
+        found = _Rows.of(currencies, table)
     memo[key] = (currencies, found)
     return found
 
@@ -95,17 +103,34 @@ class _Rows:
 
     __slots__ = ("factors", "divided", "missing")
 
-    def __init__(self, currencies: Sequence[Any], shifts: dict[Any, int | None]) -> None:
+    def __init__(
+        self, factors: list[int], divided: list[tuple[int, int]], missing: list[int]
+    ) -> None:
+        self.factors = factors
+        self.divided = divided
+        self.missing = missing
+
+    @classmethod
+    def of(cls, currencies: Sequence[Any], shifts: dict[Any, int | None]) -> _Rows:
+        """The rows of a currency column, given each currency's shift."""
         factor = {c: 1 if s is None or s < 0 else _POW[s] for c, s in shifts.items()}
-        self.factors = [factor[c] for c in currencies]
         divisor = {c: _POW[-s] for c, s in shifts.items() if s is not None and s < 0}
-        self.divided = (
+        return cls(
+            [factor[c] for c in currencies],
             [(row, divisor[c]) for row, c in enumerate(currencies) if c in divisor]
             if divisor
-            else []
+            else [],
+            [row for row, c in enumerate(currencies) if c is None] if None in shifts else [],
         )
-        self.missing = (
-            [row for row, c in enumerate(currencies) if c is None] if None in shifts else []
+
+    def repeated(self, count: int, size: int) -> _Rows:
+        """The rows of `count` columns of `size` values that share this currency column."""
+        if count == 1:
+            return self
+        return _Rows(
+            self.factors * count,
+            [(row + k * size, d) for k in range(count) for row, d in self.divided],
+            [row + k * size for k in range(count) for row in self.missing],
         )
 
 
@@ -124,7 +149,8 @@ def _fast(values: Sequence[Any], options: Any) -> pa.Array:
     if isinstance(shifts, int):
         unscaled = _scale_one(values, shifts, has_none)
     else:
-        unscaled = _scale_rows(values, shifts, has_none)
+        rows = shifts.repeated(options.repeat, len(options.currency))
+        unscaled = _scale_rows(values, rows, has_none)
     return _decimal_array(unscaled, precision, scale, has_none)
 
 
@@ -208,7 +234,7 @@ def options_type(precision: int, scale: int) -> pa.DataType:
 
 
 def _as_double(values: Sequence[Any], options: Any) -> pa.Array:
-    codes = options.currency
+    codes = _codes(options)
     divisors = [
         1.0 if c is None else float(_POW[exponent(as_text(c), options.exponents)]) for c in codes
     ]

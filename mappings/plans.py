@@ -178,14 +178,18 @@ class FieldPlan:
         return values, errors
 
 
-def with_currency(options: Options, currency: Sequence[Any], memo: dict[Any, Any]) -> Options:
-    """A field's options with this page's currency column and memo."""
+def with_currency(
+    options: Options, currency: Sequence[Any], memo: dict[Any, Any], repeat: int = 1
+) -> Options:
+    """A field's options with this page's currency column and memo (for `repeat` columns of
+    values in a row: money columns converted together)."""
     return Options(
         salt=options.salt,
         currency=currency,
         exponents=options.exponents,
         target=options.target,
         memo=memo,
+        repeat=repeat,
     )
 
 

@@ -34,6 +34,7 @@ class Options:
     exponents: dict[str, int] | None = None
     target: ColumnType = TEXT
     memo: dict[Any, Any] | None = None  # per-page results shared between fields
+    repeat: int = 1  # the currency column applies to each of `repeat` runs of values in turn
 
 
 @dataclass(frozen=True)
