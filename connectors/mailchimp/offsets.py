@@ -14,7 +14,7 @@ from connectors.common.cursors import Boundary
 from connectors.common.paging import Fetched
 from connectors.common.times import parse_iso
 from connectors.errors import FatalAPIError
-from connectors.mailchimp.resources import LIST_KEYS, PAGE_SIZE, gone_at, with_uid
+from connectors.mailchimp.resources import LIST_KEYS, PAGE_SIZE, gone_at, mark_time, with_uid
 
 # (time field, boundary the read starts from or None, boundary the read moves on)
 Mark = tuple[str, Boundary | None, Boundary]
@@ -60,7 +60,7 @@ def offset_fetcher(
 
 def _new(record: dict[str, Any], marks: tuple[Mark, ...]) -> bool:
     uid = record["uid"]
-    values = [(_unix(record.get(field)), taken, seen) for field, taken, seen in marks]
+    values = [(_unix(mark_time(record, field)), taken, seen) for field, taken, seen in marks]
     if any(taken is not None and taken.taken(value, uid) for value, taken, _ in values):
         return False
     for value, _, seen in values:

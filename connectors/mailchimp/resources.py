@@ -11,6 +11,9 @@ RESOURCES = ("lists", "members", "campaigns", "reports")
 # Campaign reports keep changing (opens, clicks) after the send: incremental reads take again
 # every report sent within this many days.
 REPORT_LOOKBACK_SECONDS = 30 * 86_400
+# Campaigns whose send_time is a send that happened: a scheduled one's is in the future, and a
+# cursor moved there would pass over drafts sent before it.
+SENT_STATUSES = frozenset({"sending", "sent"})
 # Members no longer in the audience: their rows stay, with `_deleted_at`.
 GONE_STATUSES = frozenset({"archived"})
 
@@ -35,6 +38,13 @@ def with_uid(resource: str, record: dict[str, Any]) -> dict[str, Any]:
     else:
         record["uid"] = record.get("id")
     return record
+
+
+def mark_time(record: dict[str, Any], field: str) -> Any:
+    """The record's `field` as a cursor may take it: None for a send_time not yet sent."""
+    if field == "send_time" and record.get("status", "sent") not in SENT_STATUSES:
+        return None
+    return record.get(field)
 
 
 def gone_at(record: dict[str, Any]) -> str | None:

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from connectors.mailchimp.sandbox_admin import MailchimpAdmin
-from connectors.mailchimp.sandbox_api import problem, route
+from connectors.mailchimp.sandbox_api import InvalidField, problem, route
 from connectors.mailchimp.sandbox_seed import SEEDABLE
 from connectors.mailchimp.sandbox_state import MailchimpAccount
 from connectors.mailchimp.transport import MAX_CONNECTIONS
@@ -32,6 +32,7 @@ from connectors.sandbox.seeding import SeedSpec
 
 __all__ = ["DEFAULT_KEY", "SEEDABLE", "MailchimpSandbox", "build_sandbox"]
 DEFAULT_KEY = "00000000000000000000000000000001-us6"
+_INVALID = "The resource submitted could not be validated. For field-specific details, see the 'errors' array."
 
 
 class ConnectionLimit:
@@ -128,6 +129,8 @@ class MailchimpSandbox(MailchimpAdmin, SandboxApp):
         return credential
 
     def unauthorized(self, credential: str | None) -> Response:
+        if credential is None:
+            return problem(401, "API Key Missing", "Your request did not include an API key.")
         return problem(
             401,
             "API Key Invalid",
@@ -173,6 +176,9 @@ class MailchimpSandbox(MailchimpAdmin, SandboxApp):
                 return route(request, self.account(account))
         except NotFound as exc:
             return problem(404, "Resource Not Found", str(exc))
+        except InvalidField as exc:
+            return problem(400, "Invalid Resource", _INVALID, [
+                {"field": exc.field, "message": exc.message}])  # fmt: skip
         except SandboxUsageError as exc:
             return problem(400, "Invalid Resource", str(exc))
 

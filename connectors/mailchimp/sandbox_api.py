@@ -3,6 +3,7 @@ filters, member writes, and errors as `application/problem+json`."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import orjson
@@ -16,10 +17,15 @@ from connectors.sandbox.http import Response, SandboxRequest, json_response
 _ERRORS_DOC = "https://mailchimp.com/developer/marketing/docs/errors/"
 
 
-def problem(status: int, title: str, detail: str) -> Response:
-    """An error the way Mailchimp sends one."""
-    body = {"type": _ERRORS_DOC, "title": title, "status": status, "detail": detail,
-            "instance": "00000000-0000-4000-8000-000000000000"}  # fmt: skip
+def problem(
+    status: int, title: str, detail: str, errors: list[dict[str, str]] | None = None
+) -> Response:
+    """An error the way Mailchimp sends one: `instance` names this occurrence, and a request
+    that fails validation says which field in `errors`."""
+    body: dict[str, Any] = {"type": _ERRORS_DOC, "title": title, "status": status,
+                            "detail": detail, "instance": str(uuid.uuid4())}  # fmt: skip
+    if errors:
+        body["errors"] = errors
     response = json_response(status, body)
     response.content_type = "application/problem+json; charset=utf-8"
     return response
@@ -102,15 +108,31 @@ def _listing(key: str, blobs: list[bytes], total: int, **extra: str) -> bytes:
     return b'{"' + key.encode() + b'":[' + b",".join(blobs) + b"]," + tail[1:]
 
 
+class InvalidField(SandboxUsageError):
+    """A query parameter Mailchimp would refuse: answered 400 Invalid Resource, with the field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
 def _paging(query: dict[str, str]) -> tuple[int, int]:
-    try:
-        offset = int(query.get("offset") or 0)
-        count = int(query.get("count") or 10)
-    except ValueError:
-        raise SandboxUsageError("count and offset must be whole numbers") from None
-    if count > PAGE_SIZE or count < 0 or offset < 0:
-        raise SandboxUsageError(f"count must be from 0 to {PAGE_SIZE}, offset 0 or more")
+    offset = _whole(query, "offset", 0)
+    count = _whole(query, "count", 10)
+    if not 0 <= count <= PAGE_SIZE:
+        raise InvalidField("count", f"The maximum count is {PAGE_SIZE} (asked for {count}).")
+    if offset < 0:
+        raise InvalidField("offset", f"Offset must be 0 or more (asked for {offset}).")
     return offset, count
+
+
+def _whole(query: dict[str, str], name: str, default: int) -> int:
+    raw = query.get(name)
+    try:
+        return int(raw) if raw else default
+    except ValueError:
+        raise InvalidField(name, f"{raw!r} is not a whole number.") from None
 
 
 def _time(query: dict[str, str], name: str) -> str | None:

@@ -4,25 +4,31 @@ webhook events its changes produce."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
+import orjson
+
 from connectors.common.times import parse_iso
-from connectors.mailchimp.resources import mailchimp_time
+from connectors.mailchimp.resources import SENT_STATUSES, mailchimp_time
 from connectors.mailchimp.sandbox_seed import (
+    UNSUBSCRIBE_REASONS,
     campaign_record,
     member_id,
     member_record,
+    merge_fields_of,
     report_record,
     seed_campaigns,
     seed_lists,
     seed_members,
+    with_report_summary,
 )
 from connectors.sandbox.collection import Collection, CreatedRange
 from connectors.sandbox.errors import NotFound, SandboxUsageError
 from connectors.sandbox.seeding import SeedSpec, rng_for
 
 Obj = dict[str, Any]
+_MEMBER_ATTRS = ("id", "status", "timestamp_opt", "last_changed")
 _STATUSES = {"subscribed", "unsubscribed", "cleaned", "pending", "transactional", "archived"}
 # The webhook event type a member's new status produces.
 _EVENT_FOR_STATUS = {"subscribed": "subscribe", "unsubscribed": "unsubscribe", "cleaned": "cleaned"}
@@ -35,6 +41,7 @@ class MailchimpAccount:
         self.spec = spec
         self.clock = clock
         self.lists: dict[str, Obj] = {}
+        self.merge_tags: dict[str, tuple[str, ...]] = {}
         self.members: dict[str, Collection] = {}
         # Members left out of listings but still counted in total_items (an under-reporting API).
         self.hidden: dict[str, set[str]] = {}
@@ -45,15 +52,22 @@ class MailchimpAccount:
 
     def _seed(self) -> None:
         lists = seed_lists(self.spec)
-        for audience, members in zip(lists, seed_members(self.spec, lists), strict=True):
+        for index, (audience, members) in enumerate(
+            zip(lists, seed_members(self.spec, lists), strict=True)
+        ):
             self.lists[audience["id"]] = audience
-            collection = Collection(("id",), order_field="last_changed")
+            self.merge_tags[audience["id"]] = merge_fields_of(index)
+            collection = Collection(_MEMBER_ATTRS, order_field="last_changed")
             collection.load(members)
             self.members[audience["id"]] = collection
         campaigns = seed_campaigns(self.spec, lists)
-        self.campaigns.load(campaigns)
         rng = rng_for(self.spec.seed, "reports")
-        self.reports.load(report_record(c, rng) for c in campaigns if c["status"] == "sent")
+        reports = [report_record(c, rng) for c in campaigns if c["status"] == "sent"]
+        by_id = {r["id"]: r for r in reports}
+        self.campaigns.load(
+            with_report_summary(c, by_id[c["id"]]) if c["id"] in by_id else c for c in campaigns
+        )
+        self.reports.load(reports)
 
     def now(self) -> str:
         """The current time as Mailchimp writes it (never before the seeded data)."""
@@ -65,8 +79,40 @@ class MailchimpAccount:
         audience = self.lists.get(list_id)
         if audience is None:
             raise NotFound(f"The requested resource could not be found: list {list_id}")
+        return {**audience, "stats": self._stats(list_id)}
+
+    def _stats(self, list_id: str) -> Obj:
+        """An audience's documented stats: member_count counts subscribed members only."""
         members = self.members[list_id]
-        return {**audience, "stats": {"member_count": len(members)}}
+        counts: dict[str, int] = {}
+        last = {"subscribed": "", "unsubscribed": ""}
+
+        def tally(attrs: Mapping[str, Any]) -> bool:
+            status = attrs.get("status") or ""
+            counts[status] = counts.get(status, 0) + 1
+            if status == "subscribed":
+                last[status] = max(last[status], attrs.get("timestamp_opt") or "")
+            if status == "unsubscribed":
+                last[status] = max(last[status], attrs.get("last_changed") or "")
+            return False
+
+        members.count(where=tally)
+        sent = [r for r in self._reports() if r["list_id"] == list_id]
+        return {
+            "member_count": counts.get("subscribed", 0),
+            "total_contacts": len(members),
+            "unsubscribe_count": counts.get("unsubscribed", 0),
+            "cleaned_count": counts.get("cleaned", 0),
+            "campaign_count": len(sent),
+            "campaign_last_sent": max((c["send_time"] for c in sent), default=""),
+            "merge_field_count": len(self.merge_tags[list_id]),
+            "last_sub_date": last["subscribed"],
+            "last_unsub_date": last["unsubscribed"],
+        }
+
+    def _reports(self) -> list[Obj]:
+        """Every sent campaign's report."""
+        return [orjson.loads(self.reports.stored(rid)) for rid in self.reports.ids()]
 
     def member_page(
         self, list_id: str, offset: int, count: int, since: str | None
@@ -83,6 +129,8 @@ class MailchimpAccount:
     def member(self, list_id: str, mid: str) -> Obj:
         """One member by its id (the MD5 of the email)."""
         self.audience(list_id)
+        if "@" in mid:  # the endpoint takes the email address as well as its hash
+            mid = member_id(mid)
         found = self.members[list_id].get(mid)
         if found is None:
             raise NotFound(f"The requested resource could not be found: member {mid}")
@@ -93,7 +141,12 @@ class MailchimpAccount:
     ) -> tuple[list[bytes], int]:
         """Campaigns newest first, filtered by creation and send time."""
         window = CreatedRange(gte=since_create) if since_create else None
-        where = (lambda a: (a.get("send_time") or "") >= since_send) if since_send else None
+        # documented as "campaigns sent after": a scheduled campaign's send_time is not a send
+        where = (
+            (lambda a: a.get("status") in SENT_STATUSES and a["send_time"] >= since_send)
+            if since_send
+            else None
+        )
         blobs = self.campaigns.window(offset, count, created=window, where=where)
         return blobs, self.campaigns.count(window, where)
 
@@ -117,7 +170,8 @@ class MailchimpAccount:
             if not email:
                 raise NotFound(f"The requested resource could not be found: member {mid}")
             stamp = int(parse_iso(self.now()))
-            old = member_record(list_id, email, status, {}, [], stamp, stamp)
+            tags = self.merge_tags[list_id]
+            old = member_record(list_id, email, status, {}, [], stamp, stamp, merge_tags=tags)
         member = self._changed(old, fields)
         members.delete(old["id"])
         members.put(member)
@@ -135,8 +189,19 @@ class MailchimpAccount:
             if status not in _STATUSES:
                 raise SandboxUsageError(f"status {status!r}: expected one of {sorted(_STATUSES)}")
             member["status"] = status
+            member.pop("unsubscribe_reason", None)
+            if status == "unsubscribed":
+                member["unsubscribe_reason"] = UNSUBSCRIBE_REASONS[0]
+            if status == "subscribed" and not member["timestamp_opt"]:
+                member["timestamp_opt"] = self.now()
         if isinstance(fields.get("merge_fields"), dict):
-            member["merge_fields"] = {**member["merge_fields"], **fields["merge_fields"]}
+            merges = {k: "" if v is None else v for k, v in fields["merge_fields"].items()}
+            member["merge_fields"] = {**member["merge_fields"], **merges}
+            first, last = (
+                member["merge_fields"].get("FNAME", ""),
+                member["merge_fields"].get("LNAME", ""),
+            )
+            member["full_name"] = f"{first} {last}".strip()
         if isinstance(fields.get("tags"), list):
             member["tags"] = [{"id": 999, "name": str(t)} for t in fields["tags"]]
             member["tags_count"] = len(member["tags"])
@@ -198,9 +263,11 @@ class MailchimpAccount:
             stamp if send else None,
             recipients=len(self.members[list_id]),
         )
-        self.campaigns.put(campaign)
         if send:
-            self.reports.put(report_record(campaign, rng_for(self.spec.seed, "report", cid)))
+            report = report_record(campaign, rng_for(self.spec.seed, "report", cid))
+            self.reports.put(report)
+            with_report_summary(campaign, report)
+        self.campaigns.put(campaign)
         return campaign
 
     def send_campaign(self, campaign_id: str) -> Obj:
@@ -212,9 +279,11 @@ class MailchimpAccount:
             status="sent",
             send_time=self.now(),
             emails_sent=campaign["recipients"]["recipient_count"],
+            resendable=True,
         )
-        self.campaigns.put(campaign)
-        self.reports.put(report_record(campaign, rng_for(self.spec.seed, "report", campaign_id)))
+        report = report_record(campaign, rng_for(self.spec.seed, "report", campaign_id))
+        self.reports.put(report)
+        self.campaigns.put(with_report_summary(campaign, report))
         return campaign
 
     def hide_members(self, list_id: str, count: int) -> list[str]:
