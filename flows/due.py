@@ -1,7 +1,8 @@
 """`sync-due`: the scheduled sync. Finds the integrations due a sync (a resource of theirs not
-synced within the interval) and fans out one
-`sync-integration` run each on the `normal` queue, at most `limit` per tick; the queue's
-concurrency limit bounds how many run at once across every worker."""
+synced within the interval), at most `limit` per tick, and starts `sync-batch` runs of at most
+`batch_size` of them each on the `normal` queue: Prefect's fixed cost is paid per batch, not
+per integration. The queue's concurrency limit bounds how many batches run at once across every
+worker."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from flows.runtime import sync_context
 from warehouse.store.types import utcnow
 
 SYNC_DEPLOYMENT = "sync-integration/sync-integration"
+BATCH_DEPLOYMENT = "sync-batch/sync-batch"
+DEFAULT_BATCH_SIZE = 100
 
 
 def due_integrations(
@@ -53,8 +56,11 @@ def _mapped_resources(ctx: Any) -> Callable[[Any], Sequence[str]]:
 
 
 @flow(name="sync-due")
-def sync_due_flow(every_minutes: float = 60, limit: int = 50) -> list[str]:
-    """Start a `sync-integration` run (queue `normal`) for each due integration; their ids."""
+def sync_due_flow(
+    every_minutes: float = 60, limit: int = 500, batch_size: int = DEFAULT_BATCH_SIZE
+) -> list[str]:
+    """Start `sync-batch` runs (queue `normal`) of the due integrations, the longest-waiting
+    first, `batch_size` to a run; the runs' ids."""
     ctx = sync_context()
     due = due_integrations(
         ctx.store,
@@ -63,17 +69,19 @@ def sync_due_flow(every_minutes: float = 60, limit: int = 50) -> list[str]:
         limit=limit,
     )
     started: list[str] = []
-    for integration in due:
+    size = max(1, batch_size)
+    for first in range(0, len(due), size):
+        batch = [integration.id for integration in due[first : first + size]]
         run = cast(  # called outside an event loop: the run itself, not a coroutine
             FlowRun,
             run_deployment(
-                SYNC_DEPLOYMENT,
-                parameters={"integration_id": integration.id, "priority": "normal"},
+                BATCH_DEPLOYMENT,
+                parameters={"integration_ids": batch, "priority": "normal"},
                 work_queue_name="normal",
                 timeout=0,
                 as_subflow=False,
             ),
         )
         started.append(str(run.id))
-    get_run_logger().info("started %d syncs of %d due integrations", len(started), len(due))
+    get_run_logger().info("started %d batch runs for %d due integrations", len(started), len(due))
     return started

@@ -14,7 +14,14 @@ from flows.limits import account_limit, limit_name
 POOL = "integrations"
 DEAD_AUTOMATION = "intsync: crash flow runs whose worker died"
 RERUN_AUTOMATION = "intsync: rerun crashed flow runs"
-FLOWS = ("sync-integration", "sync-due", "apply-webhook-events", "backfill", "clean-up")
+FLOWS = (
+    "sync-integration",
+    "sync-batch",
+    "sync-due",
+    "apply-webhook-events",
+    "backfill",
+    "clean-up",
+)
 
 
 @dataclass(frozen=True)

@@ -177,6 +177,7 @@ def deployments(prefect_server: None) -> None:
     from prefect.client.orchestration import get_client
 
     from flows.backfill import backfill_flow
+    from flows.batch import sync_batch_flow
     from flows.setup import POOL, ensure_pool, queues
     from flows.sync import sync_integration_flow
     from flows.webhooks import apply_webhook_events_flow
@@ -185,6 +186,7 @@ def deployments(prefect_server: None) -> None:
         ensure_pool(client, queues())
     for made, queue in (
         (sync_integration_flow, "high"),
+        (sync_batch_flow, "normal"),
         (apply_webhook_events_flow, "critical"),
         (backfill_flow, "low"),
     ):

@@ -83,23 +83,23 @@ def test_a_later_clock_makes_every_active_integration_due(store, fleet):
     assert {i.id for i in due} == {fleet[n].id for n in ("never", "stale", "fresh")}
 
 
-def test_the_flow_starts_one_normal_queue_run_per_due_integration(fleet, deployments):
+def test_the_flow_starts_normal_queue_batch_runs_of_the_due_integrations(fleet, deployments):
     started = sync_due_flow(every_minutes=60, limit=50)
 
-    runs = _runs(started)
-    assert [r.parameters["integration_id"] for r in runs] == [
-        fleet["never"].id,
-        fleet["stale"].id,
+    (run,) = _runs(started)
+    assert run.parameters["integration_ids"] == [fleet["never"].id, fleet["stale"].id]
+    assert run.work_queue_name == "normal" and run.parameters["priority"] == "normal"
+    assert run.state_type.value == "SCHEDULED"
+
+
+def test_batches_are_bounded_by_batch_size_and_the_tick_by_limit(fleet, deployments):
+    runs = _runs(sync_due_flow(every_minutes=60, limit=50, batch_size=1))
+    assert [r.parameters["integration_ids"] for r in runs] == [
+        [fleet["never"].id],
+        [fleet["stale"].id],
     ]
-    assert {r.work_queue_name for r in runs} == {"normal"}
-    assert {r.parameters["priority"] for r in runs} == {"normal"}
-    assert {r.state_type.value for r in runs} == {"SCHEDULED"}
-
-
-def test_the_fan_out_is_bounded_by_limit(fleet, deployments):
     started = sync_due_flow(every_minutes=60, limit=1)
-
-    assert [r.parameters["integration_id"] for r in _runs(started)] == [fleet["never"].id]
+    assert [r.parameters["integration_ids"] for r in _runs(started)] == [[fleet["never"].id]]
 
 
 def test_due_resources_come_from_the_mappings_without_building_connectors(ctx, store, fleet):
