@@ -42,9 +42,10 @@ from pipelines.specs import MappingCatalog
 from pipelines.spool import Spool, sweep_abandoned
 from pipelines.unlisted import live_ids
 from warehouse.columns import TableColumn, datasets_columns
-from warehouse.cursors import Cursor
+from warehouse.cursors import Cursor, read_cursors
 from warehouse.destinations import Warehouse
 from warehouse.errors import WarehouseError
+from warehouse.leases import IntegrationLeases
 from warehouse.store.sync_logs import LogFinish, LogStart
 
 log = logging.getLogger(__name__)
@@ -185,6 +186,8 @@ class Batch:
         # integration's pool would start processes of its own, a second each)
         self._read_processes = ctx.read_processes
         self._columns = WarehouseColumns(ctx.warehouse)
+        self._leases = IntegrationLeases(ctx.warehouse)
+        self._wait_for_leases = False
 
     def run(
         self,
@@ -202,16 +205,28 @@ class Batch:
         share = round((time.perf_counter() - prepared) / max(1, len(integrations)), 3)
         runs: list[_Run] = []
         waiting = list(reversed(integrations))
+        # those another worker was syncing when their turn came: tried again at the end
+        deferred: list[Any] = []
         reading: dict[Future[None], _Run] = {}
         ready: list[_Run] = []
-        with ThreadPoolExecutor(concurrency, thread_name_prefix="intsync-read") as readers:
-            while waiting or reading or ready:
+        with (
+            contextlib.closing(self._leases),
+            ThreadPoolExecutor(concurrency, thread_name_prefix="intsync-read") as readers,
+        ):
+            while waiting or deferred or reading or ready:
                 if ready and (len(ready) >= self.GROUP or not reading):
                     self._finish(ready, on_result)
                     ready = []
                     continue
+                if not waiting and deferred and not reading:
+                    waiting, deferred = list(reversed(deferred)), []
+                    self._wait_for_leases = True
                 while waiting and len(reading) < concurrency:
-                    run = self._start(waiting.pop(), share, failure)
+                    integration = waiting.pop()
+                    if not self._wait_for_leases and not self._leases.try_acquire(integration.id):
+                        deferred.append(integration)
+                        continue
+                    run = self._start(integration, share, failure)
                     runs.append(run)
                     if on_start is not None:
                         on_start(run.integration)
@@ -229,7 +244,8 @@ class Batch:
 
     def _prepare(self, integration_ids: list[str]) -> LoadFailedError | None:
         """Read the committed cursors of every integration at once (and move what older
-        builds' loaders left, once); a failure fails every integration, before it reads."""
+        builds' loaders left, once); a failure fails every integration, before it reads. On
+        PostgreSQL each is read again once its lease is held (see warehouse.leases)."""
         try:
             with self.loaders.writing(()):
                 migrate_legacy_loaders(
@@ -277,8 +293,12 @@ class Batch:
         integration, connector = run.integration, run.connector
         # a full read the connector can split is read by worker processes (never a window)
         pool = PartPool(1 if self.window is not None else self._read_processes)
-        states = self._states.get(integration.id, {})
         try:
+            if self._leases.acquire(integration.id) or self.ctx.warehouse.kind == "postgres":
+                # held: the cursor another worker may have committed since the batch began
+                found = read_cursors(self.ctx.warehouse, [integration.id])
+                self._states[integration.id] = found.get(integration.id, {})
+            states = self._states.get(integration.id, {})
             if pool.usable and _reads_in_full(
                 self.ctx, integration, connector, run.names, self.full_refresh
             ):
@@ -326,6 +346,7 @@ class Batch:
         share = round((time.perf_counter() - started) / max(1, len(group)), 3)
         for run in group:
             run.result.seconds["logs"] = share
+            self._leases.release(run.integration.id)
             if run.spool is not None:
                 run.spool.close()
             if on_result is not None:
