@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from connectors.common.retry import NO_RETRY  # noqa: E402
 from connectors.sandbox import SandboxServer, SeedSpec  # noqa: E402
 from connectors.stripe.client import StripeConnector  # noqa: E402
-from connectors.stripe.sandbox import StripeSandbox  # noqa: E402
+from connectors.stripe.sandbox.app import StripeSandbox  # noqa: E402
 from flows.runtime import use_context  # noqa: E402
 from pipelines.specs import MappingCatalog  # noqa: E402
 from pipelines.sync import SyncContext, sync_integration  # noqa: E402

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from connectors.sandbox import SandboxServer, SeedSpec  # noqa: E402
-from connectors.stripe.sandbox import StripeSandbox  # noqa: E402
+from connectors.stripe.sandbox.app import StripeSandbox  # noqa: E402
 
 KEY = "sk_test_bench_0001"
 

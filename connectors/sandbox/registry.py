@@ -15,7 +15,7 @@ from connectors.sandbox.app import SandboxApp
 from connectors.sandbox.errors import SandboxUsageError
 
 SANDBOXES: dict[str, str] = {
-    "stripe": "connectors.stripe.sandbox",
+    "stripe": "connectors.stripe.sandbox.app",
     "quickbooks": "connectors.quickbooks.sandbox",
     "mailchimp": "connectors.mailchimp.sandbox",
     "square": "connectors.square.sandbox",

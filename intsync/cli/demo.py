@@ -34,7 +34,7 @@ def demo(app: AppContext) -> None:
     """Sync two venues from the local Stripe sandbox, change them, sync again, query."""
     from connectors.sandbox.seeding import SeedSpec
     from connectors.sandbox.server import SandboxServer
-    from connectors.stripe.sandbox import StripeSandbox
+    from connectors.stripe.sandbox.app import StripeSandbox
     from intsync.cli.composition import sync_context
     from pipelines.sync import sync_integration
 

@@ -13,7 +13,7 @@ from connectors.common.rate import forget_budgets
 from connectors.common.retry import NO_RETRY
 from connectors.sandbox import SandboxServer, SeedSpec
 from connectors.stripe.client import StripeConnector
-from connectors.stripe.sandbox import StripeSandbox
+from connectors.stripe.sandbox.app import StripeSandbox
 from flows.runtime import use_context
 from pipelines.specs import MappingCatalog
 from pipelines.sync import SyncContext

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from connectors.sandbox import SandboxServer, SeedSpec
-from connectors.stripe.sandbox import StripeSandbox
+from connectors.stripe.sandbox.app import StripeSandbox
 from flows.batch import BatchFailedError, sync_batch_flow
 from tests.flows.conftest import COUNTS
 from warehouse.cursors import read_cursors

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from connectors.common.rate import forget_budgets
 from connectors.sandbox import SandboxServer, SeedSpec
-from connectors.stripe.sandbox import StripeSandbox
+from connectors.stripe.sandbox.app import StripeSandbox
 from intsync.cli.dlq import dlq
 from warehouse.store import open_store
 

@@ -15,7 +15,7 @@ import pytest
 
 from connectors.common.rate import forget_budgets
 from connectors.sandbox import SandboxServer, SeedSpec
-from connectors.stripe.sandbox import StripeSandbox
+from connectors.stripe.sandbox.app import StripeSandbox
 from warehouse.breakers import BreakerPolicy, CircuitBreaker
 from warehouse.store import open_store
 

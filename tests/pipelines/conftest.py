@@ -9,7 +9,7 @@ import pytest
 
 from connectors.common.rate import forget_budgets
 from connectors.sandbox import SandboxServer, SeedSpec
-from connectors.stripe.sandbox import StripeSandbox
+from connectors.stripe.sandbox.app import StripeSandbox
 from pipelines.specs import MappingCatalog
 from pipelines.sync import SyncContext
 from warehouse.destinations import Warehouse

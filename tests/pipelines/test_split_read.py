@@ -14,7 +14,7 @@ import pytest
 
 from connectors.sandbox import SandboxServer, SeedSpec
 from connectors.stripe.client import StripeConnector
-from connectors.stripe.sandbox import StripeSandbox
+from connectors.stripe.sandbox.app import StripeSandbox
 from pipelines import partread
 from pipelines.sync import SyncContext, sync_integration
 from tests.pipelines.conftest import KEY, make_context

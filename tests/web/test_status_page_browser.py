@@ -20,7 +20,7 @@ import requests
 
 from connectors.common.rate import forget_budgets
 from connectors.sandbox import SandboxServer, SeedSpec
-from connectors.stripe.sandbox import StripeSandbox
+from connectors.stripe.sandbox.app import StripeSandbox
 from tests.acceptance.conftest import stop
 from tests.acceptance.test_api_docs import free_port, private_env
 from tests.acceptance.test_webhooks_e2e import start_web

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from connectors.sandbox.errors import NotFound, SandboxUsageError
 from connectors.sandbox.webhooks import Delivery, deliver
-from connectors.stripe.sandbox_api import ApiError
-from connectors.stripe.sandbox_resources import RESOURCES
+from connectors.stripe.sandbox.api import ApiError
+from connectors.stripe.sandbox.resources import RESOURCES
 
 if TYPE_CHECKING:
-    from connectors.stripe.sandbox_state import StripeAccount
+    from connectors.stripe.sandbox.state import StripeAccount
 
 Obj = dict[str, Any]
 

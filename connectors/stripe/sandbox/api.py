@@ -9,7 +9,7 @@ from typing import Any
 
 from connectors.sandbox.collection import CreatedRange
 from connectors.sandbox.http import Response, json_response
-from connectors.stripe.sandbox_resources import (
+from connectors.stripe.sandbox.resources import (
     BOOLEAN_FIELDS,
     EVENT_TYPES_MAX,
     INTEGER_FIELDS,

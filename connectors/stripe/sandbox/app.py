@@ -26,12 +26,12 @@ from connectors.sandbox.faults import Faults
 from connectors.sandbox.http import Response, SandboxRequest, json_response
 from connectors.sandbox.registry import SandboxOptions
 from connectors.sandbox.seeding import SeedSpec
-from connectors.stripe.sandbox_admin import StripeAdmin
-from connectors.stripe.sandbox_api import ApiError, coerce, decode_nested, parse_list_query
-from connectors.stripe.sandbox_data import SEEDED
-from connectors.stripe.sandbox_resources import RESOURCES, resource_for_id
-from connectors.stripe.sandbox_state import StripeAccount
-from connectors.stripe.sandbox_writes import check_fields
+from connectors.stripe.sandbox.admin import StripeAdmin
+from connectors.stripe.sandbox.api import ApiError, coerce, decode_nested, parse_list_query
+from connectors.stripe.sandbox.resources import RESOURCES, resource_for_id
+from connectors.stripe.sandbox.seed import SEEDED
+from connectors.stripe.sandbox.state import StripeAccount
+from connectors.stripe.sandbox.writes import check_fields
 
 DEFAULT_KEY = "sk_test_sandbox_1"
 SEEDABLE = SEEDED

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from connectors.sandbox.seeding import DAY, random_token
-from connectors.stripe.sandbox_templates import TEMPLATES
-from connectors.stripe.sandbox_values import CURRENCIES, Obj, SeedContext, amount_for
+from connectors.stripe.sandbox.templates import TEMPLATES
+from connectors.stripe.sandbox.values import CURRENCIES, Obj, SeedContext, amount_for
 
 _INVOICE_STATUS = ["paid"] * 14 + ["open"] * 3 + ["draft", "void", "uncollectible"]
 _SUB_STATUS = ["active"] * 14 + ["canceled"] * 3 + ["past_due", "trialing", "trialing"]

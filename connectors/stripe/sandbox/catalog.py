@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from connectors.sandbox.seeding import random_token
-from connectors.stripe.sandbox_templates import TEMPLATES
-from connectors.stripe.sandbox_values import (
+from connectors.stripe.sandbox.templates import TEMPLATES
+from connectors.stripe.sandbox.values import (
     CURRENCIES,
     FIRST,
     LAST,

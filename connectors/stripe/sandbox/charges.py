@@ -6,8 +6,8 @@ from bisect import bisect_right
 from collections.abc import Iterator
 
 from connectors.sandbox.seeding import DAY, random_token, rng_for
-from connectors.stripe.sandbox_templates import TEMPLATES
-from connectors.stripe.sandbox_values import (
+from connectors.stripe.sandbox.templates import TEMPLATES
+from connectors.stripe.sandbox.values import (
     BRANDS,
     CURRENCIES,
     ChargeFacts,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.stripe.sandbox_resources import RESOURCES
-from connectors.stripe.sandbox_templates import TEMPLATES
+from connectors.stripe.sandbox.resources import RESOURCES
+from connectors.stripe.sandbox.templates import TEMPLATES
 
 Obj = dict[str, Any]
 

@@ -1,6 +1,6 @@
 """Deterministic Stripe objects for the sandbox: a seed and counts give the same account every time.
 
-Objects are built from Stripe's fixture templates (`sandbox_templates`) with varied ids, amounts,
+Objects are built from Stripe's fixture templates (`templates`) with varied ids, amounts,
 currencies (JPY among them, zero-decimal), customers, statuses and `created` times spread over
 the two years before the seed's anchor. Links hold: charges point at seeded customers and payment
 intents, refunds and disputes at charges (whose `amount_refunded` / `disputed` agree), prices at
@@ -18,23 +18,23 @@ import random
 from collections.abc import Callable, Iterable, Iterator
 
 from connectors.sandbox.seeding import SeedSpec, rng_for, spread_times
-from connectors.stripe.sandbox_billing import (
+from connectors.stripe.sandbox.billing import (
     build_balance_transactions,
     build_invoices,
     build_payouts,
     build_subscriptions,
 )
-from connectors.stripe.sandbox_catalog import build_customers, build_prices, build_products
-from connectors.stripe.sandbox_charges import (
+from connectors.stripe.sandbox.catalog import build_customers, build_prices, build_products
+from connectors.stripe.sandbox.charges import (
     build_charges,
     build_disputes,
     build_payment_intents,
     build_refunds,
     plan_refunds_and_disputes,
 )
-from connectors.stripe.sandbox_events import event_type, make_event
-from connectors.stripe.sandbox_resources import EVENTS_RETENTION_SECONDS
-from connectors.stripe.sandbox_values import Obj, Plan, SeedContext, make_id
+from connectors.stripe.sandbox.events import event_type, make_event
+from connectors.stripe.sandbox.resources import EVENTS_RETENTION_SECONDS
+from connectors.stripe.sandbox.values import Obj, Plan, SeedContext, make_id
 
 DEFAULT_COUNTS: dict[str, int] = {
     "customers": 50,

@@ -12,12 +12,12 @@ import orjson
 
 from connectors.sandbox.collection import Collection, CreatedRange, UnknownCursor
 from connectors.sandbox.seeding import SeedSpec, rng_for
-from connectors.stripe.sandbox_api import ApiError, ListQuery, missing, type_matcher
-from connectors.stripe.sandbox_data import seed_account
-from connectors.stripe.sandbox_events import event_type, make_event, previous_attributes
-from connectors.stripe.sandbox_resources import EVENTS_RETENTION_SECONDS, RESOURCES
-from connectors.stripe.sandbox_values import make_live_id
-from connectors.stripe.sandbox_writes import merge, new_object
+from connectors.stripe.sandbox.api import ApiError, ListQuery, missing, type_matcher
+from connectors.stripe.sandbox.events import event_type, make_event, previous_attributes
+from connectors.stripe.sandbox.resources import EVENTS_RETENTION_SECONDS, RESOURCES
+from connectors.stripe.sandbox.seed import seed_account
+from connectors.stripe.sandbox.values import make_live_id
+from connectors.stripe.sandbox.writes import merge, new_object
 
 Obj = dict[str, Any]
 

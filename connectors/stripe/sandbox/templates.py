@@ -1,7 +1,7 @@
 """Object templates for the Stripe sandbox, from Stripe's own API fixtures (openapi fixtures3.json).
 
 Generated once from the fixtures: mock placeholders removed, times and ids set per object by
-`connectors.stripe.sandbox_data`. Edit by hand when Stripe adds fields.
+`connectors.stripe.sandbox.seed`. Edit by hand when Stripe adds fields.
 """
 
 # ruff: noqa: E501

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from connectors.sandbox.seeding import random_token, rng_for, sortable_token
-from connectors.stripe.sandbox_resources import RESOURCES, ZERO_DECIMAL
+from connectors.stripe.sandbox.resources import RESOURCES, ZERO_DECIMAL
 
 Obj = dict[str, Any]
 

@@ -6,9 +6,9 @@ import random
 from typing import Any
 
 from connectors.sandbox.seeding import random_token
-from connectors.stripe.sandbox_api import ApiError
-from connectors.stripe.sandbox_resources import RESOURCES
-from connectors.stripe.sandbox_templates import TEMPLATES
+from connectors.stripe.sandbox.api import ApiError
+from connectors.stripe.sandbox.resources import RESOURCES
+from connectors.stripe.sandbox.templates import TEMPLATES
 
 Obj = dict[str, Any]
 

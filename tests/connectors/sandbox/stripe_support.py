@@ -9,7 +9,7 @@ import requests
 import stripe
 
 from connectors.sandbox import SandboxServer, SeedSpec
-from connectors.stripe.sandbox import StripeSandbox
+from connectors.stripe.sandbox.app import StripeSandbox
 
 KEY_A = "sk_test_alpha_0001"
 KEY_B = "sk_test_bravo_0002"

@@ -20,8 +20,8 @@ from stripe._object_classes import OBJECT_CLASSES
 
 from connectors.sandbox import SandboxServer, SeedSpec
 from connectors.stripe.resources import RESOURCES
-from connectors.stripe.sandbox import StripeSandbox
-from connectors.stripe.sandbox_templates import TEMPLATES
+from connectors.stripe.sandbox.app import StripeSandbox
+from connectors.stripe.sandbox.templates import TEMPLATES
 
 KEY = "sk_test_contract_0001"
 COUNTS = {"customers": 12, "charges": 30, "refunds": 6, "payment_intents": 12, "invoices": 8,

@@ -10,7 +10,7 @@ from connectors.common.rate import forget_budgets
 from connectors.common.retry import RetryPolicy
 from connectors.sandbox import SandboxServer, SeedSpec
 from connectors.stripe.client import StripeConnector
-from connectors.stripe.sandbox import StripeSandbox
+from connectors.stripe.sandbox.app import StripeSandbox
 
 KEY = "sk_test_connector_0001"
 OTHER_KEY = "sk_test_connector_0002"

@@ -24,7 +24,7 @@ from connectors.errors import (
 from connectors.sandbox import SandboxServer
 from connectors.stripe.client import StripeConnector
 from connectors.stripe.resources import RESOURCES
-from connectors.stripe.sandbox import StripeSandbox
+from connectors.stripe.sandbox.app import StripeSandbox
 from tests.connectors.stripe.conftest import CONNECTED, FAST_RETRY, KEY
 
 DAY = 86_400

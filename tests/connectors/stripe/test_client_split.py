@@ -9,7 +9,7 @@ import pytest
 
 from connectors.common.splits import oldest_bound, windows
 from connectors.stripe.client import StripeConnector
-from connectors.stripe.sandbox import StripeSandbox
+from connectors.stripe.sandbox.app import StripeSandbox
 from tests.connectors.stripe.conftest import KEY
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from connectors.sandbox import SandboxServer, SeedSpec
-from connectors.stripe.sandbox import StripeSandbox
+from connectors.stripe.sandbox.app import StripeSandbox
 from tests.connectors.sandbox.stripe_support import (  # noqa: F401
     KEY_A,
     KEY_B,

@@ -8,9 +8,9 @@ import pytest
 
 from connectors.sandbox import SeedSpec
 from connectors.sandbox.seeding import DAY
-from connectors.stripe.sandbox_data import DEFAULT_COUNTS, seed_objects
-from connectors.stripe.sandbox_resources import RESOURCES, ZERO_DECIMAL
-from connectors.stripe.sandbox_templates import TEMPLATES
+from connectors.stripe.sandbox.resources import RESOURCES, ZERO_DECIMAL
+from connectors.stripe.sandbox.seed import DEFAULT_COUNTS, seed_objects
+from connectors.stripe.sandbox.templates import TEMPLATES
 
 NOW = 1_760_000_000
 

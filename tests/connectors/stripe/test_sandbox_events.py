@@ -10,7 +10,7 @@ import requests
 
 from connectors.sandbox import SandboxServer
 from connectors.sandbox.seeding import DAY
-from connectors.stripe.sandbox import StripeSandbox
+from connectors.stripe.sandbox.app import StripeSandbox
 from tests.connectors.sandbox.stripe_support import (  # noqa: F401
     KEY_A,
     call,

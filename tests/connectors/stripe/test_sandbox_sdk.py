@@ -87,7 +87,7 @@ def test_sdk_sees_connected_account_through_stripe_account_header(server) -> Non
 @pytest.mark.slow
 def test_200k_charges_page_to_the_end() -> None:
     from connectors.sandbox import SandboxServer, SeedSpec
-    from connectors.stripe.sandbox import StripeSandbox
+    from connectors.stripe.sandbox.app import StripeSandbox
 
     big = StripeSandbox({KEY_A: SeedSpec(seed=1, counts={"charges": 200_000})})
     ids = list(big.account(KEY_A).collections["charges"].ids())

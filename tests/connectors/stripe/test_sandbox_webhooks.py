@@ -12,7 +12,7 @@ import requests
 import stripe
 
 from connectors.sandbox import SandboxServer
-from connectors.stripe.sandbox import StripeSandbox
+from connectors.stripe.sandbox.app import StripeSandbox
 from tests.connectors.sandbox.stripe_support import (  # noqa: F401
     KEY_A,
     sandbox,
