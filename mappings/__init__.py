@@ -6,7 +6,8 @@ CompiledMapping whose `map_page()` maps a page of parsed records into Arrow tabl
 from __future__ import annotations
 
 from mappings.catalogue import Catalogue
-from mappings.compiler import CompiledChild, CompiledMapping, compile_spec
+from mappings.compiled import CompiledChild
+from mappings.compiler import CompiledMapping, compile_spec
 from mappings.errors import MappingError, SpecValidationError, UnknownSpecError, ValidationIssue
 from mappings.loader import OVERRIDES_DIR, SPECS_DIR, collect, load_spec, load_specs
 from mappings.model import ChildSpec, FieldSpec, Incremental, Spec

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from mappings.assemble import Context
 from mappings.batches import run_batched
+from mappings.compiled import CompiledChild
 from mappings.expr_eval import Page
 from mappings.paths import Extractor
-
-if TYPE_CHECKING:
-    from mappings.compiler import CompiledChild
 
 Bad = dict[int, tuple[str, Any, str]]  # parent row -> (column, value, reason)
 

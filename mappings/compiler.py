@@ -9,80 +9,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from mappings.assemble import Context, columns_for, hints_of, schema_of
-from mappings.batches import batch_groups
+from mappings.assemble import Context
+from mappings.compiled import CompiledSpec
 from mappings.errors import MappingError
-from mappings.expr_eval import compile_expression
-from mappings.expr_parse import Node, PathRef, walk
-from mappings.model import CONTEXT_KEYS, ChildSpec, Incremental, Spec
+from mappings.model import CONTEXT_KEYS, Spec
 from mappings.page import MappedPage
-from mappings.plans import FieldPlan, fetch_plan
-from mappings.runpage import run_page, used_roots
-from mappings.types import TEXT, ColumnType
+from mappings.runpage import run_page
 
 _CACHE: weakref.WeakKeyDictionary[Spec, dict[str, CompiledMapping]] = weakref.WeakKeyDictionary()
 REQUIRED_CONTEXT = ("tenant_id", "venue_id", "integration_id", "synced_at")
 
 
-class CompiledChild:
-    """A child table's compiled mapping: rows come from an array inside each parent record."""
-
-    def __init__(
-        self, child: ChildSpec, parent: Spec, parent_type: ColumnType, salt: bytes
-    ) -> None:
-        self.name = child.name
-        self.dataset = parent.dataset
-        self.table = child.table
-        self.write_disposition = parent.write_disposition
-        self.parent_table = parent.table
-        self.parent_key = ["parent_id"]
-        self.path = child.path.segments
-        self.plans = [FieldPlan(f, salt) for f in child.fields]
-        for plan in self.plans:
-            plan.required = plan.required or plan.name in child.primary_key
-        self.where = compile_expression(child.where) if child.where is not None else None
-        self.fetch = fetch_plan(self.plans, _expr_paths(child.where))
-        self.groups = batch_groups(self.plans)
-        core = parent.dataset == "core"
-        base = ["venue_id", "provider"] if core else ["venue_id"]
-        self.primary_key = base + (list(child.primary_key) or ["parent_id", "position"])
-        columns = columns_for(self.plans, core, self.primary_key, parent_type=parent_type)
-        self.arrow_schema = schema_of(columns)
-        self.column_hints = hints_of(columns, self.primary_key)
-        self.children: list[CompiledChild] = []
-        self.empty = self.arrow_schema.empty_table()
-
-
-class CompiledMapping:
+class CompiledMapping(CompiledSpec):
     """One spec, compiled: the table's identity, schema, dlt hints, and `map_page`."""
 
     def __init__(self, spec: Spec, salt: bytes) -> None:
-        self.spec = spec
-        self.hash_salt = salt
-        self.dataset = spec.dataset
-        self.table = spec.table
-        self.provider = spec.provider
-        self.resource = spec.resource
-        self.write_disposition = spec.write_disposition
-        core = spec.dataset == "core"
-        self.primary_key = (["venue_id", "provider"] if core else ["venue_id"]) + list(
-            spec.primary_key
-        )
-        self.incremental: Incremental | None = spec.incremental
-        self.plans = [FieldPlan(f, salt) for f in spec.fields]
-        for plan in self.plans:
-            plan.required = plan.required or plan.name in spec.primary_key
-        self.where = compile_expression(spec.where) if spec.where is not None else None
-        self.fetch = fetch_plan(self.plans, [c.path.segments for c in spec.children])
-        self.groups = batch_groups(self.plans)
-        self.keep_json = spec.unmapped == "keep_json"
-        columns = columns_for(self.plans, core, self.primary_key, keep_json=self.keep_json)
-        self.arrow_schema = schema_of(columns)
-        self.column_hints = hints_of(columns, self.primary_key)
-        key_field = spec.field(spec.primary_key[0])
-        key_type = key_field.type if key_field is not None else TEXT
-        self.children = [CompiledChild(c, spec, key_type, salt) for c in spec.children]
-        self.used_roots = used_roots(spec)
+        super().__init__(spec, salt)
         self._last_context: tuple[tuple[Any, ...], Context] | None = None
 
     def map_page(
@@ -130,12 +72,6 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
-
-
-def _expr_paths(node: Node | None) -> list[tuple[Any, ...]]:
-    if node is None:
-        return []
-    return [n.path.segments for n in walk(node) if isinstance(n, PathRef)]
 
 
 def compile_spec(spec: Spec, hash_salt: str = "") -> CompiledMapping:

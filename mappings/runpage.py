@@ -4,7 +4,7 @@ then assemble the main and child tables."""
 from __future__ import annotations
 
 from itertools import chain
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import orjson
@@ -14,20 +14,16 @@ from mappings.arrowcast import Errors
 from mappings.assemble import Context, deleted_column
 from mappings.batches import run_batched
 from mappings.children import child_rows, child_table, head_columns
+from mappings.compiled import CompiledSpec
 from mappings.expr_eval import Page
-from mappings.expr_parse import PathRef, walk
-from mappings.model import Spec
 from mappings.page import MappedPage, QuarantinedRow
 from mappings.paths import Extractor
-
-if TYPE_CHECKING:
-    from mappings.compiler import CompiledMapping
 
 Bad = dict[int, tuple[str, Any, str]]  # row -> (column, value, reason)
 
 
 def run_page(
-    mapping: CompiledMapping,
+    mapping: CompiledSpec,
     records: list[dict[str, Any]],
     ctx: Context,
     deleted_at: list[str | None] | None,
@@ -66,7 +62,7 @@ def run_page(
 
 
 def _where(
-    mapping: CompiledMapping,
+    mapping: CompiledSpec,
     records: list[dict[str, Any]],
     deleted_at: list[str | None] | None,
     ctx: Context,
@@ -193,7 +189,7 @@ def _record_id(record: Any) -> str | None:
 
 
 def _quarantine(
-    mapping: CompiledMapping, records: list[dict[str, Any]], raws: dict[str, list[Any]], bad: Bad
+    mapping: CompiledSpec, records: list[dict[str, Any]], raws: dict[str, list[Any]], bad: Bad
 ) -> list[QuarantinedRow]:
     key_raw = raws.get(mapping.spec.primary_key[0])
     rows = []
@@ -212,18 +208,3 @@ def _quarantine(
             )
         )
     return rows
-
-
-def used_roots(spec: Spec) -> frozenset[str]:
-    """Top-level record keys some field, filter or child reads (the rest is 'unmapped')."""
-    roots: set[str] = set()
-    for field in spec.fields:
-        roots.update(p.root for p in field.paths)
-        if field.currency_path is not None:
-            roots.add(field.currency_path.root)
-        if field.expr is not None:
-            roots.update(n.path.root for n in walk(field.expr) if isinstance(n, PathRef))
-    if spec.where is not None:
-        roots.update(n.path.root for n in walk(spec.where) if isinstance(n, PathRef))
-    roots.update(child.path.root for child in spec.children)
-    return frozenset(roots)

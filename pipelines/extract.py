@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 import pyarrow as pa
@@ -20,7 +20,6 @@ from warehouse.quarantine import QUARANTINE_HINTS, QUARANTINE_SCHEMA, QUARANTINE
 
 if TYPE_CHECKING:
     from connectors.common.splits import Split
-    from pipelines.partread import PartPool
 
 PageCallback = Callable[[str, int], None]
 # ids -> {id: the newest raw record the warehouse holds for it}
@@ -89,6 +88,28 @@ def child_hints(child: Any) -> dict[str, Any]:
     }
 
 
+class PartReads(Protocol):
+    """Worker processes that read the parts of a split full read (pipelines.partread.PartPool).
+    They import this module to read; this module knows them only by this face."""
+
+    @property
+    def usable(self) -> bool:
+        """Whether to split at all."""
+        ...
+
+    @property
+    def parts(self) -> int:
+        """How many parts to cut a full read into."""
+        ...
+
+    def read(
+        self, reader: ResourceReader, connector: Any, split: Split, outcome: ResourceOutcome
+    ) -> None:
+        """Read every part of `split` into `reader` (its `adopt`); the joined cursor into
+        `outcome`."""
+        ...
+
+
 class ResourceReader:
     """Spools the pages of one resource through its compiled mappings."""
 
@@ -123,7 +144,7 @@ class ResourceReader:
         state: Mapping[str, Any],
         *,
         full_refresh: bool,
-        pool: PartPool | None = None,
+        pool: PartReads | None = None,
     ) -> ResourceOutcome:
         """Read every page; connector errors propagate with the outcome so far attached.
 
@@ -155,7 +176,7 @@ class ResourceReader:
         connector: Connector,
         state: Mapping[str, Any],
         full_refresh: bool,
-        pool: PartPool | None,
+        pool: PartReads | None,
     ) -> Split | None:
         if pool is None or not pool.usable or not hasattr(connector, "split"):
             return None
