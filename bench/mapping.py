@@ -6,7 +6,7 @@ measured in the same run:
   (c) parsing plus a per-record interpreter of the same spec, which walks the spec document
       (the YAML as loaded) for each record, resolving each path and transform by name and
       building row dicts, as stream-map tools do; expressions are parsed once and cached;
-  (d) for reference, parsing plus mappings.interpret: the same per-record walk over the
+  (d) for reference, parsing plus tests/mappings/oracle.py: the same per-record walk over the
       validated spec model (paths split and types resolved once), a stronger baseline.
 
 Goals: (b) at least 0.7 of (a) in records/s, and at least 3 times (c).
@@ -47,11 +47,11 @@ from mappings.assemble import Context  # noqa: E402
 from mappings.currencies import exponent  # noqa: E402
 from mappings.expr_eval import infer_type  # noqa: E402
 from mappings.expr_grammar import parse_expression  # noqa: E402
-from mappings.interpret import STEPS, evaluate, interpret_page  # noqa: E402
 from mappings.refs import default_id_key, ref_id  # noqa: E402
 from mappings.scalars import as_int, as_text, coerce  # noqa: E402
 from mappings.transforms import TRANSFORMS  # noqa: E402
 from mappings.types import TEXT, parse_type, python_type  # noqa: E402
+from tests.mappings.oracle import STEPS, evaluate, interpret_page  # noqa: E402
 
 SHARED_FIXTURES = ROOT.parent / "shared/reference/stripe/fixtures3.json"
 VENDORED_FIXTURES = ROOT / "tests/mappings/data/stripe_objects.json"

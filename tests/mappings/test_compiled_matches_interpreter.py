@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mappings.interpret import interpret_page
+from tests.mappings.oracle import interpret_page
 
 SPEC = """
 provider: stripe

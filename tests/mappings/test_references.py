@@ -16,9 +16,9 @@ import stripe
 from connectors.quickbooks.sandbox_data import seed_company
 from connectors.sandbox.seeding import SeedSpec
 from mappings import compile_spec, load_specs
-from mappings.interpret import interpret_page
 from mappings.model import FieldSpec, Spec
 from tests.mappings.conftest import DATA, OBJECT_BY_RESOURCE
+from tests.mappings.oracle import interpret_page
 
 HEAD = "provider: stripe\nresource: charges\ntable: stripe_charges\nfields:\n  id: id\n"
 QB_HEAD = "provider: quickbooks\nresource: invoices\ntable: qb_invoices\nfields:\n  id: Id\n"

@@ -1,7 +1,8 @@
 """A straightforward per-record interpreter of a spec: for each record it walks the spec's
 fields, resolves each path, applies each transform to one value and builds a row dict, the way
-stream-map tools do. It is the reference the compiled mapping is tested against, and the
-benchmark's baseline; pipelines use compile_spec."""
+stream-map tools do. It is the reference the compiled mapping is tested against, and
+bench/mapping.py's baseline (d); it ships with the tests, not in the package: pipelines use
+compile_spec."""
 
 from __future__ import annotations
 
