@@ -18,7 +18,7 @@ SANDBOXES: dict[str, str] = {
     "stripe": "connectors.stripe.sandbox.app",
     "quickbooks": "connectors.quickbooks.sandbox",
     "mailchimp": "connectors.mailchimp.sandbox",
-    "square": "connectors.square.sandbox",
+    "square": "connectors.square.sandbox.app",
 }
 
 

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from connectors.sandbox import SandboxServer, SeedSpec
-from connectors.square.sandbox import CLIENT_ID, CLIENT_SECRET, SquareSandbox
+from connectors.square.sandbox.app import CLIENT_ID, CLIENT_SECRET, SquareSandbox
 from tests.connectors.sandbox.contract_support import square_errors
 
 TOKEN = "EAAAcontract_square_1"

@@ -12,7 +12,7 @@ from connectors.common.retry import RetryPolicy
 from connectors.sandbox import SandboxServer, SeedSpec
 from connectors.square.client import SquareConnector
 from connectors.square.oauth import Tokens
-from connectors.square.sandbox import SquareSandbox
+from connectors.square.sandbox.app import SquareSandbox
 
 TOKEN = "EAAAconnector_tests_1"
 OTHER = "EAAAconnector_tests_2"

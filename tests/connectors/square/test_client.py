@@ -7,7 +7,7 @@ import time
 import pytest
 
 from connectors.errors import AuthenticationError, ConfigurationError, RateLimitedError
-from connectors.square.sandbox import SquareSandbox
+from connectors.square.sandbox.app import SquareSandbox
 from connectors.square.streams import millis
 from tests.connectors.square.conftest import TOKEN
 

@@ -8,7 +8,7 @@ import pytest
 
 from connectors.errors import AuthenticationError
 from connectors.square.oauth import Tokens, fingerprint
-from connectors.square.sandbox import CLIENT_ID, CLIENT_SECRET
+from connectors.square.sandbox.app import CLIENT_ID, CLIENT_SECRET
 from tests.connectors.square.conftest import TOKEN, MemoryTokens
 
 CLIENT = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}

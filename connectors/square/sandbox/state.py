@@ -10,7 +10,8 @@ import orjson
 
 from connectors.sandbox.collection import Collection
 from connectors.sandbox.seeding import SeedSpec, rng_for
-from connectors.square.sandbox_data import (
+from connectors.square.sandbox.api import SquareError, SquareReads, bad_request
+from connectors.square.sandbox.seed import (
     catalog_item,
     customer,
     order,
@@ -20,7 +21,6 @@ from connectors.square.sandbox_data import (
     seed_merchant,
     square_id,
 )
-from connectors.square.sandbox_search import SquareError, SquareReads, bad_request
 
 _ATTRS = ("location_id", "created_at", "closed_at", "state", "type", "is_deleted")
 COLLECTIONS = (

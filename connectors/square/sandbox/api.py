@@ -11,7 +11,7 @@ import orjson
 
 from connectors.sandbox.collection import Collection, CreatedRange, UnknownCursor
 from connectors.sandbox.seeding import DAY
-from connectors.square.sandbox_data import rfc3339
+from connectors.square.sandbox.seed import rfc3339
 
 
 class SquareError(Exception):

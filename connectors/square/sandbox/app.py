@@ -28,9 +28,9 @@ from connectors.sandbox.http import Response, SandboxRequest, json_response
 from connectors.sandbox.registry import SandboxOptions
 from connectors.sandbox.seeding import DAY, SeedSpec, rng_for
 from connectors.sandbox.webhooks import deliver
-from connectors.square.sandbox_data import SEEDED, rfc3339, square_id
-from connectors.square.sandbox_search import SquareError
-from connectors.square.sandbox_state import COLLECTIONS, SquareMerchant
+from connectors.square.sandbox.api import SquareError
+from connectors.square.sandbox.seed import SEEDED, rfc3339, square_id
+from connectors.square.sandbox.state import COLLECTIONS, SquareMerchant
 
 SEEDABLE = SEEDED
 CLIENT_ID = "sq0idp-sandbox-intsync"
