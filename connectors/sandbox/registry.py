@@ -17,7 +17,7 @@ from connectors.sandbox.errors import SandboxUsageError
 SANDBOXES: dict[str, str] = {
     "stripe": "connectors.stripe.sandbox.app",
     "quickbooks": "connectors.quickbooks.sandbox",
-    "mailchimp": "connectors.mailchimp.sandbox",
+    "mailchimp": "connectors.mailchimp.sandbox.app",
     "square": "connectors.square.sandbox.app",
 }
 

@@ -11,7 +11,7 @@ import pytest
 from connectors.common.rate import forget_budgets
 from connectors.common.retry import RetryPolicy
 from connectors.mailchimp.client import MailchimpConnector
-from connectors.mailchimp.sandbox import MailchimpSandbox
+from connectors.mailchimp.sandbox.app import MailchimpSandbox
 from connectors.sandbox import SandboxServer, SeedSpec
 
 KEY = "0123456789abcdef0123456789abcdef-us6"

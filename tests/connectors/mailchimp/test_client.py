@@ -9,7 +9,7 @@ import pytest
 from connectors.common.times import parse_iso
 from connectors.errors import AuthenticationError, ConfigurationError, FatalAPIError
 from connectors.mailchimp.resources import REPORT_LOOKBACK_SECONDS
-from connectors.mailchimp.sandbox import MailchimpSandbox
+from connectors.mailchimp.sandbox.app import MailchimpSandbox
 from tests.connectors.mailchimp.conftest import KEY, TOKEN, read_all, sandbox_objects
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import requests
 
-from connectors.mailchimp.sandbox import MailchimpSandbox
+from connectors.mailchimp.sandbox.app import MailchimpSandbox
 from connectors.sandbox import SandboxServer, SeedSpec
 from tests.connectors.sandbox.contract_support import schema_errors
 

@@ -18,10 +18,10 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from connectors.mailchimp.sandbox_admin import MailchimpAdmin
-from connectors.mailchimp.sandbox_api import InvalidField, problem, route
-from connectors.mailchimp.sandbox_seed import SEEDABLE
-from connectors.mailchimp.sandbox_state import MailchimpAccount
+from connectors.mailchimp.sandbox.admin import MailchimpAdmin
+from connectors.mailchimp.sandbox.api import InvalidField, problem, route
+from connectors.mailchimp.sandbox.seed import SEEDABLE
+from connectors.mailchimp.sandbox.state import MailchimpAccount
 from connectors.mailchimp.transport import MAX_CONNECTIONS
 from connectors.sandbox.app import Denied, SandboxApp
 from connectors.sandbox.errors import NotFound, SandboxUsageError

@@ -11,7 +11,7 @@ import orjson
 
 from connectors.common.times import parse_iso
 from connectors.mailchimp.resources import SENT_STATUSES, mailchimp_time
-from connectors.mailchimp.sandbox_seed import (
+from connectors.mailchimp.sandbox.seed import (
     UNSUBSCRIBE_REASONS,
     campaign_record,
     member_id,

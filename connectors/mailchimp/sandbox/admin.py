@@ -24,7 +24,7 @@ from connectors.sandbox.errors import NotFound, SandboxUsageError
 from connectors.sandbox.webhooks import deliver
 
 if TYPE_CHECKING:
-    from connectors.mailchimp.sandbox_state import MailchimpAccount
+    from connectors.mailchimp.sandbox.state import MailchimpAccount
 
 Obj = dict[str, Any]
 FORM = "application/x-www-form-urlencoded"

@@ -10,7 +10,7 @@ import orjson
 
 from connectors.common.times import parse_iso
 from connectors.mailchimp.resources import PAGE_SIZE, mailchimp_time
-from connectors.mailchimp.sandbox_state import MailchimpAccount
+from connectors.mailchimp.sandbox.state import MailchimpAccount
 from connectors.sandbox.errors import NotFound, SandboxUsageError
 from connectors.sandbox.http import Response, SandboxRequest, json_response
 
