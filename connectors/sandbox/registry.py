@@ -16,7 +16,7 @@ from connectors.sandbox.errors import SandboxUsageError
 
 SANDBOXES: dict[str, str] = {
     "stripe": "connectors.stripe.sandbox.app",
-    "quickbooks": "connectors.quickbooks.sandbox",
+    "quickbooks": "connectors.quickbooks.sandbox.app",
     "mailchimp": "connectors.mailchimp.sandbox.app",
     "square": "connectors.square.sandbox.app",
 }

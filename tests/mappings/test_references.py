@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import stripe
 
-from connectors.quickbooks.sandbox_data import seed_company
+from connectors.quickbooks.sandbox.seed import seed_company
 from connectors.sandbox.seeding import SeedSpec
 from mappings import compile_spec, load_specs
 from mappings.model import FieldSpec, Spec

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from connectors.quickbooks.sandbox import QuickBooksSandbox
+from connectors.quickbooks.sandbox.app import QuickBooksSandbox
 from connectors.sandbox import SandboxServer, SeedSpec
 from pipelines.sync import sync_integration
 from tests.pipelines.conftest import make_context

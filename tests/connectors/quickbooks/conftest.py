@@ -10,7 +10,7 @@ import pytest
 from connectors.common.rate import forget_budgets
 from connectors.common.retry import RetryPolicy
 from connectors.quickbooks.client import QuickBooksConnector
-from connectors.quickbooks.sandbox import QuickBooksSandbox
+from connectors.quickbooks.sandbox.app import QuickBooksSandbox
 from connectors.quickbooks.tokens import MemoryTokenStore
 from connectors.sandbox import SandboxServer, SeedSpec
 

@@ -13,7 +13,7 @@ import pytest
 from connectors.errors import AuthenticationError
 from connectors.quickbooks.auth import TokenKeeper
 from connectors.quickbooks.entities import DISCOVERY_PATH
-from connectors.quickbooks.sandbox import QuickBooksSandbox
+from connectors.quickbooks.sandbox.app import QuickBooksSandbox
 from connectors.quickbooks.tokens import IntegrationTokenStore, MemoryTokenStore
 from connectors.sandbox import SandboxServer
 from tests.connectors.quickbooks.conftest import REALM

@@ -16,7 +16,7 @@ from connectors.common.times import parse_iso
 from connectors.errors import AuthenticationError, ConfigurationError, FatalAPIError
 from connectors.quickbooks.client import QuickBooksConnector
 from connectors.quickbooks.entities import CDC_CAP
-from connectors.quickbooks.sandbox import QuickBooksSandbox
+from connectors.quickbooks.sandbox.app import QuickBooksSandbox
 from connectors.quickbooks.tokens import MemoryTokenStore
 from connectors.sandbox import SandboxServer
 from tests.connectors.quickbooks.conftest import FAST_RETRY, REALM

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from connectors.quickbooks.client import QuickBooksConnector
-from connectors.quickbooks.sandbox import QuickBooksSandbox
+from connectors.quickbooks.sandbox.app import QuickBooksSandbox
 from connectors.quickbooks.tokens import MemoryTokenStore
 from connectors.sandbox import SandboxServer
 from tests.connectors.quickbooks.conftest import FAST_RETRY, REALM

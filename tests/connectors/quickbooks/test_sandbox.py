@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from connectors.quickbooks import webhooks
-from connectors.quickbooks.sandbox import QuickBooksSandbox, build_sandbox
+from connectors.quickbooks.sandbox.app import QuickBooksSandbox, build_sandbox
 from connectors.sandbox import SandboxServer
 from connectors.sandbox.registry import SandboxOptions
 from tests.connectors.quickbooks.conftest import REALM

@@ -12,7 +12,7 @@ from connectors.errors import (
     RetriableAPIError,
 )
 from connectors.quickbooks.client import QuickBooksConnector
-from connectors.quickbooks.sandbox import QuickBooksSandbox
+from connectors.quickbooks.sandbox.app import QuickBooksSandbox
 from connectors.quickbooks.transport import fault_error, parse_fault
 from connectors.sandbox import SandboxServer
 from tests.connectors.quickbooks.conftest import FAST_RETRY, REALM

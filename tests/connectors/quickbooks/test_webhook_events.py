@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from connectors.quickbooks import webhooks
-from connectors.quickbooks.sandbox import QuickBooksSandbox
+from connectors.quickbooks.sandbox.app import QuickBooksSandbox
 from connectors.sandbox import SandboxServer
 from pipelines.connectors import build_connector
 from pipelines.events import apply_webhook_events

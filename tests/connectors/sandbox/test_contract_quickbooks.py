@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import requests
 
-from connectors.quickbooks.sandbox import QuickBooksSandbox
+from connectors.quickbooks.sandbox.app import QuickBooksSandbox
 from connectors.sandbox import SandboxServer, SeedSpec
 from tests.connectors.sandbox.contract_support import schema_errors
 

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from connectors.common.times import parse_iso
-from connectors.quickbooks.sandbox_query import Condition, Query
+from connectors.quickbooks.sandbox.query import Condition, Query
 
 
 def updated_of(obj: dict[str, Any]) -> int:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import orjson
 
 from connectors.common.times import iso_utc
-from connectors.quickbooks.sandbox_company import Change
+from connectors.quickbooks.sandbox.state import Change
 
 _VERBS = {"Create": "created", "Update": "updated", "Delete": "deleted"}
 

@@ -18,23 +18,23 @@ from typing import Any
 
 import orjson
 
-from connectors.quickbooks.sandbox_admin import QuickBooksAdmin
-from connectors.quickbooks.sandbox_company import (
+from connectors.quickbooks.sandbox.admin import QuickBooksAdmin
+from connectors.quickbooks.sandbox.limits import RealmGates
+from connectors.quickbooks.sandbox.oauth import (
+    TOKEN_PATH,
+    OAuthState,
+    discovery_document,
+    initial_refresh_token,
+)
+from connectors.quickbooks.sandbox.query import QueryError, parse_query
+from connectors.quickbooks.sandbox.seed import SEEDED, stamp
+from connectors.quickbooks.sandbox.state import (
     ENTITIES,
     ApiFault,
     Company,
     parse_since,
     validation,
 )
-from connectors.quickbooks.sandbox_data import SEEDED, stamp
-from connectors.quickbooks.sandbox_limits import RealmGates
-from connectors.quickbooks.sandbox_oauth import (
-    TOKEN_PATH,
-    OAuthState,
-    discovery_document,
-    initial_refresh_token,
-)
-from connectors.quickbooks.sandbox_query import QueryError, parse_query
 from connectors.sandbox.app import Denied, SandboxApp
 from connectors.sandbox.errors import SandboxUsageError
 from connectors.sandbox.faults import Faults

@@ -17,9 +17,9 @@ from connectors.quickbooks.entities import (
     NAME_LISTS,
     TRANSACTIONS,
 )
-from connectors.quickbooks.sandbox_data import seed_company, stamp
-from connectors.quickbooks.sandbox_query import Condition, Query
-from connectors.quickbooks.sandbox_store import EntityStore, updated_of
+from connectors.quickbooks.sandbox.query import Condition, Query
+from connectors.quickbooks.sandbox.seed import seed_company, stamp
+from connectors.quickbooks.sandbox.store import EntityStore, updated_of
 from connectors.sandbox.seeding import SeedSpec, rng_for
 
 ENTITIES = ("Customer", "Invoice", "Payment", "SalesReceipt", "Item", "Account")

@@ -17,15 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 from connectors.common.webhooks import hmac_sha256_b64
 from connectors.quickbooks.entities import RESOURCES
-from connectors.quickbooks.sandbox_company import ApiFault, Company
-from connectors.quickbooks.sandbox_webhooks import payloads
+from connectors.quickbooks.sandbox.state import ApiFault, Company
+from connectors.quickbooks.sandbox.webhooks import payloads
 from connectors.quickbooks.webhooks import SIGNATURE_HEADER
 from connectors.sandbox.errors import NotFound, SandboxUsageError
 from connectors.sandbox.webhooks import Delivery, deliver
 
 if TYPE_CHECKING:
-    from connectors.quickbooks.sandbox_limits import RealmGates
-    from connectors.quickbooks.sandbox_oauth import OAuthState
+    from connectors.quickbooks.sandbox.limits import RealmGates
+    from connectors.quickbooks.sandbox.oauth import OAuthState
 
 Obj = dict[str, Any]
 
