@@ -10,7 +10,7 @@ from mappings.compiled import CompiledChild
 from mappings.compiler import CompiledMapping, compile_spec
 from mappings.errors import MappingError, SpecValidationError, UnknownSpecError, ValidationIssue
 from mappings.loader import OVERRIDES_DIR, SPECS_DIR, collect, load_spec, load_specs
-from mappings.model import ChildSpec, FieldSpec, Incremental, Spec
+from mappings.model import ChildSpec, FieldSpec, Spec
 from mappings.page import MappedPage, QuarantinedRow
 from mappings.specset import SpecSet
 from mappings.transforms import TRANSFORMS
@@ -26,7 +26,6 @@ __all__ = [
     "CompiledChild",
     "CompiledMapping",
     "FieldSpec",
-    "Incremental",
     "MappedPage",
     "MappingError",
     "QuarantinedRow",

@@ -9,7 +9,7 @@ from mappings.assemble import columns_for, hints_of, schema_of
 from mappings.batches import batch_groups
 from mappings.expr_eval import compile_expression
 from mappings.expr_parse import Node, PathRef, walk
-from mappings.model import ChildSpec, Incremental, Spec
+from mappings.model import ChildSpec, Spec
 from mappings.plans import FieldPlan, fetch_plan
 from mappings.types import TEXT, ColumnType
 
@@ -58,7 +58,6 @@ class CompiledSpec:
         self.primary_key = (["venue_id", "provider"] if core else ["venue_id"]) + list(
             spec.primary_key
         )
-        self.incremental: Incremental | None = spec.incremental
         self.plans = [FieldPlan(f, salt) for f in spec.fields]
         for plan in self.plans:
             plan.required = plan.required or plan.name in spec.primary_key

@@ -74,15 +74,6 @@ class ChildSpec:
     description: str = ""
 
 
-@dataclass(frozen=True)
-class Incremental:
-    """The record path the provider filters on for incremental reads, and where to start."""
-
-    cursor: SourcePath
-    initial_value: Any = None
-    column: str | None = None
-
-
 @dataclass(frozen=True, eq=False)
 class Spec:
     """One table's mapping from one provider resource (staging) or into a core table."""
@@ -96,7 +87,6 @@ class Spec:
     write_disposition: str
     fields: tuple[FieldSpec, ...]
     children: tuple[ChildSpec, ...] = ()
-    incremental: Incremental | None = None
     where: Node | None = None
     where_text: str = ""
     unmapped: str = "drop"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 from mappings.checks import Checker, did_you_mean, loc
 from mappings.model import (
@@ -12,7 +11,6 @@ from mappings.model import (
     EXTRA_COLUMN,
     ChildSpec,
     FieldSpec,
-    Incremental,
     Spec,
 )
 from mappings.parse_field import parse_field
@@ -26,7 +24,6 @@ TOP_KEYS = (
     "dataset",
     "primary_key",
     "write_disposition",
-    "incremental",
     "where",
     "unmapped",
     "fields",
@@ -34,6 +31,11 @@ TOP_KEYS = (
     "description",
     "extends",
 )
+# keys the language had once, and what a spec that still carries one is told
+RETIRED = {
+    "incremental": "syncs never read it (a first sync reads everything, each later one what "
+    "changed since the connector's own cursor): delete it",
+}
 CHILD_KEYS = ("path", "table", "fields", "primary_key", "where", "description")
 REQUIRED = {
     "provider": "name the provider, e.g. provider: stripe",
@@ -56,8 +58,12 @@ def parse_spec(
     if "source" in top and "provider" not in top:  # the first drafts of the language said source
         top = {("provider" if k == "source" else k): v for k, v in top.items()}
     check.unknown_keys(
-        {k: v for k, v in top.items() if k not in ("fields", "children")}, TOP_KEYS, "the spec"
+        {k: v for k, v in top.items() if k not in ("fields", "children", *RETIRED)},
+        TOP_KEYS,
+        "the spec",
     )
+    for name in RETIRED.keys() & top.keys():
+        check.add(top[name][0], f"'{name}' is no longer a key: {RETIRED[name]}")
     values = {name: _required(raw, top, name, hint, check) for name, hint in REQUIRED.items()}
     check.provider = values["provider"] or ""
     choice = {name: _choice(top, name, check) for name in CHOICES}
@@ -78,7 +84,6 @@ def parse_spec(
         )
     primary_key = _primary_key(top, fields, raw, check)
     children = tuple(_children(raw, check, reserved, primary_key))
-    incremental = _incremental(top, fields, check)
     where = check.expression(top["where"][1]) if "where" in top else None
     if len(check.issues) != before:
         return None
@@ -92,7 +97,6 @@ def parse_spec(
         write_disposition=choice["write_disposition"] or "merge",
         fields=tuple(fields),
         children=children,
-        incremental=incremental,
         where=where,
         where_text=str(top["where"][1].node.value) if where is not None else "",
         unmapped=choice["unmapped"] or "drop",
@@ -240,24 +244,3 @@ def _child(
         where=where,
         description=str(keys["description"][1].value() or "") if "description" in keys else "",
     )
-
-
-def _incremental(top: Entries, fields: list[FieldSpec], check: Checker) -> Incremental | None:
-    if "incremental" not in top:
-        return None
-    node = top["incremental"][1]
-    if not node.is_mapping:
-        check.add(node, "incremental takes {cursor: <record path>, initial_value: ...}")
-        return None
-    keys = entries(node, "key", check.issues)
-    check.unknown_keys(keys, ("cursor", "initial_value"), "incremental")
-    if "cursor" not in keys:
-        check.add(node, "incremental needs cursor: the record path the provider filters on")
-        return None
-    text = check.text(keys["cursor"][1], "cursor")
-    cursor = check.path(keys["cursor"][1], text) if text else None
-    if cursor is None:
-        return None
-    initial: Any = keys["initial_value"][1].value() if "initial_value" in keys else None
-    column = next((f.name for f in fields if cursor in f.paths), None)
-    return Incremental(cursor=cursor, initial_value=initial, column=column)

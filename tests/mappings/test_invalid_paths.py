@@ -76,11 +76,6 @@ CASES = [
         ["6:65: 'curency' is not a field of stripe charges (did you mean 'currency'?)"],
     ),
     (
-        "incremental cursor",
-        TOP + "incremental: {cursor: creatd}\nfields:\n  id: id\n",
-        ["4:23: 'creatd' is not a field of stripe charges (did you mean 'created'?)"],
-    ),
-    (
         "a field of a value",
         HEAD + "  amount_value: amount.value\n",
         ["6:24: 'amount' is a single value in stripe charges: it has no field 'value'"],

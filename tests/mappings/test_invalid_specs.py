@@ -193,8 +193,16 @@ CASES = [
     ),
     (
         "a date YAML cannot read",
-        TOP + "incremental: {cursor: created, initial_value: 2020-13-45}\nfields:\n  id: id\n",
-        ["4:47: cannot read '2020-13-45': month must be in 1..12; quote it to keep it as text"],
+        HEAD + "  opened: {const: 2020-13-45}\n",
+        ["6:19: cannot read '2020-13-45': month must be in 1..12; quote it to keep it as text"],
+    ),
+    (
+        "a key the language no longer has",
+        TOP + "incremental: {cursor: created, initial_value: 2020-01-01}\nfields:\n  id: id\n",
+        [
+            "4:1: 'incremental' is no longer a key: syncs never read it (a first sync reads "
+            "everything, each later one what changed since the connector's own cursor): delete it"
+        ],
     ),
     (
         "ref and path together",

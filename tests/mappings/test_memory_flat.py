@@ -14,10 +14,10 @@ from tests.web.conftest import auth, make_token
 # every kind of value a spec builds: text, numbers, dates, lists and mappings under const
 SPEC = (
     "provider: stripe\nresource: charges\ntable: stripe_charges\n"
-    "incremental: {cursor: created, initial_value: 2020-01-01T00:00:00Z}\n"
     "description: charges, as a test reads them\nfields:\n  id: id\n"
     + "".join(
-        f"  c{i}: {{const: {{n: {i}, when: 2024-01-0{1 + i % 9}, tags: [a, b, {i}.5]}}, "
+        f"  c{i}: {{const: {{n: {i}, when: 2024-01-0{1 + i % 9}, at: 2020-01-01T00:00:00Z, "
+        f"tags: [a, b, {i}.5]}}, "
         f"description: column {i}}}\n"
         for i in range(6)
     )

@@ -25,7 +25,7 @@ def test_a_shipped_spec_mapping_a_field_the_provider_lacks_fails(tmp_path: Path,
     override.write_text(override.read_text() + "  nickname: merge_fields_x.NICK\n")
     _, _, issues = collect(tmp_path / "specs", None, known_fields)
     assert sorted((Path(i.path).name, i.line, i.message) for i in issues) == [
-        ("charges.yaml", 20, "'receipt_emial' is not a field of stripe charges "
+        ("charges.yaml", 19, "'receipt_emial' is not a field of stripe charges "
          "(did you mean 'receipt_email'?)"),
         ("members.yaml", 5, "'merge_fields_x' is not a field of mailchimp members "
          "(did you mean 'merge_fields'?)"),
