@@ -113,3 +113,17 @@ def test_due_resources_come_from_the_mappings_without_building_connectors(ctx, s
 
     assert ctx.catalog.mapped_resources("stripe") == sorted(MAPPED)
     assert [i.id for i in due] == [fleet["never"].id, fleet["stale"].id]
+
+
+def test_batches_are_bounded_by_expected_work_and_a_first_sync_goes_with_few(
+    store, fleet, deployments
+):
+    stale, never = fleet["stale"], fleet["never"]
+    read = sum(h.rows_read or 0 for h in store.fleet_sync_history()[stale.id].values())
+    assert read > 0, "the stale integration's last syncs read rows"
+
+    # `never` is expected to read first_sync_rows per mapped resource, `stale` what it read last
+    alone = sync_due_flow(every_minutes=60, batch_rows=read + 1, first_sync_rows=read)
+    assert [r.parameters["integration_ids"] for r in _runs(alone)] == [[never.id], [stale.id]]
+    together = sync_due_flow(every_minutes=60, batch_rows=3 * read, first_sync_rows=read)
+    assert [r.parameters["integration_ids"] for r in _runs(together)] == [[never.id, stale.id]]

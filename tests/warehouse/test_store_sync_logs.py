@@ -147,6 +147,36 @@ def test_each_resources_last_start_is_known_and_only_for_its_integration(store, 
     assert store.last_sync_starts("int_unknown") == {}
 
 
+def test_the_fleets_history_has_each_last_start_and_the_rows_of_the_last_success(
+    store, integration
+):
+    other = store.add_integration(
+        tenant_id="t1", venue_id="v2", provider="stripe", credentials={"api_key": "sk_test_y"}
+    )
+
+    def sync(owner, resource: str, run: str, status: str | None, rows: int) -> None:
+        log_id = store.start_sync_log(
+            integration=owner, resource=resource, run_id=run, cursor_before=None
+        )
+        if status is not None:
+            store.finish_sync_log(log_id, status=status, rows_extracted=rows)
+
+    sync(integration, "charges", "r1", "success", 500)
+    sync(integration, "charges", "r2", "success", 40)
+    sync(integration, "charges", "r3", "failed", 0)  # the newest: starts count, rows do not
+    sync(integration, "customers", "r3", None, 0)  # running, never succeeded
+    sync(other, "charges", "r4", "success", 7)
+    logs = {(log.resource, log.run_id): log.started_at for log in store.list_sync_logs()}
+
+    history = store.fleet_sync_history()
+
+    charges, customers = history[integration.id]["charges"], history[integration.id]["customers"]
+    assert (charges.started_at, charges.rows_read) == (logs[("charges", "r3")], 40)
+    assert (customers.started_at, customers.rows_read) == (logs[("customers", "r3")], None)
+    assert history[other.id]["charges"].rows_read == 7
+    assert set(history) == {integration.id, other.id}
+
+
 def test_a_log_keeps_the_versions_of_the_specs_it_mapped_with(store, integration):
     versions = {"staging.stripe_charges": "sha256:0123456789ab", "core.payments": "sha256:ba98"}
     log_id = store.start_sync_log(

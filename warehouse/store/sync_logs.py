@@ -19,6 +19,15 @@ RUNNING = "running"
 
 
 @dataclass(frozen=True)
+class LastSync:
+    """A resource's last sync: when it started, and the rows its last success read (None if
+    none succeeded yet)."""
+
+    started_at: datetime
+    rows_read: int | None
+
+
+@dataclass(frozen=True)
 class LogStart:
     """A resource whose log row a run opens."""
 
@@ -221,6 +230,42 @@ class SyncLogsMixin(StoreBase):
         )
         with self._read() as conn:
             return {resource: started for resource, started in conn.execute(query)}
+
+    def fleet_sync_history(self) -> dict[str, dict[str, LastSync]]:
+        """For every integration and resource ever synced, when its last sync started and how
+        many rows its last successful sync read: two queries, whatever the fleet's size."""
+        starts = select(
+            sync_logs.c.integration_id, sync_logs.c.resource, func.max(sync_logs.c.started_at)
+        ).group_by(sync_logs.c.integration_id, sync_logs.c.resource)
+        newest = (
+            func.row_number()
+            .over(
+                partition_by=(sync_logs.c.integration_id, sync_logs.c.resource),
+                order_by=(sync_logs.c.started_at.desc(), sync_logs.c.id.desc()),
+            )
+            .label("newest")
+        )
+        succeeded = (
+            select(
+                sync_logs.c.integration_id,
+                sync_logs.c.resource,
+                sync_logs.c.rows_extracted,
+                newest,
+            )
+            .where(sync_logs.c.status == "success")
+            .subquery()
+        )
+        read = select(
+            succeeded.c.integration_id, succeeded.c.resource, succeeded.c.rows_extracted
+        ).where(succeeded.c.newest == 1)
+        found: dict[str, dict[str, LastSync]] = {}
+        with self._read() as conn:
+            rows = {(i, r): n for i, r, n in conn.execute(read)}
+            for integration_id, resource, started in conn.execute(starts):
+                found.setdefault(integration_id, {})[resource] = LastSync(
+                    started_at=started, rows_read=rows.get((integration_id, resource))
+                )
+        return found
 
     def prune_sync_logs(self, *, finished_before: datetime) -> int:
         """Delete log rows that finished before `finished_before`; how many.
