@@ -11,6 +11,7 @@ wraps every request (inside the local concurrency cap), e.g. Prefect global conc
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -150,6 +151,11 @@ def _bucket(
         # A per-minute allowance spent evenly: bursts up to a tenth of it at once.
         return TokenBucket(per_minute / 60.0, max(1.0, per_minute / 10.0), clock=clock, sleep=sleep)
     return None
+
+
+def fingerprint(secret: str) -> str:
+    """A short hash naming a secret without revealing it: budget keys, token lineages."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:16]
 
 
 _registry: dict[str, RateBudget] = {}

@@ -1,4 +1,4 @@
-"""Mailchimp over the official SDK's API client: one GET, parsed once, with our errors and retries.
+"""Mailchimp over the official SDK's API client: what Mailchimp adds to the common request loop.
 
 `mailchimp_marketing`'s `ApiClient` supplies the credential handling (Basic auth with an API key
 whose `-dc` suffix names the data centre, or a Bearer OAuth token plus the server prefix). Its
@@ -10,7 +10,6 @@ request through one pooled session instead. Bodies are parsed once with orjson (
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -20,16 +19,11 @@ import requests
 from mailchimp_marketing import Client
 from mailchimp_marketing.api_client import ApiClient
 
-from connectors.common.http import (
-    CONNECT_TIMEOUT_SECONDS,
-    error_for_status,
-    is_connect_failure,
-    parse_retry_after,
-    unreachable,
-)
-from connectors.common.rate import RateBudget, budget_for
-from connectors.common.retry import RetryPolicy, call_with_retry
-from connectors.errors import ConfigurationError, ConnectorError, RetriableAPIError
+from connectors.common.http import CONNECT_TIMEOUT_SECONDS
+from connectors.common.rate import budget_for, fingerprint
+from connectors.common.retry import RetryPolicy
+from connectors.common.transport import Answer, Request, Transport, checked_base_url, mask
+from connectors.errors import ConfigurationError, ConnectorError
 from connectors.mailchimp.problems import problem_message
 
 MAX_CONNECTIONS = 10  # Mailchimp's simultaneous connections per account
@@ -93,11 +87,10 @@ def sdk_config(credentials: Mapping[str, str]) -> dict[str, str]:
 
 def budget_key(config: Mapping[str, str]) -> str:
     """`mailchimp:<hash of the credential>`: one budget per account, never the secret."""
-    secret = config.get("api_key") or config.get("access_token", "")
-    return "mailchimp:" + hashlib.sha256(secret.encode()).hexdigest()[:16]
+    return "mailchimp:" + fingerprint(config.get("api_key") or config.get("access_token", ""))
 
 
-class MailchimpTransport:
+class MailchimpTransport(Transport, provider="mailchimp", reconnect=RECONNECT):
     """GETs against one Mailchimp account: connection-capped, retried, parsed once."""
 
     def __init__(
@@ -109,21 +102,15 @@ class MailchimpTransport:
         sleep: Callable[[float], None] = time.sleep,
         timeout: float = 60.0,
     ) -> None:
-        if base_url is not None and not base_url.startswith(("http://", "https://")):
-            raise ConfigurationError(
-                f"mailchimp base URL {base_url!r} must start with http:// or https://",
-                provider="mailchimp",
-            )
-        self._base_url = base_url.rstrip("/") if base_url else None
-        self._sleep = sleep
+        self._base_url = checked_base_url("mailchimp", base_url)
         config = sdk_config(credentials)
-        self._secrets = [v for v in (config.get("api_key"), config.get("access_token")) if v]
+        self._secrets = [config.get("api_key"), config.get("access_token")]
         timeouts = (CONNECT_TIMEOUT_SECONDS, timeout)
         self.client = Client({**config, "timeout": timeouts})
         self.client.api_client = PooledApiClient({**config, "timeout": timeouts})
         self._host: str | None = None
-        self.policy = retry_policy or RetryPolicy()
-        self.budget: RateBudget = budget_for(budget_key(config), max_concurrent=MAX_CONNECTIONS)
+        budget = budget_for(budget_key(config), max_concurrent=MAX_CONNECTIONS)
+        super().__init__(budget, retry_policy or RetryPolicy(), sleep=sleep)
 
     def discover_server(self, token: str) -> str:
         """The data centre of an OAuth token, from Mailchimp's metadata endpoint."""
@@ -135,15 +122,9 @@ class MailchimpTransport:
                 timeout=(CONNECT_TIMEOUT_SECONDS, 30),
             )
         except requests.RequestException as exc:
-            if is_connect_failure(exc):
-                raise unreachable("mailchimp", "metadata", url, exc) from None
-            raise RetriableAPIError(
-                f"mailchimp metadata: cannot reach {url}: {type(exc).__name__}",
-                provider="mailchimp",
-            ) from None
-        if answer.status_code >= 400:
-            raise self._error(answer.status_code, answer.content, answer.headers, "metadata")
-        dc = (orjson.loads(answer.content) or {}).get("dc")
+            raise self.no_answer("metadata", url, exc) from None
+        body = self.checked(Answer(answer.status_code, answer.content, answer.headers), "metadata")
+        dc = (body or {}).get("dc")
         if not dc:
             raise ConfigurationError(
                 "mailchimp metadata named no data centre: set credential server (e.g. us6)",
@@ -169,55 +150,29 @@ class MailchimpTransport:
 
     def get(self, path: str, params: Mapping[str, Any], *, what: str) -> dict[str, Any]:
         """The parsed body of `GET host/path?params`; `what` names the resource in errors."""
-        api = self.client.api_client
-        url = self.host + path
         query = [(k, v) for k, v in params.items() if v is not None]
-
-        def once() -> dict[str, Any]:
-            with self.budget.request():
-                try:
-                    answer = api.request("GET", url, query, headers=dict(api.default_headers))
-                except requests.RequestException as exc:
-                    if is_connect_failure(exc):
-                        raise unreachable("mailchimp", what, self.host, exc) from None
-                    raise RetriableAPIError(
-                        f"mailchimp {what}: cannot reach {self.host}: {type(exc).__name__}",
-                        provider="mailchimp",
-                    ) from None
-                body, status, headers = answer.content, answer.status_code, answer.headers
-            if status >= 400:
-                raise self._error(status, body, headers, what)
-            try:
-                return orjson.loads(body)
-            except orjson.JSONDecodeError:
-                raise RetriableAPIError(
-                    f"mailchimp {what}: HTTP {status} with a body that is not JSON",
-                    provider="mailchimp",
-                ) from None
-
-        return call_with_retry(once, self.policy, sleep=self._sleep)
+        return self.request(Request("GET", self.host + path, query), what=what)
 
     def close(self) -> None:
         """Close the pooled connections."""
         self.client.api_client.session.close()
 
-    def _error(
-        self, status: int, body: bytes, headers: Mapping[str, str], what: str
-    ) -> ConnectorError:
-        detail = problem_message(body.decode("utf-8", "replace"))
-        message = f"mailchimp {what}: HTTP {status}"
-        if detail:
-            message += f": {self.clean(detail)}"
-        return error_for_status(
-            status,
-            message,
-            provider="mailchimp",
-            retry_after=parse_retry_after(headers.get("Retry-After")),
-            reconnect_hint=RECONNECT,
-        )
+    def send(self, request: Request, token: str | None, what: str) -> Answer:
+        """One request through the SDK's API client (its auth), on the pooled session."""
+        api = self.client.api_client
+        try:
+            answer = api.request(
+                request.method, request.path, request.params, headers=dict(api.default_headers)
+            )
+        except requests.RequestException as exc:
+            raise self.no_answer(what, self.host, exc) from None
+        return Answer(answer.status_code, answer.content, answer.headers)
+
+    def error(self, answer: Answer, what: str) -> ConnectorError:
+        """Mailchimp's problem body (title, detail, field errors) in one line."""
+        detail = problem_message(answer.body.decode("utf-8", "replace"))
+        return self.failed(answer, what, detail=detail)
 
     def clean(self, text: str) -> str:
         """`text` without the credential."""
-        for secret in self._secrets:
-            text = text.replace(secret, "<credential>")
-        return text
+        return mask(text, self._secrets, "<credential>")

@@ -5,16 +5,13 @@ and committed by the store) before its access token is used, and the old refresh
 working until the new one has been used, so a process killed between the refresh and the save
 leaves the realm with a refresh token that still works. Refreshes of one realm are serialized in
 the process by a lock and across processes by the store's compare-and-swap: the loser re-reads
-and uses the winner's tokens.
+and uses the winner's tokens (connectors.common.oauth keeps them; this module is Intuit's part).
 """
 
 from __future__ import annotations
 
-import hashlib
-import threading
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -22,39 +19,56 @@ import requests
 from intuitlib.client import AuthClient
 from intuitlib.exceptions import AuthClientError
 
+from connectors.common import oauth
 from connectors.common.http import is_connect_failure, unreachable
+from connectors.common.oauth import RefreshRefusedError, Tokens
+from connectors.common.rate import fingerprint
+from connectors.common.tokenstore import FormattedStore, RecordStore
 from connectors.errors import (
     AuthenticationError,
     ConfigurationError,
     ConnectorError,
     RetriableAPIError,
 )
-from connectors.quickbooks.tokens import StoredTokens, TokenStore
 
 RECONNECT = "reconnect the QuickBooks company (its refresh token was refused or revoked)"
 # An access token this close to its expiry is refreshed rather than sent.
 EXPIRY_MARGIN_SECONDS = 120
-_MAX_ROUNDS = 4
 TOKEN_TIMEOUT_SECONDS = 30.0
 
-_locks: dict[str, threading.Lock] = {}
-_locks_guard = threading.Lock()
 
-
-def realm_lock(realm_id: str) -> threading.Lock:
-    """The one lock of `realm_id` in this process: held while its tokens are refreshed."""
-    with _locks_guard:
-        return _locks.setdefault(realm_id, threading.Lock())
-
-
-class TokenKeeper:
+class TokenKeeper(oauth.TokenKeeper):
     """Hands out a valid access token for one realm, refreshing and saving as needed."""
 
     def __init__(
         self,
         credentials: Mapping[str, str],
         discovery_url: str,
-        store: TokenStore,
+        store: RecordStore,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        grant = IntuitGrant(credentials, discovery_url, clock=clock)
+        self.realm_id = grant.realm_id
+        self._store = store  # the realm's tokens as saved (Intuit's JSON and its version)
+        super().__init__(
+            grant,
+            FormattedStore(store, grant),
+            lock_key=f"quickbooks:{grant.realm_id}",
+            clock=clock,
+        )
+
+
+class IntuitGrant:
+    """QuickBooks' credentials, token format and token endpoint (through `intuit-oauth`)."""
+
+    provider = "quickbooks"
+    refresh_margin = float(EXPIRY_MARGIN_SECONDS)
+
+    def __init__(
+        self,
+        credentials: Mapping[str, str],
+        discovery_url: str,
         *,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -65,110 +79,34 @@ class TokenKeeper:
                     provider="quickbooks",
                 )
         self.realm_id = credentials["realm_id"]
+        self.label = f"quickbooks realm {self.realm_id}"
         self._credentials = dict(credentials)
         self._discovery_url = discovery_url
-        self._store = store
         self._clock = clock
         self._client: AuthClient | None = None
-        self._cached: StoredTokens | None = None
-        self._rejected: str | None = None
-        self.refreshes = 0
+        # A fingerprint of the credentials' refresh token: tokens saved from an earlier one
+        # (before the company was reconnected) are not used.
+        self.origin = fingerprint(self._credentials.get("refresh_token") or "")
 
-    def access_token(self) -> str:
-        """A token QuickBooks should accept now; refreshes (once per realm at a time) when due."""
-        cached = self._cached
-        if cached is not None and self._usable(cached):
-            return cached.tokens["access_token"]
-        with realm_lock(self.realm_id):
-            current = self._current()
-            if self._usable(current):
-                self._cached = current
-                return current.tokens["access_token"]
-            return self._refresh(current)
+    def initial(self) -> Tokens:
+        """The credentials' refresh token; the access token comes from the first refresh."""
+        refresh = self._credentials.get("refresh_token") or None
+        return Tokens("", refresh_token=refresh, source=self.origin)
 
-    def rejected(self, token: str) -> None:
-        """QuickBooks answered 401 to `token`: the next `access_token()` will not hand it out."""
-        self._rejected = token
+    def can_refresh(self, tokens: Tokens) -> bool:
+        """Always: the app's credentials are checked above, the refresh token when refreshing."""
+        return True
 
-    def close(self) -> None:
-        """Release the OAuth client's connections."""
-        if self._client is not None:
-            self._client.close()
-
-    # -- internals ------------------------------------------------------------------------------
-    def _usable(self, stored: StoredTokens) -> bool:
-        token = stored.tokens.get("access_token")
-        expires = stored.tokens.get("access_expires_at") or 0
-        return (
-            bool(token)
-            and token != self._rejected
-            and float(expires) - EXPIRY_MARGIN_SECONDS > self._clock()
-        )
-
-    def _current(self) -> StoredTokens:
-        """The saved tokens, unless the integration was reconnected since they were saved (its
-        credentials then hold a newer refresh token than the one the saved chain began from)."""
-        saved = self._store.load()
-        origin = self._origin()
-        if (
-            saved is not None
-            and saved.tokens.get("refresh_token")
-            and saved.tokens.get("origin") in (origin, None)
-        ):
-            return saved
-        refresh_token = self._credentials.get("refresh_token")
-        if not refresh_token:
+    def refresh(self, tokens: Tokens) -> Tokens:
+        """A rotated refresh token and a new access token from Intuit's token endpoint."""
+        if not tokens.refresh_token:
             raise ConfigurationError(
                 "quickbooks needs credential refresh_token: --credential refresh_token=...",
                 provider="quickbooks",
             )
-        return StoredTokens(
-            {"refresh_token": refresh_token, "origin": origin}, saved.version if saved else None
-        )
-
-    def _origin(self) -> str:
-        """A fingerprint of the credentials' refresh token (never the token itself)."""
-        token = self._credentials.get("refresh_token") or ""
-        return hashlib.sha256(token.encode()).hexdigest()[:16]
-
-    def _refresh(self, current: StoredTokens) -> str:
-        for _ in range(_MAX_ROUNDS):
-            try:
-                fresh = self._call_refresh(current.tokens["refresh_token"])
-            except _InvalidGrant:
-                latest = self._store.load()
-                if latest is None or latest.version == current.version:
-                    raise AuthenticationError(
-                        f"quickbooks realm {self.realm_id}: the refresh token was refused: "
-                        f"{RECONNECT}",
-                        status=400,
-                        provider="quickbooks",
-                    ) from None
-                current = latest  # another process rotated it meanwhile: use theirs
-                if self._usable(current):
-                    self._cached = current
-                    return current.tokens["access_token"]
-                continue
-            version = self._store.save(fresh, _expiry(fresh), current.version)
-            if version is not None:
-                self._cached = StoredTokens(fresh, version)
-                return fresh["access_token"]
-            latest = self._store.load()  # another process saved first: theirs wins
-            if latest is None:
-                continue
-            current = latest
-            if self._usable(current):
-                self._cached = current
-                return current.tokens["access_token"]
-        raise RetriableAPIError(
-            f"quickbooks realm {self.realm_id}: tokens kept changing under concurrent refreshes",
-            provider="quickbooks",
-        )
-
-    def _call_refresh(self, refresh_token: str) -> dict[str, Any]:
         client = self._auth_client()
         try:
-            client.refresh(refresh_token=refresh_token)
+            client.refresh(refresh_token=tokens.refresh_token)
         except AuthClientError as exc:
             raise _token_error(exc, self.realm_id) from None
         except requests.RequestException as exc:
@@ -178,16 +116,43 @@ class TokenKeeper:
                 f"quickbooks token endpoint unreachable: {type(exc).__name__}",
                 provider="quickbooks",
             ) from None
-        self.refreshes += 1
         now = self._clock()
+        return Tokens(
+            client.access_token,
+            refresh_token=client.refresh_token,
+            expires_at=int(now + float(client.expires_in or 3600)),
+            refresh_expires_at=int(now + float(client.x_refresh_token_expires_in or 0)),
+        )
+
+    def encode(self, tokens: Tokens) -> dict[str, Any]:
+        """Intuit's tokens as stored: unix expiries, the realm, the origin."""
         return {
-            "access_token": client.access_token,
-            "refresh_token": client.refresh_token,
-            "access_expires_at": int(now + float(client.expires_in or 3600)),
-            "refresh_expires_at": int(now + float(client.x_refresh_token_expires_in or 0)),
+            "access_token": tokens.access_token,
+            "refresh_token": tokens.refresh_token,
+            "access_expires_at": int(tokens.expires_at or 0),
+            "refresh_expires_at": int(tokens.refresh_expires_at or 0),
             "realm_id": self.realm_id,
-            "origin": self._origin(),
+            "origin": tokens.source,
         }
+
+    def decode(self, data: Mapping[str, Any]) -> Tokens | None:
+        """Saved tokens (None without a refresh token); saved before origins were kept, they are
+        taken as this connection's."""
+        if not data.get("refresh_token"):
+            return None
+        expires, refresh_expires = data.get("access_expires_at"), data.get("refresh_expires_at")
+        return Tokens(
+            str(data.get("access_token") or ""),
+            refresh_token=str(data["refresh_token"]),
+            expires_at=float(expires) if expires else None,
+            source=data.get("origin") or self.origin,
+            refresh_expires_at=float(refresh_expires) if refresh_expires else None,
+        )
+
+    def close(self) -> None:
+        """Release the OAuth client's connections."""
+        if self._client is not None:
+            self._client.close()
 
     def _auth_client(self) -> AuthClient:
         if self._client is None:
@@ -221,11 +186,7 @@ class _TimedAuthClient(AuthClient):
         return super().request(method, url, *args, **kwargs)
 
 
-class _InvalidGrant(Exception):
-    pass
-
-
-def _token_error(exc: AuthClientError, realm_id: str) -> Exception:
+def _token_error(exc: AuthClientError, realm_id: str) -> ConnectorError:
     try:
         body = orjson.loads(exc.content or b"{}")
         code = str(body.get("error") or "") if isinstance(body, dict) else ""
@@ -233,7 +194,11 @@ def _token_error(exc: AuthClientError, realm_id: str) -> Exception:
         code = ""
     status = int(exc.status_code)
     if code == "invalid_grant":
-        return _InvalidGrant()
+        return RefreshRefusedError(
+            f"quickbooks realm {realm_id}: the refresh token was refused: {RECONNECT}",
+            status=400,
+            provider="quickbooks",
+        )
     if status in (400, 401, 403):
         reason = code or f"HTTP {status}"
         return AuthenticationError(
@@ -248,7 +213,3 @@ def _token_error(exc: AuthClientError, realm_id: str) -> Exception:
         status=status,
         provider="quickbooks",
     )
-
-
-def _expiry(tokens: dict[str, Any]) -> datetime:
-    return datetime.fromtimestamp(int(tokens["access_expires_at"]), UTC)

@@ -24,7 +24,10 @@ from connectors.common.paging import Fetched, chain_pages, paginate, with_final_
 from connectors.common.resources import resource_named
 from connectors.common.retry import RetryPolicy
 from connectors.common.times import iso_utc, parse_iso
-from connectors.errors import ConfigurationError, FatalAPIError
+from connectors.common.tokenstore import MemoryTokenStore
+from connectors.common.tokenstore import RecordStore as TokenStore
+from connectors.common.transport import checked_base_url
+from connectors.errors import FatalAPIError
 from connectors.quickbooks.auth import TokenKeeper
 from connectors.quickbooks.cdc import deletions
 from connectors.quickbooks.entities import (
@@ -38,7 +41,6 @@ from connectors.quickbooks.entities import (
     QuickBooksResource,
 )
 from connectors.quickbooks.query import select_count, select_page
-from connectors.quickbooks.tokens import MemoryTokenStore, TokenStore
 from connectors.quickbooks.transport import QuickBooksTransport
 
 PRODUCTION_DISCOVERY = "production"  # intuit-oauth's name for Intuit's own discovery document
@@ -67,12 +69,7 @@ class QuickBooksConnector:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if base_url is not None and not base_url.startswith(("http://", "https://")):
-            raise ConfigurationError(
-                f"quickbooks base URL {base_url!r} must start with http:// or https://",
-                provider="quickbooks",
-            )
-        base = base_url.rstrip("/") if base_url else None
+        base = checked_base_url("quickbooks", base_url)
         self.keeper = TokenKeeper(
             credentials,
             base + DISCOVERY_PATH if base else PRODUCTION_DISCOVERY,

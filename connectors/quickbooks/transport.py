@@ -1,4 +1,4 @@
-"""The Accounting API over HTTP: one GET, rate-budgeted per realm, retried, parsed once.
+"""The Accounting API over HTTP: what QuickBooks adds to the common request loop.
 
 Every request of a realm, from every connector in the process, shares one budget: 500 requests
 a minute and 10 in flight. A 429 waits as long as Intuit says (Retry-After, else 60 s). `Fault`
@@ -14,16 +14,11 @@ from typing import Any
 import orjson
 import requests
 
-from connectors.common.http import (
-    CONNECT_TIMEOUT_SECONDS,
-    error_for_status,
-    is_connect_failure,
-    parse_retry_after,
-    unreachable,
-)
-from connectors.common.rate import RateBudget, budget_for
-from connectors.common.retry import RetryPolicy, call_with_retry
-from connectors.errors import AuthenticationError, ConnectorError, FatalAPIError, RetriableAPIError
+from connectors.common.http import CONNECT_TIMEOUT_SECONDS
+from connectors.common.rate import budget_for
+from connectors.common.retry import RetryPolicy
+from connectors.common.transport import Answer, Request, Transport, answer_error, http_message
+from connectors.errors import ConnectorError, FatalAPIError
 from connectors.quickbooks.auth import RECONNECT, TokenKeeper
 from connectors.quickbooks.entities import (
     MAX_CONCURRENT,
@@ -41,7 +36,7 @@ def budget_key(realm_id: str) -> str:
     return f"quickbooks:{realm_id}"
 
 
-class QuickBooksTransport:
+class QuickBooksTransport(Transport, provider="quickbooks", reconnect=RECONNECT):
     """GETs against one realm's Accounting API, returning parsed bodies."""
 
     def __init__(
@@ -58,70 +53,49 @@ class QuickBooksTransport:
         self.api_base = api_base.rstrip("/")
         self.keeper = keeper
         self.realm_id = keeper.realm_id
-        self.budget: RateBudget = budget_for(
+        budget = budget_for(
             budget_key(self.realm_id),
             rate_per_minute=rate_per_minute,
             max_concurrent=max_concurrent,
         )
-        self.policy = retry_policy or DEFAULT_RETRY
-        self._sleep = sleep
+        super().__init__(budget, retry_policy or DEFAULT_RETRY, credential=keeper, sleep=sleep)
         self._timeout = timeout
         self._session = requests.Session()
 
     def get(self, path: str, params: Mapping[str, str], *, what: str) -> dict[str, Any]:
         """The parsed body of `GET /v3/company/<realm>/<path>?params&minorversion=..`."""
         url = f"{self.api_base}/v3/company/{self.realm_id}/{path}"
-        query = {**params, "minorversion": MINOR_VERSION}
-        refreshed = [False]
-
-        def once() -> dict[str, Any]:
-            token = self.keeper.access_token()
-            with self.budget.request():
-                status, body, headers = self._send(url, query, token, what)
-            if status == 401 and not refreshed[0]:
-                refreshed[0] = True  # expired or revoked early: one refresh, then one more try
-                self.keeper.rejected(token)
-                raise RetriableAPIError(f"quickbooks {what}: access token refused", status=401)
-            if status >= 400:
-                raise fault_error(status, body, headers, what)
-            try:
-                return orjson.loads(body)
-            except orjson.JSONDecodeError:
-                raise RetriableAPIError(
-                    f"quickbooks {what}: HTTP {status} with a body that is not JSON",
-                    provider="quickbooks",
-                ) from None
-
-        return call_with_retry(once, self.policy, sleep=self._sleep)
+        return self.request(
+            Request("GET", url, {**params, "minorversion": MINOR_VERSION}), what=what
+        )
 
     def close(self) -> None:
         """Release pooled connections."""
         self._session.close()
         self.keeper.close()
 
-    def _send(
-        self, url: str, params: Mapping[str, str], token: str, what: str
-    ) -> tuple[int, bytes, Mapping[str, str]]:
+    def send(self, request: Request, token: str | None, what: str) -> Answer:
+        """One GET with the realm's bearer token."""
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         try:
             answer = self._session.get(
-                url,
-                params=params,
+                request.path,
+                params=request.params,
                 headers=headers,
                 timeout=(CONNECT_TIMEOUT_SECONDS, self._timeout),
             )
         except requests.RequestException as exc:
-            if is_connect_failure(exc):
-                raise unreachable("quickbooks", what, self.api_base, exc) from None
-            raise RetriableAPIError(
-                f"quickbooks {what}: cannot reach {self.api_base}: {type(exc).__name__}",
-                provider="quickbooks",
-            ) from None
-        return answer.status_code, answer.content, answer.headers
+            raise self.no_answer(what, self.api_base, exc) from None
+        return Answer(answer.status_code, answer.content, answer.headers)
+
+    def error(self, answer: Answer, what: str) -> ConnectorError:
+        """See `fault_error`."""
+        return fault_error(answer.status, answer.body, answer.headers, what)
 
 
 def fault_error(status: int, body: bytes, headers: Mapping[str, str], what: str) -> ConnectorError:
-    """The connector error for a failed call, worded from Intuit's `Fault` body."""
+    """The connector error for a failed call, worded from Intuit's `Fault` body; a 401 is a
+    refused access token (refreshed once, then reconnect)."""
     kind, errors = parse_fault(body)
     detail = "; ".join(
         " ".join(
@@ -129,21 +103,17 @@ def fault_error(status: int, body: bytes, headers: Mapping[str, str], what: str)
         )
         for code, message, extra in errors
     )
-    message = f"quickbooks {what}: HTTP {status}"
-    if kind:
-        message += f" {kind}"
-    if detail:
-        message += f": {detail}"
+    message = http_message("quickbooks", what, status, label=kind, detail=detail)
     codes = {code for code, _, _ in errors}
     if status == 400 and codes & NOT_FOUND_CODES:
         return FatalAPIError(message, status=404, provider="quickbooks")
-    if status == 401:
-        return AuthenticationError(f"{message}: {RECONNECT}", status=401, provider="quickbooks")
-    retry_after = parse_retry_after(headers.get("Retry-After"))
-    if status == 429 and retry_after is None:
-        retry_after = THROTTLE_WAIT_SECONDS
-    return error_for_status(
-        status, message, provider="quickbooks", retry_after=retry_after, reconnect_hint=RECONNECT
+    return answer_error(
+        message,
+        Answer(status, body, headers),
+        provider="quickbooks",
+        reconnect=RECONNECT,
+        token_refused=status == 401,
+        throttle_wait=THROTTLE_WAIT_SECONDS,
     )
 
 

@@ -28,14 +28,15 @@ from typing import Any
 from urllib.parse import quote
 
 from connectors.base import Page
+from connectors.common.oauth import TokenStore
 from connectors.common.paging import chain_pages, paginate, with_final_state
 from connectors.common.rate import RateBudget
 from connectors.common.resources import resource_named
 from connectors.common.retry import RetryPolicy
-from connectors.square.oauth import TokenKeeper, TokenStore
+from connectors.square.oauth import token_keeper
 from connectors.square.resources import RESOURCES, SquareResource
 from connectors.square.streams import Streams
-from connectors.square.transport import SquareTransport, TokenExpiredError
+from connectors.square.transport import SquareTransport
 
 
 class SquareConnector:
@@ -54,17 +55,18 @@ class SquareConnector:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.tokens = TokenKeeper(credentials, token_store, clock=clock)
+        self.tokens = token_keeper(credentials, token_store, self._obtain_token, clock=clock)
         self._http = SquareTransport(
             credentials,
             base_url,
             self.tokens.token,
             rate_per_second=rate_per_second,
             retry_policy=retry_policy,
+            credential=self.tokens,
             sleep=sleep,
         )
         self.budget: RateBudget = self._http.budget
-        self._streams = Streams(self._call)
+        self._streams = Streams(self._http.call)
 
     # -- the Connector protocol -------------------------------------------------------------
 
@@ -90,7 +92,7 @@ class SquareConnector:
         """One object as Square has it now."""
         res = self._resource(resource)
         assert res.fetch_path and res.fetch_key
-        body = self._call(
+        body = self._http.call(
             "GET", res.fetch_path.format(id=quote(object_id, safe="")), what=f"{res.name} get"
         )
         return body[res.fetch_key]
@@ -104,28 +106,8 @@ class SquareConnector:
     def _resource(self, name: str) -> SquareResource:
         return resource_named("square", RESOURCES, name)
 
-    def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, Any] | None = None,
-        body: dict[str, Any] | None = None,
-        what: str,
-    ) -> dict[str, Any]:
-        """One request with a fresh token: refreshed ahead of expiry, or once on
-        ACCESS_TOKEN_EXPIRED."""
-        if self.tokens.due():
-            self._refresh()
-        try:
-            return self._http.call(method, path, params=params, body=body, what=what)
-        except TokenExpiredError:
-            if not self.tokens.can_refresh:
-                raise
-        self._refresh()
-        return self._http.call(method, path, params=params, body=body, what=what)
-
-    def _refresh(self) -> None:
-        self.tokens.refresh(
-            lambda body: self._http.call("POST", "/oauth2/token", body=body, what="oauth token")
+    def _obtain_token(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Square's token endpoint, sent without asking the keeper for a token."""
+        return self._http.call(
+            "POST", "/oauth2/token", body=body, what="oauth token", authorize=False
         )

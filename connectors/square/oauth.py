@@ -1,88 +1,58 @@
-"""Square OAuth: keep the access token fresh, and save a refreshed one before it is used.
+"""Square OAuth: what Square adds to the common token keeper (connectors.common.oauth).
 
 Square access tokens last 30 days; Square asks for a refresh at least every 7 days. A token with
 less than `REFRESH_WHEN_LEFT` to live (or with an unknown expiry, when a refresh is possible) is
-refreshed before the first request; a request refused with ACCESS_TOKEN_EXPIRED refreshes once
-and is sent again. The new tokens go to the `TokenStore` first (compare-and-swap on a version),
-and only then into requests: a process that dies after the refresh leaves the new token saved.
-When another process saved first, its tokens are taken instead of ours.
+refreshed before the next request; a request refused with ACCESS_TOKEN_EXPIRED refreshes once
+and is sent again. Refreshing needs the refresh token and the app's client id and secret; the
+token endpoint is Square's `POST /oauth2/token`, sent through the connector's own transport.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
+from connectors.common.oauth import TokenKeeper, Tokens, TokenStore
+from connectors.common.rate import fingerprint
 from connectors.common.times import iso_utc, parse_iso
+from connectors.common.tokenstore import (
+    Conflict,
+    FormattedStore,
+    IntegrationTokenStore,
+    MemoryTokenStore,
+    OAuthRows,
+)
 from connectors.errors import AuthenticationError, ConfigurationError
+
+__all__ = ["StoreTokens", "TokenStore", "Tokens", "fingerprint", "token_keeper"]
 
 DAY = 86_400
 REFRESH_WHEN_LEFT = 23 * DAY  # a 30-day token older than 7 days
 
+# POSTs /oauth2/token with the given body and returns the parsed answer.
+Refresher = Callable[[dict[str, Any]], dict[str, Any]]
 
-@dataclass
-class Tokens:
-    """The tokens in use: access token, refresh token and expiry (unix seconds, None: unknown)."""
 
-    access_token: str
-    refresh_token: str | None = None
-    expires_at: float | None = None
-    version: int | None = None
-    # Fingerprint of the credentials' access token these tokens descend from: when the venue
-    # reconnects (new credentials), tokens saved for the old connection are no longer used.
-    source: str | None = None
+class SquareFormat:
+    """Square's tokens as stored: access and refresh token, ISO expiry, and their source."""
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"access_token": self.access_token, "source": self.source}
-        if self.refresh_token:
-            out["refresh_token"] = self.refresh_token
-        if self.expires_at is not None:
-            out["expires_at"] = iso_utc(self.expires_at)
+    def encode(self, tokens: Tokens) -> dict[str, Any]:
+        """The JSON to store."""
+        out: dict[str, Any] = {"access_token": tokens.access_token, "source": tokens.source}
+        if tokens.refresh_token:
+            out["refresh_token"] = tokens.refresh_token
+        if tokens.expires_at is not None:
+            out["expires_at"] = iso_utc(tokens.expires_at)
         return out
 
-
-class TokenStore(Protocol):
-    """Where refreshed tokens are kept (encrypted, by the operational store)."""
-
-    def load(self) -> Tokens | None:
-        """The saved tokens with their version, or None before the first save."""
-        ...
-
-    def save(self, tokens: Tokens) -> int:
-        """Save when the stored version is still `tokens.version`; return the new version."""
-        ...
-
-
-class StoreTokens:
-    """A `TokenStore` over the operational store's `get_oauth_tokens` / `save_oauth_tokens`."""
-
-    def __init__(self, store: Any, integration_id: str) -> None:
-        self.store = store
-        self.integration_id = integration_id
-
-    def load(self) -> Tokens | None:
-        saved = self.store.get_oauth_tokens(self.integration_id)
-        if saved is None or not saved.tokens.get("access_token"):
+    def decode(self, data: Mapping[str, Any]) -> Tokens | None:
+        """Tokens from stored JSON (or credentials); None without an access token."""
+        if not data.get("access_token"):
             return None
-        tokens = _tokens(saved.tokens)
-        tokens.version = saved.version
-        tokens.source = saved.tokens.get("source")
+        tokens = _tokens(data)
+        tokens.source = data.get("source")
         return tokens
-
-    def save(self, tokens: Tokens) -> int:
-        expires = None
-        if tokens.expires_at is not None:
-            expires = datetime.fromtimestamp(tokens.expires_at, UTC)
-        return self.store.save_oauth_tokens(
-            self.integration_id,
-            tokens.to_json(),
-            expires_at=expires,
-            expected_version=tokens.version,
-        )
 
 
 def _tokens(data: Mapping[str, Any]) -> Tokens:
@@ -94,96 +64,83 @@ def _tokens(data: Mapping[str, Any]) -> Tokens:
     )
 
 
-def fingerprint(token: str) -> str:
-    """A short hash naming a token without revealing it."""
-    return hashlib.sha256(token.encode()).hexdigest()[:16]
+SQUARE_FORMAT = SquareFormat()
 
 
-# POSTs /oauth2/token with the given body and returns the parsed answer.
-Refresher = Callable[[dict[str, Any]], dict[str, Any]]
+class StoreTokens(FormattedStore):
+    """A `TokenStore` over the operational store's OAuth rows, in Square's format."""
+
+    def __init__(self, store: OAuthRows, integration_id: str, conflict: Conflict = ()) -> None:
+        super().__init__(IntegrationTokenStore(store, integration_id, conflict), SQUARE_FORMAT)
 
 
-class TokenKeeper:
-    """The access token to send, refreshed ahead of expiry and saved before use."""
+class SquareGrant:
+    """Square's credentials and token endpoint, for the common keeper."""
 
-    def __init__(
-        self,
-        credentials: Mapping[str, str],
-        store: TokenStore | None = None,
-        *,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        if not credentials.get("access_token"):
+    label = provider = "square"
+    refresh_margin = float(REFRESH_WHEN_LEFT)
+
+    def __init__(self, credentials: Mapping[str, str], post: Refresher) -> None:
+        tokens = SQUARE_FORMAT.decode(credentials)
+        if tokens is None:
             raise ConfigurationError(
                 "square needs credential access_token: --credential access_token=...",
                 provider="square",
             )
-        self.store = store
-        self._clock = clock
+        tokens.source = fingerprint(tokens.access_token)
+        self._initial = tokens
         self._client_id = credentials.get("client_id") or None
         self._client_secret = credentials.get("client_secret") or None
-        source = fingerprint(credentials["access_token"])
-        saved = store.load() if store is not None else None
-        if saved is not None and saved.source == source:
-            self.current = saved
-        else:
-            self.current = _tokens(credentials)
-            self.current.version = saved.version if saved is not None else None
-        self.current.source = source
-        self.refreshes = 0
+        self._post = post
 
-    def token(self) -> str:
-        """The access token now in use."""
-        return self.current.access_token
+    def initial(self) -> Tokens:
+        """The tokens the credentials hold."""
+        return Tokens(**vars(self._initial))
 
-    @property
-    def can_refresh(self) -> bool:
-        return bool(self.current.refresh_token and self._client_id and self._client_secret)
+    def can_refresh(self, tokens: Tokens) -> bool:
+        """With a refresh token and the app's client id and secret."""
+        return bool(tokens.refresh_token and self._client_id and self._client_secret)
 
-    def due(self) -> bool:
-        """Whether the token should be refreshed before the next request."""
-        if not self.can_refresh:
-            return False
-        expires = self.current.expires_at
-        return expires is None or expires - self._clock() < REFRESH_WHEN_LEFT
-
-    def refresh(self, post: Refresher) -> None:
-        """Obtain a new access token, save it, then use it."""
-        if not self.can_refresh:
+    def refresh(self, tokens: Tokens) -> Tokens:
+        """New tokens from `POST /oauth2/token` (the refresh token kept when none comes back)."""
+        if not self.can_refresh(tokens):
             raise AuthenticationError(
                 "square: the access token expired and there is no refresh_token, client_id and "
                 "client_secret to renew it: reconnect the Square account",
                 provider="square",
             )
-        answer = post(
+        answer = self._post(
             {
                 "client_id": self._client_id,
                 "client_secret": self._client_secret,
                 "grant_type": "refresh_token",
-                "refresh_token": self.current.refresh_token,
+                "refresh_token": tokens.refresh_token,
             }
         )
-        fresh = _tokens(
+        return _tokens(
             {
                 "access_token": answer["access_token"],
-                "refresh_token": answer.get("refresh_token") or self.current.refresh_token,
+                "refresh_token": answer.get("refresh_token") or tokens.refresh_token,
                 "expires_at": answer.get("expires_at"),
             }
         )
-        fresh.version = self.current.version
-        fresh.source = self.current.source
-        self.refreshes += 1
-        if self.store is not None:
-            fresh = self._save(fresh)
-        self.current = fresh
 
-    def _save(self, fresh: Tokens) -> Tokens:
-        assert self.store is not None
-        try:
-            fresh.version = self.store.save(fresh)
-            return fresh
-        except Exception:
-            saved = self.store.load()
-            if saved is not None and saved.version != fresh.version:
-                return saved  # another process refreshed and saved first: use its tokens
-            raise
+    def close(self) -> None:
+        """Nothing to release: the token endpoint is reached through the connector's transport."""
+
+
+def token_keeper(
+    credentials: Mapping[str, str],
+    store: TokenStore | None,
+    post: Refresher,
+    *,
+    clock: Callable[[], float] = time.time,
+) -> TokenKeeper:
+    """The keeper of a Square merchant's tokens (kept in memory when `store` is None)."""
+    grant = SquareGrant(credentials, post)
+    return TokenKeeper(
+        grant,
+        store or FormattedStore(MemoryTokenStore(), SQUARE_FORMAT),
+        lock_key=f"square:{grant.initial().source}",
+        clock=clock,
+    )

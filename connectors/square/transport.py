@@ -1,4 +1,4 @@
-"""Square over the official SDK's HTTP client: one request, parsed once, with our errors and retries.
+"""Square over the official SDK's HTTP client: what Square adds to the common request loop.
 
 The `Square` client supplies the base URL, `Square-Version`, the bearer token (read through a
 callable, so a refreshed token is used from the next request on) and pooled httpx connections.
@@ -9,7 +9,6 @@ them spending a rate token. Here every attempt is ours, budgeted and backed off 
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -19,21 +18,11 @@ import orjson
 from square import Square
 from square.core.request_options import RequestOptions
 
-from connectors.common.http import (
-    CONNECT_TIMEOUT_SECONDS,
-    error_for_status,
-    is_connect_failure,
-    parse_retry_after,
-    unreachable,
-)
-from connectors.common.rate import RateBudget, budget_for
-from connectors.common.retry import RetryPolicy, call_with_retry
-from connectors.errors import (
-    AuthenticationError,
-    ConfigurationError,
-    ConnectorError,
-    RetriableAPIError,
-)
+from connectors.common.http import CONNECT_TIMEOUT_SECONDS
+from connectors.common.rate import budget_for, fingerprint
+from connectors.common.retry import RetryPolicy
+from connectors.common.transport import Answer, Credential, Request, Transport, checked_base_url
+from connectors.errors import ConnectorError
 
 PRODUCTION_URL = "https://connect.squareup.com"
 RECONNECT = "reconnect the Square account (the access token was refused or revoked)"
@@ -46,14 +35,10 @@ def budget_key(credentials: Mapping[str, str]) -> str:
     if credentials.get("merchant_id"):
         return "square:" + credentials["merchant_id"]
     stable = credentials.get("refresh_token") or credentials.get("access_token") or ""
-    return "square:token-" + hashlib.sha256(stable.encode()).hexdigest()[:16]
+    return "square:token-" + fingerprint(stable)
 
 
-class TokenExpiredError(AuthenticationError):
-    """Square said ACCESS_TOKEN_EXPIRED: a refresh may cure it."""
-
-
-class SquareTransport:
+class SquareTransport(Transport, provider="square", reconnect=RECONNECT):
     """Requests against one Square merchant, rate-budgeted and retried, returning parsed bodies."""
 
     def __init__(
@@ -65,14 +50,10 @@ class SquareTransport:
         rate_per_second: float,
         max_concurrent: int | None = 4,
         retry_policy: RetryPolicy | None = None,
+        credential: Credential | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if base_url is not None and not base_url.startswith(("http://", "https://")):
-            raise ConfigurationError(
-                f"square base URL {base_url!r} must start with http:// or https://",
-                provider="square",
-            )
-        self.base_url = (base_url or PRODUCTION_URL).rstrip("/")
+        self.base_url = checked_base_url("square", base_url) or PRODUCTION_URL
         self._token = token
         self._client = Square(
             token=token,
@@ -80,12 +61,10 @@ class SquareTransport:
             httpx_client=httpx.Client(timeout=httpx.Timeout(60, connect=CONNECT_TIMEOUT_SECONDS)),
         )
         self._http = self._client._client_wrapper.httpx_client
-        self.policy = retry_policy or RetryPolicy()
-        self.budget: RateBudget = budget_for(
+        budget = budget_for(
             budget_key(credentials), rate_per_second=rate_per_second, max_concurrent=max_concurrent
         )
-        self._sleep = sleep
-        self.requests = 0
+        super().__init__(budget, retry_policy or RetryPolicy(), credential=credential, sleep=sleep)
 
     def call(
         self,
@@ -95,77 +74,40 @@ class SquareTransport:
         params: dict[str, Any] | None = None,
         body: dict[str, Any] | None = None,
         what: str,
-        retry: bool = True,
+        authorize: bool = True,
     ) -> dict[str, Any]:
         """The parsed body of one request; `what` names the resource in error messages."""
-
-        def once() -> dict[str, Any]:
-            with self.budget.request():
-                self.requests += 1
-                response = self._send(method, path, params, body, what)
-            if response.status_code >= 400:
-                raise self._error(response, what)
-            try:
-                return orjson.loads(response.content)
-            except orjson.JSONDecodeError:
-                raise RetriableAPIError(
-                    f"square {what}: HTTP {response.status_code} with a body that is not JSON",
-                    provider="square",
-                ) from None
-
-        if not retry:
-            return once()
-        return call_with_retry(once, self.policy, sleep=self._sleep)
+        return self.request(Request(method, path, params, body), what=what, authorize=authorize)
 
     def close(self) -> None:
         """Release pooled connections."""
         self._http.httpx_client.close()
 
-    def _send(
-        self,
-        method: str,
-        path: str,
-        params: dict[str, Any] | None,
-        body: dict[str, Any] | None,
-        what: str,
-    ) -> httpx.Response:
+    def send(self, request: Request, token: str | None, what: str) -> Answer:
+        """One request through the SDK's HTTP client (its base URL, version and bearer token)."""
         try:
-            return self._http.request(
-                path.lstrip("/"),
-                method=method,
-                params=params,
-                json=body,
+            response = self._http.request(
+                request.path.lstrip("/"),
+                method=request.method,
+                params=request.params,
+                json=request.body,
                 request_options=_NO_SDK_RETRIES,
             )
         except httpx.TransportError as exc:
-            if is_connect_failure(exc):
-                raise unreachable("square", what, self.base_url, exc) from None
-            raise RetriableAPIError(
-                f"square {what}: cannot reach {self.base_url}: {type(exc).__name__}",
-                provider="square",
-            ) from None
+            raise self.no_answer(what, self.base_url, exc) from None
+        return Answer(response.status_code, response.content, response.headers)
 
-    def _error(self, response: httpx.Response, what: str) -> ConnectorError:
-        status = response.status_code
+    def error(self, answer: Answer, what: str) -> ConnectorError:
+        """Square's first `errors` entry: its code and detail; ACCESS_TOKEN_EXPIRED may refresh."""
         try:
-            errors = orjson.loads(response.content).get("errors") or [{}]
+            errors = orjson.loads(answer.body).get("errors") or [{}]
             first = errors[0]
         except (orjson.JSONDecodeError, AttributeError, IndexError):
-            first = {"detail": response.content[:200].decode("utf-8", "replace")}
+            first = {"detail": answer.body[:200].decode("utf-8", "replace")}
         code = str(first.get("code") or "")
-        detail = self.clean(str(first.get("detail") or first.get("category") or ""))
-        message = f"square {what}: HTTP {status}" + (f" {code}" if code else "")
-        if detail:
-            message += f": {detail}"
-        if status == 401 and code == "ACCESS_TOKEN_EXPIRED":
-            return TokenExpiredError(f"{message}: {RECONNECT}", status=status, provider="square")
-        return error_for_status(
-            status,
-            message,
-            provider="square",
-            retry_after=parse_retry_after(response.headers.get("Retry-After")),
-            reconnect_hint=RECONNECT,
-        )
+        detail = str(first.get("detail") or first.get("category") or "")
+        expired = answer.status == 401 and code == "ACCESS_TOKEN_EXPIRED"
+        return self.failed(answer, what, label=code, detail=detail, token_refused=expired)
 
     def clean(self, text: str) -> str:
         """`text` without the current access token."""

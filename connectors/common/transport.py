@@ -1,0 +1,259 @@
+"""One request loop for every provider: rate budget, send, classify, parse, retry, scrub secrets.
+
+A provider's transport subclasses `Transport` and writes only what differs, as meltano/sdk's
+`RESTStream` subclasses do: `send` (one request out through the provider's SDK or session),
+`error` (a failed answer as the error of connectors/errors.py that says what to do) and `clean`
+(which secrets to mask). Its rate budget and retry policy are given to the constructor.
+
+With a `Credential` (an OAuth token keeper), every attempt sends the token the keeper hands out
+then; an answer the provider words as a refused token (`TokenRefusedError`) renews it and sends
+the request once more, outside the retry budget.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
+
+import orjson
+
+from connectors.common.http import error_for_status, is_connect_failure, parse_retry_after
+from connectors.common.http import unreachable as unreachable_error
+from connectors.common.rate import RateBudget
+from connectors.common.retry import RetryPolicy, call_with_retry
+from connectors.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    ConnectorError,
+    FatalAPIError,
+    RetriableAPIError,
+)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request as the provider's `send` takes it: `path` (relative to the provider's base,
+    or a whole URL), query `params`, JSON `body`."""
+
+    method: str
+    path: str
+    params: Any = None
+    body: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What came back: status, raw body, headers (case-insensitive where the client gives so)."""
+
+    status: int
+    body: bytes
+    headers: Mapping[str, str]
+
+
+class TokenRefusedError(AuthenticationError):
+    """The provider refused the access token sent (expired or revoked early): a renewed token
+    may pass; when none can be had, the venue must reconnect."""
+
+
+class Credential(Protocol):
+    """An access token source the loop asks before each attempt (an OAuth token keeper)."""
+
+    def access_token(self) -> str:
+        """The token to send now (refreshed first when due)."""
+        ...
+
+    def rejected(self, token: str) -> bool:
+        """The provider refused `token`; True when a renewed one is worth one more try."""
+        ...
+
+
+class Transport(ABC):
+    """The request loop. A subclass names its provider and what the venue should do when the
+    provider refuses the credentials, `class X(Transport, provider=..., reconnect=...)`, and
+    supplies the hooks."""
+
+    provider: ClassVar[str]
+    reconnect: ClassVar[str]
+
+    def __init_subclass__(cls, *, provider: str, reconnect: str, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.provider = provider
+        cls.reconnect = reconnect
+
+    def __init__(
+        self,
+        budget: RateBudget,
+        policy: RetryPolicy,
+        *,
+        credential: Credential | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.budget = budget
+        self.policy = policy
+        self.credential = credential
+        self._sleep = sleep
+
+    def request(self, request: Request, *, what: str, authorize: bool = True) -> dict[str, Any]:
+        """The parsed body of `request`, retried per the policy; `what` names it in errors.
+        `authorize=False` sends without asking the credential (the token endpoint itself)."""
+        sent: list[str] = []
+        try:
+            return self._attempts(request, what, sent if authorize else None)
+        except TokenRefusedError:
+            if self.credential is None or not sent or not self.credential.rejected(sent[-1]):
+                raise
+        return self._attempts(request, what, sent)
+
+    def checked(self, answer: Answer, what: str) -> dict[str, Any]:
+        """The parsed body of a good answer; the error to act on (secrets masked) otherwise."""
+        if answer.status >= 400:
+            raise self._scrubbed(self.error(answer, what))
+        try:
+            parsed: dict[str, Any] = orjson.loads(answer.body)
+        except orjson.JSONDecodeError:
+            raise RetriableAPIError(
+                f"{self.provider} {what}: HTTP {answer.status} with a body that is not JSON",
+                provider=self.provider,
+            ) from None
+        return parsed
+
+    def _attempts(self, request: Request, what: str, sent: list[str] | None) -> dict[str, Any]:
+        def once() -> dict[str, Any]:
+            token = None
+            if sent is not None and self.credential is not None:
+                token = self.credential.access_token()
+                sent.append(token)
+            try:
+                with self.budget.request():
+                    answer = self.send(request, token, what)
+            except ConnectorError as exc:
+                self._scrubbed(exc)
+                raise
+            return self.checked(answer, what)
+
+        return call_with_retry(once, self.policy, sleep=self._sleep)
+
+    def failed(
+        self,
+        answer: Answer,
+        what: str,
+        *,
+        label: str = "",
+        detail: str = "",
+        note: str = "",
+        token_refused: bool = False,
+    ) -> ConnectorError:
+        """The error for a failed answer, worded by `http_message` (see `answer_error`)."""
+        message = http_message(
+            self.provider, what, answer.status, label=label, detail=detail, note=note
+        )
+        return answer_error(
+            message,
+            answer,
+            provider=self.provider,
+            reconnect=self.reconnect,
+            token_refused=token_refused,
+        )
+
+    def no_answer(
+        self, what: str, url: str, exc: BaseException, *, cause: str = "", retriable: bool = True
+    ) -> ConnectorError:
+        """The error for a request to `url` that got no answer (see `connection_failure`)."""
+        return connection_failure(
+            self.provider, what, url, exc, cause=cause or None, retriable=retriable
+        )
+
+    def _scrubbed(self, error: ConnectorError) -> ConnectorError:
+        error.args = tuple(self.clean(a) if isinstance(a, str) else a for a in error.args)
+        return error
+
+    # -- the hooks ----------------------------------------------------------------------------
+    @abstractmethod
+    def send(self, request: Request, token: str | None, what: str) -> Answer:
+        """One attempt over the wire; a failure to get an answer raises `no_answer`."""
+
+    @abstractmethod
+    def error(self, answer: Answer, what: str) -> ConnectorError:
+        """The error to act on for an answer with status >= 400 (see `failed`)."""
+
+    def clean(self, text: str) -> str:
+        """`text` without the secrets this transport holds (none by default)."""
+        return text
+
+
+def checked_base_url(provider: str, base_url: str | None) -> str | None:
+    """`base_url` without a trailing slash (None stays None); ConfigurationError unless http(s)."""
+    if base_url is None:
+        return None
+    if not base_url.startswith(("http://", "https://")):
+        raise ConfigurationError(
+            f"{provider} base URL {base_url!r} must start with http:// or https://",
+            provider=provider,
+        )
+    return base_url.rstrip("/")
+
+
+def connection_failure(
+    provider: str,
+    what: str,
+    base_url: str,
+    exc: BaseException,
+    *,
+    cause: str | None = None,
+    retriable: bool = True,
+) -> ConnectorError:
+    """The error for a request that got no answer from `base_url`: unreachable when no connection
+    was made, else retriable (or fatal, when the client says retrying cannot help)."""
+    if is_connect_failure(exc):
+        return unreachable_error(provider, what, base_url, exc)
+    cls = RetriableAPIError if retriable else FatalAPIError
+    reason = cause or type(exc).__name__
+    return cls(f"{provider} {what}: cannot reach {base_url}: {reason}", provider=provider)
+
+
+def http_message(
+    provider: str, what: str, status: int, *, label: str = "", detail: str = "", note: str = ""
+) -> str:
+    """`<provider> <what>: HTTP <status> <label>: <detail> (<note>)`, the empty parts left out."""
+    message = f"{provider} {what}: HTTP {status}"
+    if label:
+        message += f" {label}"
+    if detail:
+        message += f": {detail}"
+    if note:
+        message += f" ({note})"
+    return message
+
+
+def answer_error(
+    message: str,
+    answer: Answer,
+    *,
+    provider: str,
+    reconnect: str,
+    token_refused: bool = False,
+    throttle_wait: float | None = None,
+) -> ConnectorError:
+    """The error for a failed `answer` (see `error_for_status`), waiting as `Retry-After` says
+    (else `throttle_wait`) on a 429; `token_refused` for an answer that says the token expired."""
+    if token_refused:
+        return TokenRefusedError(f"{message}: {reconnect}", status=answer.status, provider=provider)
+    retry_after = parse_retry_after(answer.headers.get("Retry-After"))
+    return error_for_status(
+        answer.status,
+        message,
+        provider=provider,
+        retry_after=throttle_wait if retry_after is None else retry_after,
+        reconnect_hint=reconnect,
+    )
+
+
+def mask(text: str, secrets: Iterable[str | None], label: str) -> str:
+    """`text` with each non-empty secret replaced by `label`."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, label)
+    return text
