@@ -2,8 +2,8 @@
 dataset: their cursors copied into `staging._intsync_cursors`, their `<dataset>_load_<id>`
 datasets dropped and their working folders deleted.
 
-Seen on dlt 1.31: the cursors were resource state, kept in `staging._dlt_pipeline_state` as a
-compressed document per pipeline (`intsync_<integration>_staging`), newest by `created_at`.
+The cursors were resource state, kept in dlt's state document of each pipeline
+`intsync_<integration>_staging` (see `dltquirks.stored_state`).
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from dlt.common.versioned_state import decompress_state
-
+from pipelines.dltquirks import holds_packages, stored_state
 from warehouse.cursors import Cursor, commit_cursors, read_cursors
 from warehouse.destinations import Warehouse
 
@@ -40,7 +39,7 @@ def migrate_legacy_loaders(warehouse: Warehouse, dlt_dir: Path, connection: Any 
     folders = _working_folders(dlt_dir)
     integrations = sorted(set(datasets) | set(folders.values()))
     if integrations:
-        unfinished = {i for f, i in folders.items() if _holds_packages(f)}
+        unfinished = {i for f, i in folders.items() if holds_packages(f)}
         moved = read_cursors(warehouse, integrations, connection)
         cursors = [
             cursor
@@ -63,33 +62,12 @@ def migrate_legacy_loaders(warehouse: Warehouse, dlt_dir: Path, connection: Any 
 
 
 def _legacy_cursors(warehouse: Warehouse, integration: str, connection: Any) -> list[Cursor]:
-    mark = warehouse.placeholder
-    with warehouse.locked_connection(connection) as con:
-        cur = con.cursor()
-        cur.execute(
-            "select count(*) from information_schema.tables"
-            " where table_schema = 'staging' and table_name = '_dlt_pipeline_state'"
-        )
-        if not cur.fetchone()[0]:
-            return []
-        cur.execute(
-            'select state from staging."_dlt_pipeline_state" where pipeline_name = '
-            f"{mark} order by created_at desc limit 1",
-            (f"intsync_{integration}_staging",),
-        )
-        row = cur.fetchone()
-    if row is None:
+    state = stored_state(warehouse, f"intsync_{integration}_staging", connection)
+    if state is None:
         return []
-    state = decompress_state(row[0])
     return [
         Cursor(integration, resource, None, dict(value.get(STATE_KEY) or {}))
         for source in state.get("sources", {}).values()
         for resource, value in source.get("resources", {}).items()
         if value.get(STATE_KEY)
     ]
-
-
-def _holds_packages(folder: Path) -> bool:
-    """Whether a dlt working folder holds load packages not yet loaded (dlt 1.31's layout)."""
-    pending = [folder / "normalize" / "extracted", folder / "load" / "normalized"]
-    return any(p.is_dir() and any(p.iterdir()) for p in pending)

@@ -23,7 +23,7 @@ import logging
 import re
 import shutil
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -33,12 +33,9 @@ import dlt
 import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
-from dlt.common.destination.exceptions import (
-    DestinationTerminalException,
-    SchemaUpdateError,
-    SchemaUpdateTerminalError,
-)
 
+from pipelines import dltquirks
+from pipelines.dltquirks import one_line
 from pipelines.errors import LoadFailedError, LoadRefusedError
 from pipelines.spool import Spool, SpooledTable
 from warehouse.cursors import (
@@ -48,7 +45,7 @@ from warehouse.cursors import (
     forget_cursors,
     read_cursors,
 )
-from warehouse.destinations import INTEGRATION_ID, Warehouse, again_on_collision, collided
+from warehouse.destinations import INTEGRATION_ID, Warehouse
 from warehouse.errors import WarehouseError
 from warehouse.layout import COMPRESSED_HINT
 
@@ -78,12 +75,10 @@ class Loaders:
         """Hold the write locks of these datasets for the loads in the block (on DuckDB the
         warehouse's one lock, with the warehouse open: see `Warehouse.writer`)."""
         with contextlib.ExitStack() as stack:
+            # in one order, so that two blocks never wait for each other in turn
+            scopes = [f"dataset {d}" for d in LOAD_ORDER if d in datasets]
             try:
-                if self.warehouse.kind == "duckdb":
-                    self._connection = stack.enter_context(self.warehouse.writer())
-                else:  # in one order, so that two blocks never wait for each other in turn
-                    for dataset in [d for d in LOAD_ORDER if d in datasets]:
-                        stack.enter_context(self.warehouse.write_lock(f"dataset {dataset}"))
+                self._connection = stack.enter_context(self.warehouse.writing(scopes))
             except WarehouseError as exc:
                 raise LoadFailedError(str(exc)) from exc
             # another process of this home may have loaded since: its pipelines are read anew
@@ -117,7 +112,7 @@ class Loaders:
     def _new_pipeline(self, dataset: str) -> Any:
         return dlt.pipeline(  # type: ignore[call-overload]  # progress=None is dlt's default
             pipeline_name=f"{PIPELINE_PREFIX}{dataset}",
-            destination=self.warehouse.destination(),
+            destination=dltquirks.destination(self.warehouse),
             dataset_name=dataset,
             pipelines_dir=str(self.dlt_dir),
             progress="log" if log.isEnabledFor(logging.DEBUG) else None,
@@ -170,15 +165,15 @@ class Loaders:
         connection = self._cursors.get(dataset)
         started = time.perf_counter()
         try:
-            self.warehouse.prepare_tables(
-                dataset, {t.table: t.hints.get("columns", {}) for t in tables}, connection
-            )
-            _forget_retyped_columns(pipe, tables)
+            columns = [(t.table, t.hints.get("columns", {})) for t in tables]
+            fixes = dltquirks.table_fixes(self.warehouse, dataset, [t for t, _ in columns])
+            self.warehouse.prepare_tables(dataset, dict(columns), connection, fixes)
+            dltquirks.forget_retyped_columns(pipe, columns)
             pipe.extract(_source(dataset, tables))
             extracted = time.perf_counter()
             pipe.normalize()
             normalized = time.perf_counter()
-            _load_packages(pipe)
+            dltquirks.load_again_on_lost_race(pipe)
         except Exception as exc:
             self._pipelines.pop(dataset, None)  # its working folder goes: see `_load_error`
             raise _load_error(pipe, exc, f"loading {dataset} failed") from exc
@@ -199,33 +194,21 @@ class Loaders:
         """The dataset's pipeline, its working folder deleted first when a run that died (or a
         load that failed) left packages in it: see the module's docstring."""
         pipe = self.pipeline(dataset)
-        try:
-            left = bool(pipe.list_extracted_load_packages() or pipe.list_normalized_load_packages())
-        except Exception as exc:  # a folder dlt cannot read any more is as good as gone
-            log.warning("%s: unreadable working folder (%s)", pipe.pipeline_name, one_line(exc))
-            left = True
-        if not left:
+        if not dltquirks.leftovers(pipe):
             return pipe
         log.warning(
             "%s: deleting the load packages an interrupted run left; their records are read "
             "again from the committed cursors",
             pipe.pipeline_name,
         )
-        shutil.rmtree(pipe.working_dir, ignore_errors=True)
+        dltquirks.delete_working_folder(pipe)
         del self._pipelines[dataset]
         return self.pipeline(dataset)
 
     def forget_columns(self, dataset: str, table: str, columns: AbstractSet[str]) -> None:
         """Drop columns from the table in this pipeline's stored dlt schema (after the table
-        was rebuilt without them, or with another type): dlt would otherwise add a dropped
-        column back at its next load, and keep a changed one's old precision."""
-        pipe = self.pipeline(dataset)
-        if pipe.default_schema_name is None:
-            return
-        schema = pipe.default_schema
-        stored = schema.tables.get(table, {}).get("columns", {})
-        if any(stored.pop(name, None) is not None for name in list(columns)):
-            pipe.schemas.save_schema(schema)
+        was rebuilt without them, or with another type): see `dltquirks.forget_columns`."""
+        dltquirks.forget_columns(self.pipeline(dataset), table, columns)
 
 
 def _tables(spools: Sequence[Spool], dataset: str) -> list[SpooledTable]:
@@ -284,11 +267,8 @@ def _table_resource(name: str, group: list[SpooledTable]) -> Any:
     resource = dlt.resource(
         rows, name=name, table_name=first.table, file_format="parquet", **first.hints
     )
-    # Merges deduplicate the staged rows: a batch spools each (venue_id, id) once, but a spec
-    # may key its table on another field than the object's id. Said outright, so that a schema
-    # stored by a build that skipped it does not keep skipping it.
-    resource.apply_hints(additional_table_hints={"x-stage-data-deduplicated": False})
-    return resource
+    # a batch spools each (venue_id, id) once, but a spec may key its table on another field
+    return dltquirks.dedupe_staged_rows(resource)
 
 
 def _joined(first: SpooledTable, files: list[Path]) -> Path:
@@ -308,43 +288,6 @@ def _joined(first: SpooledTable, files: list[Path]) -> Path:
     return joined
 
 
-def _load_packages(pipe: Any) -> None:
-    """`pipe.load()`, again when its schema update lost a race: on PostgreSQL, loads of other
-    venues may create the same tables or columns at the same time, and dlt then fails the
-    update; loading again reads the warehouse anew and applies only what is still missing."""
-    again_on_collision(pipe.load, _lost_schema_race, f"{pipe.pipeline_name}: the schema update")
-
-
-def _forget_retyped_columns(pipe: Any, spooled: list[SpooledTable]) -> None:
-    """Columns whose type in dlt's stored schema differs from this load's hints are dropped from
-    that schema, so that dlt takes the hints: a rebuilt table (`intsync remap`) changed their
-    type, and dlt 1.31 would keep the old precision and scale beside the new type (PostgreSQL's
-    type mapper then fails the load on a text column with a scale). So are non-nullable columns
-    the load does not carry (a spec dropped a `nullable: false` field), which dlt would refuse
-    as "declared non-nullable but contains nulls"."""
-    if pipe.default_schema_name is None:
-        return
-    schema = pipe.default_schema
-    changed = False
-    for item in spooled:
-        stored = schema.tables.get(item.table, {}).get("columns", {})
-        hints = item.hints.get("columns", {})
-        for name, hint in hints.items():
-            old = stored.get(name)
-            if old is not None and _column_type(old) != _column_type(hint):
-                del stored[name]
-                changed = True
-        for name in [n for n, c in stored.items() if n not in hints and c.get("nullable") is False]:
-            del stored[name]  # no spec fills it any more: dlt would refuse the load's nulls
-            changed = True
-    if changed:
-        pipe.schemas.save_schema(schema)
-
-
-def _column_type(column: Mapping[str, Any]) -> tuple[Any, ...]:
-    return (column.get("data_type"), column.get("precision"), column.get("scale"))
-
-
 def _load_error(pipe: Any, exc: Exception, what: str) -> LoadFailedError:
     """The error a failed load ends its run with, in one line; the load's packages are deleted
     with the pipeline's working folder (its local schema and state go with them).
@@ -354,68 +297,11 @@ def _load_error(pipe: Any, exc: Exception, what: str) -> LoadFailedError:
     schema change it will not make) is a LoadRefusedError: it would fail the same way on every
     later run, and a batch tries its integrations one by one to find whose rows it was."""
     reason = one_line(exc)
-    shutil.rmtree(pipe.working_dir, ignore_errors=True)
-    if _terminal(exc):
+    dltquirks.delete_working_folder(pipe)
+    if dltquirks.refused_for_good(exc):
         log.warning("%s: the warehouse refused the load: %s", pipe.pipeline_name, reason)
         return LoadRefusedError(f"{what}: {reason} (no cursor moved)")
     return LoadFailedError(f"{what}: {reason}")
-
-
-def _terminal(exc: BaseException) -> bool:
-    """Whether the warehouse refused a load for good (dlt calls such errors terminal); a schema
-    update that collided with another load's is tried again elsewhere, not refused.
-
-    Seen on dlt 1.31: a Parquet file copied to PostgreSQL through ADBC that the table refuses
-    (a value its type cannot take, a type the copy cannot convert, a constraint) fails with the
-    driver's own error, which dlt retries as transient and then reports as a plain failure;
-    those errors are refusals too. The driver's OperationalError (the connection) is not."""
-    seen: BaseException | None = exc
-    met: set[int] = set()
-    while seen is not None and id(seen) not in met:
-        met.add(id(seen))
-        if isinstance(seen, DestinationTerminalException) and not collided(seen):
-            return True
-        if _refused_by_adbc(seen):
-            return True
-        nested = getattr(seen, "exception", None)
-        seen = nested if isinstance(nested, BaseException) else seen.__cause__ or seen.__context__
-    return False
-
-
-def _refused_by_adbc(exc: BaseException) -> bool:
-    module = type(exc).__module__ or ""
-    if not module.startswith("adbc_driver_manager"):
-        return False
-    name = type(exc).__name__
-    if name in ("DataError", "IntegrityError", "ProgrammingError", "NotSupportedError"):
-        return True
-    return name == "InternalError" and "not implemented" in str(exc)
-
-
-def one_line(exc: BaseException) -> str:
-    """The innermost error's first line (dlt wraps a warehouse error in several layers, each
-    repeating it with a traceback), at most 300 characters."""
-    inner: BaseException = exc
-    while True:
-        nested = getattr(inner, "exception", None) or inner.__cause__ or inner.__context__
-        if not isinstance(nested, BaseException) or nested is inner:
-            break
-        inner = nested
-    text = str(inner).strip() or type(inner).__name__
-    first = next((line.strip() for line in text.splitlines() if line.strip()), text)
-    return first if len(first) <= 300 else first[:297] + "..."
-
-
-def _lost_schema_race(exc: Exception) -> SchemaUpdateError | None:
-    """The schema update that collided with another load's in a failed load, if that is why
-    it failed; None for any other failure, a refusal too. dlt raises PipelineStepFailed with
-    the update's error as its context, and calls most PostgreSQL errors terminal, a collision
-    on the catalog too (see `collided`)."""
-    cause = exc if isinstance(exc, SchemaUpdateError) else exc.__context__
-    if not isinstance(cause, SchemaUpdateError):
-        return None
-    lost = not isinstance(cause, SchemaUpdateTerminalError) or collided(cause)
-    return cause if lost else None
 
 
 def known_loaders(warehouse: Warehouse, dlt_dir: Path) -> set[str]:

@@ -96,7 +96,7 @@ def datasets_columns(
 ) -> dict[str, dict[str, list[TableColumn]]]:
     """Every table of these datasets with its columns in order, by dataset, in one query (a
     sync reads them once: opening the DuckDB file is most of the cost)."""
-    if warehouse.kind == "duckdb" and not warehouse.duckdb_path.exists():
+    if not warehouse.exists():
         return {}
     marks = ", ".join([warehouse.placeholder] * len(datasets))
     rows = warehouse.query(

@@ -127,7 +127,7 @@ def ensure_cursor_table(warehouse: Warehouse, connection: Any = None) -> None:
 
 
 def _exists(warehouse: Warehouse, connection: Any) -> bool:
-    if warehouse.kind == "duckdb" and not warehouse.duckdb_path.exists():
+    if not warehouse.exists():
         return False
     mark = warehouse.placeholder
     with warehouse.locked_connection(connection) as con:

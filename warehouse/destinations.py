@@ -1,4 +1,9 @@
-"""The warehouse behind INTSYNC_WAREHOUSE: a dlt destination, a SQL connection, and a writer lock."""
+"""The warehouse behind INTSYNC_WAREHOUSE: what every engine offers (SQL connections, a writer
+lock, the tables intsync prepares for loads) and the helpers their SQL shares.
+
+`Warehouse(url)` is the engine's own class (warehouse.engines: DuckDB, PostgreSQL), which holds
+all SQL and locking that differ between the two. The dlt destination of a warehouse is the
+pipelines' business (pipelines.dltquirks)."""
 
 from __future__ import annotations
 
@@ -6,19 +11,13 @@ import hashlib
 import logging
 import random
 import re
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-import dlt
-
-from warehouse.errors import WarehouseError
 from warehouse.layout import create_compressed_tables, with_compressed_columns
-from warehouse.locks import exclusive_file_lock
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +30,6 @@ SCHEMA_LOCK = "intsync schema"
 DDL_COLLISIONS = frozenset({"23505", "42P07", "42P06", "42701", "42710", "40P01"})
 # tries of DDL that collided so (see `collided`, `again_on_collision`)
 COLLISION_ATTEMPTS = 5
-# the advisory locks each thread holds (see `Warehouse._advisory_lock`)
-_HELD_ADVISORY = threading.local()
 
 
 # Where merges stage their rows: dlt's default, one `<dataset>_staging` per dataset. Each load
@@ -48,176 +45,81 @@ LOADER_DATASET = re.compile(rf"(?:{'|'.join(DATASETS)})_load_(?P<loader>{INTEGRA
 
 @dataclass(frozen=True)
 class Warehouse:
-    """One warehouse URL: `duckdb:///path` or `postgresql://...`."""
+    """One warehouse URL: `duckdb:///path` or `postgresql://...`. `Warehouse(url)` makes the
+    engine's class (see `engine_class`); this one holds what their SQL shares."""
 
     url: str
+    kind: ClassVar[str]  # "duckdb" or "postgres", as data: the SQL lives in the engine's class
+    placeholder: ClassVar[str]  # the driver's parameter mark
 
-    @property
-    def kind(self) -> str:
-        return "duckdb" if self.url.startswith("duckdb:") else "postgres"
+    def __new__(cls, url: str = "") -> Warehouse:
+        # copies and unpickling call the engine's class itself, with no URL
+        return super().__new__(engine_class(url) if cls is Warehouse else cls)
 
-    @property
-    def duckdb_path(self) -> Path:
-        # duckdb:///relative/path or duckdb:////absolute/path, as SQLAlchemy spells sqlite URLs;
-        # made absolute, so that dlt (which resolves a relative path against its own folders)
-        # opens the same file as intsync, and the database the two share is one
-        return Path(self.url.split(":///", 1)[1]).absolute()
+    # what each engine implements
 
-    def destination(self) -> Any:
-        """A dlt destination for this warehouse. On DuckDB, its credentials are the file's path
-        (see `writer`)."""
-        if self.kind == "duckdb":
-            self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-            return dlt.destinations.duckdb(
-                str(self.duckdb_path), staging_dataset_name_layout=STAGING_LAYOUT
-            )
-        from dlt.destinations.impl.postgres.configuration import PostgresCredentials
+    def exists(self) -> bool:
+        """Whether the warehouse exists yet (a DuckDB file is made by the first load)."""
+        raise NotImplementedError
 
-        credentials = PostgresCredentials()
-        credentials.parse_native_representation(postgres_dsn(self.url))
-        if credentials.password is None:  # trust or peer auth: dlt insists on a value
-            credentials.password = ""
-        # no UNIQUE keys from dlt's hints: they only cost time on loads, and a warehouse first
-        # loaded by an older build keeps working
-        return dlt.destinations.postgres(
-            credentials=credentials,
-            create_indexes=False,
-            staging_dataset_name_layout=STAGING_LAYOUT,
-        )
+    def write_lock(self, scope: str | None = None) -> AbstractContextManager[None]:
+        """Serialise loads, which wait for each other instead of failing (the loads of one
+        `scope`, on engines that take several writers at once; none: no lock there)."""
+        raise NotImplementedError
 
-    @contextmanager
-    def write_lock(self, scope: str | None = None) -> Iterator[None]:
-        """Serialise loads, which wait for each other instead of failing.
+    def writer(self, scope: str | None = None) -> AbstractContextManager[Any]:
+        """Hold the write lock (for `scope`'s loads, see `write_lock`), with the connection an
+        engine keeps open for the block's loads (None where it keeps none)."""
+        raise NotImplementedError
 
-        DuckDB allows one writer: every load waits for the one before, on this machine (a file
-        lock beside the warehouse). PostgreSQL takes loads at once, from any machine, except two
-        of one `scope` (the venue whose rows they load; none: no lock). Those wait for each
-        other through an advisory lock the server frees if the holder dies: two merges of the
-        same keys at once would each delete the rows they see and both insert theirs, and two
-        loads of one integration would share its dlt working folder."""
-        if self.kind == "duckdb":
-            lock = self.duckdb_path.with_name(self.duckdb_path.name + ".lock")
-            with exclusive_file_lock(lock):
-                yield
-        elif scope is None:
-            yield
-        else:
-            with self._advisory_lock(f"intsync load {scope}"):
-                yield
+    def writing(self, scopes: Sequence[str]) -> AbstractContextManager[Any]:
+        """Hold the write locks of these scopes, taken in this order, for a block of loads;
+        yields what `writer` does."""
+        raise NotImplementedError
 
-    @contextmanager
-    def _advisory_lock(self, name: str) -> Iterator[None]:
-        """Hold PostgreSQL's session advisory lock of `name` (re-entrant within a thread) on a
-        connection of its own, closed at the end."""
-        held: set[tuple[str, str]] = _HELD_ADVISORY.__dict__.setdefault("held", set())
-        mine = (self.url, name)
-        if mine in held:
-            yield
-            return
-        import psycopg2
+    def locked_connection(self, connection: Any) -> AbstractContextManager[Any]:
+        """A DB-API connection for a caller that holds the write lock (`connection`: what
+        `writer` yielded, or None); committed at the end."""
+        raise NotImplementedError
 
-        key = lock_key(name)
-        try:
-            con = psycopg2.connect(postgres_dsn(self.url))
-        except psycopg2.Error as exc:
-            raise WarehouseError(f"cannot reach the warehouse to lock {name!r}: {exc}") from exc
-        try:
-            con.autocommit = True
-            try:  # waits as long as the holder loads, whatever timeouts the server sets
-                con.cursor().execute(
-                    "set lock_timeout = 0; set statement_timeout = 0; select pg_advisory_lock(%s)",
-                    (key,),
-                )
-            except psycopg2.Error as exc:
-                raise WarehouseError(f"could not take the lock {name!r}: {exc}") from exc
-            held.add(mine)
-            try:
-                yield
-            finally:
-                held.discard(mine)
-        finally:
-            con.close()  # the server frees the lock with the session
+    def connect(self) -> AbstractContextManager[Any]:
+        """A DB-API connection; closed on exit."""
+        raise NotImplementedError
 
-    @contextmanager
-    def writer(self, scope: str | None = None) -> Iterator[Any]:
-        """Hold the write lock (for `scope`'s loads, see `write_lock`); on DuckDB, with a
-        connection open for the block, closed at the end. None on PostgreSQL.
+    def lock_schema(self, connection: Any) -> None:
+        """In the connection's transaction, wait for other loads' changes of tables to end
+        (where several load at once)."""
+        raise NotImplementedError
 
-        The block's loads open connections of their own to the same path, which join the
-        database this one holds open (DuckDB keeps one per file and process). dlt otherwise
-        opens the DuckDB file for each load job and closes it after, and every last close
-        checkpoints the database. On a first sync of 200,000 charges (bench/sync.py,
-        best of three) that took 21.5 s against 19.0 s shared, with floors of 10.2 s and 9.1 s
-        in the same runs: within this machine's noise, though never slower."""
-        with self.write_lock(scope):
-            if self.kind != "duckdb":
-                yield None
-                return
-            import duckdb
-
-            self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                con = duckdb.connect(str(self.duckdb_path))
-            except duckdb.Error as exc:  # held by another program, say, or not a DuckDB file
-                raise WarehouseError(
-                    f"cannot open the warehouse {self.duckdb_path}: {exc}"
-                ) from exc
-            try:
-                yield con
-            finally:
-                con.close()
+    # shared
 
     def prepare_tables(
-        self, dataset: str, tables: Mapping[str, Mapping[str, Any]], connection: Any = None
+        self,
+        dataset: str,
+        tables: Mapping[str, Mapping[str, Any]],
+        connection: Any = None,
+        also: Callable[[Any], None] | None = None,
     ) -> None:
         """Ready these tables (name: dlt column hints) of `dataset` for dlt's load; the caller
-        holds the write lock (and on DuckDB may pass a connection to work through). Tables with
-        compressed columns are created by intsync (see warehouse.layout); on PostgreSQL,
-        `jsonb` columns become `json` (see `_json_not_jsonb`)."""
+        holds the write lock (and may pass the `writer` connection to work through). Tables with
+        compressed columns are created by intsync (see warehouse.layout); `also(connection)`,
+        when given, runs in the same transaction after (the loaders' fixes of dlt's tables)."""
         wanted = with_compressed_columns(tables)
-        if not wanted and self.kind != "postgres":
+        if not wanted and also is None:
             return
-        if self.kind == "duckdb":
-            self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
 
         def prepare() -> None:
             with self.locked_connection(connection) as con:
-                if self.kind == "postgres":  # loads of other venues change tables at the same time
-                    con.cursor().execute(
-                        "select pg_advisory_xact_lock(%s)", (lock_key(SCHEMA_LOCK),)
-                    )
+                self.lock_schema(con)  # loads of other venues change tables too
                 if wanted:
                     create_compressed_tables(con, self.kind, dataset, wanted)
-                if self.kind == "postgres":
-                    _json_not_jsonb(con, dataset, list(tables))
+                if also is not None:
+                    also(con)
 
         # the lock orders intsync's own DDL; dlt's, of another venue's load, may still collide
         again_on_collision(
             prepare, lambda exc: exc if collided(exc) else None, f"preparing {dataset}"
         )
-
-    @contextmanager
-    def locked_connection(self, connection: Any) -> Iterator[Any]:
-        """A DB-API connection for a caller that holds the write lock: on DuckDB a cursor of
-        `connection` when given (the `writer` one, which stays open), else one of its own;
-        committed at the end."""
-        if self.kind == "duckdb":
-            import duckdb
-
-            con = (
-                connection.cursor()
-                if connection is not None
-                else duckdb.connect(str(self.duckdb_path))
-            )
-        else:
-            import psycopg2
-
-            con = psycopg2.connect(postgres_dsn(self.url))
-        try:
-            yield con
-            con.commit()
-        finally:
-            con.close()
 
     @property
     def _table_exists_sql(self) -> str:
@@ -243,7 +145,7 @@ class Warehouse:
             return names, list(cur.fetchall())
 
     def table_exists(self, dataset: str, table: str) -> bool:
-        if self.kind == "duckdb" and not self.duckdb_path.exists():
+        if not self.exists():
             return False
         rows = self.query(self._table_exists_sql, (dataset, table))
         return bool(rows[0][0])
@@ -251,7 +153,7 @@ class Warehouse:
     def loader_datasets(self) -> dict[str, list[str]]:
         """The per-integration staging datasets older builds left (see LOADER_DATASET), by
         integration; only names an integration id can have, never a lookalike."""
-        if self.kind == "duckdb" and not self.duckdb_path.exists():
+        if not self.exists():
             return {}
         found: dict[str, list[str]] = {}
         for (name,) in self.query("select schema_name from information_schema.schemata"):
@@ -266,9 +168,8 @@ class Warehouse:
         them NOT NULL for a spec's `nullable: false`), so the next load would be refused."""
         mark = self.placeholder
         with self.write_lock(), self.locked_connection(None) as con:
+            self.lock_schema(con)
             cur = con.cursor()
-            if self.kind == "postgres":
-                cur.execute("select pg_advisory_xact_lock(%s)", (lock_key(SCHEMA_LOCK),))
             cur.execute(
                 "select table_schema, column_name from information_schema.columns"
                 f" where table_name = {mark} and is_nullable = 'NO'",
@@ -302,36 +203,6 @@ class Warehouse:
                 cur.execute(f"drop schema if exists {quoted(name)} cascade")
             con.commit()
 
-    @contextmanager
-    def connect(self) -> Iterator[Any]:
-        """A DB-API connection (duckdb or psycopg2); closed on exit."""
-        if self.kind == "duckdb":
-            import duckdb
-
-            if not self.duckdb_path.exists():
-                raise WarehouseError(
-                    f"the warehouse {self.duckdb_path} does not exist yet: run `intsync sync` first"
-                )
-            with self.write_lock():
-                con = duckdb.connect(str(self.duckdb_path))
-                try:
-                    yield con
-                finally:
-                    con.close()
-        else:
-            import psycopg2
-
-            con = psycopg2.connect(postgres_dsn(self.url))
-            try:
-                yield con
-                con.commit()
-            finally:
-                con.close()
-
-    @property
-    def placeholder(self) -> str:
-        return "?" if self.kind == "duckdb" else "%s"
-
 
 def again_on_collision(
     action: Callable[[], None],
@@ -353,13 +224,16 @@ def again_on_collision(
     return action()
 
 
-def collided(error: BaseException | None) -> bool:
+def collided(
+    error: BaseException | None,
+    causes: Callable[[BaseException], Iterable[object]] = lambda e: (e.__cause__, e.__context__),
+) -> bool:
     """Whether a failed DDL statement collided with another transaction, on PostgreSQL: two
     creating one table or schema at once leave the later a unique violation on the catalog
     (`pg_type`, `pg_namespace`), two adding one column a duplicate column; PostgreSQL ends one
     of two that deadlocked. The failed transaction is rolled back, and trying again finds the
-    other's work done. Follows the error's causes, dlt's wrappers' (`cause`,
-    `dbapi_exception`) too."""
+    other's work done. Follows the error's `causes` (its cause and context unless told; a
+    library's wrappers may keep theirs elsewhere)."""
     seen: set[int] = set()
     pending: list[Any] = [error]
     while pending:
@@ -369,8 +243,7 @@ def collided(error: BaseException | None) -> bool:
         seen.add(id(error))
         if getattr(error, "pgcode", None) in DDL_COLLISIONS:
             return True
-        pending += [getattr(error, "cause", None), getattr(error, "dbapi_exception", None)]
-        pending += [error.__cause__, error.__context__]
+        pending += causes(error)
     return False
 
 
@@ -384,30 +257,17 @@ def quoted(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def _json_not_jsonb(con: Any, dataset: str, tables: Sequence[str]) -> None:
-    """Turn the `jsonb` columns of these tables (in `dataset` and its staging dataset)
-    into `json`. dlt's CSV copy, which loaded PostgreSQL before, typed json columns `jsonb`; its
-    binary copy cannot write those ("unsupported jsonb version number") and dlt never changes
-    the type of a column that exists. A one-time rewrite of each such table; a read otherwise."""
-    from psycopg2 import sql
-
-    cur = con.cursor()
-    cur.execute(
-        "select table_schema, table_name, column_name from information_schema.columns"
-        " where table_schema in (%s, %s)"
-        " and table_name = any(%s) and data_type = 'jsonb'",
-        (dataset, STAGING_LAYOUT % dataset, list(tables)),
-    )
-    for schema, table, column in cur.fetchall():
-        cur.execute(
-            sql.SQL("alter table {}.{} alter column {} type json using {}::json").format(
-                sql.Identifier(schema),
-                sql.Identifier(table),
-                sql.Identifier(column),
-                sql.Identifier(column),
-            )
-        )
-
-
 def postgres_dsn(url: str) -> str:
+    """A libpq URL of a warehouse URL (`postgresql+driver://...` too)."""
     return "postgresql://" + url.split("://", 1)[1]
+
+
+def engine_class(url: str) -> type[Warehouse]:
+    """The class of the engine a warehouse URL names."""
+    if url.startswith("duckdb:"):
+        from warehouse.engines.duckdb import DuckDBWarehouse
+
+        return DuckDBWarehouse
+    from warehouse.engines.postgres import PostgresWarehouse
+
+    return PostgresWarehouse

@@ -13,7 +13,7 @@ STAGING = "staging"
 def staging_tables(warehouse: Warehouse) -> list[str]:
     """The staging tables that carry both `integration_id` and `_synced_at` (the mapped
     tables; dlt's child and bookkeeping tables do not), by name."""
-    if warehouse.kind == "duckdb" and not warehouse.duckdb_path.exists():
+    if not warehouse.exists():
         return []
     mark = warehouse.placeholder
     rows = warehouse.query(

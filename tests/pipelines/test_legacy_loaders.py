@@ -8,6 +8,7 @@ from typing import Any
 import dlt
 import pytest
 
+from pipelines.dltquirks import destination as dlt_destination
 from pipelines.legacy_loaders import migrate_legacy_loaders
 from warehouse.cursors import read_cursors
 from warehouse.destinations import Warehouse
@@ -24,7 +25,7 @@ def warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Warehouse:
 
 def _old_loader(warehouse: Warehouse, dlt_dir: Path, integration: str, created: int) -> Any:
     """What a build with loaders per integration left: its staging pipeline, cursor in state."""
-    destination = warehouse.destination()
+    destination = dlt_destination(warehouse)
     destination.config_params["staging_dataset_name_layout"] = f"%s_load_{integration}"
     pipe = dlt.pipeline(
         pipeline_name=f"intsync_{integration}_staging",

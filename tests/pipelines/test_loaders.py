@@ -462,7 +462,7 @@ class _RacingPipeline:
 def test_a_load_whose_schema_update_lost_a_race_is_loaded_again():
     from dlt.common.destination.exceptions import SchemaUpdateError, SchemaUpdateTerminalError
 
-    from pipelines.loaders import _load_packages
+    from pipelines.dltquirks import load_again_on_lost_race as _load_packages
 
     race = SchemaUpdateError("stripe", ["payments"], RuntimeError("relation already exists"))
     pipe = _RacingPipeline([race, race])
