@@ -12,9 +12,10 @@ import orjson
 import pytest
 import requests
 
-from connectors.common.oauth import RefreshRefusedError, Tokens
+from connectors.common.oauth import RefreshRefusedError, TokenKeeper, Tokens
 from connectors.common.rate import RateBudget
 from connectors.common.retry import RetryPolicy
+from connectors.common.tokenstore import FormattedStore, RecordStore
 from connectors.common.transport import Answer, Credential, Request, Transport, mask
 from connectors.errors import ConnectorError
 from connectors.sandbox import SandboxServer
@@ -41,6 +42,7 @@ class ScriptedProvider:
     def __init__(self) -> None:
         self.script: dict[str, list[Reply]] = {}
         self.seen: list[tuple[str, str]] = []
+        self.url = ""
 
     def answer(self, path: str, *replies: Reply) -> None:
         self.script.setdefault(path, []).extend(replies)
@@ -163,12 +165,18 @@ def granted(access: str, refresh: str, expires_in: float = 3600) -> dict[str, An
     return {"access_token": access, "refresh_token": refresh, "expires_in": expires_in}
 
 
-@pytest.fixture
-def provider() -> ScriptedProvider:
-    return ScriptedProvider()
+def oauth_keeper(url: str, records: RecordStore, grant: DemoGrant | None = None) -> TokenKeeper:
+    """A keeper of the demo provider's tokens in `records`, its grant's transport at `url`."""
+    grant = grant or DemoGrant()
+    keeper = TokenKeeper(grant, FormattedStore(records, DemoFormat()), lock_key=url)
+    grant.transport = DemoTransport(url, credential=keeper)
+    return keeper
 
 
 @pytest.fixture
-def url(provider: ScriptedProvider) -> Iterator[str]:
-    with SandboxServer(provider) as served:
-        yield served.url
+def provider() -> Iterator[ScriptedProvider]:
+    """The scripted provider, served; its base URL is `provider.url`."""
+    scripted = ScriptedProvider()
+    with SandboxServer(scripted) as served:
+        scripted.url = served.url
+        yield scripted

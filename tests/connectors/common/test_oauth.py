@@ -11,30 +11,21 @@ from typing import Any
 
 import pytest
 
-from connectors.common.oauth import MAX_ROUNDS, TokenKeeper
+from connectors.common.oauth import MAX_ROUNDS
 from connectors.common.tokenstore import (
-    FormattedStore,
     IntegrationTokenStore,
     MemoryTokenStore,
     RecordStore,
 )
 from connectors.errors import AuthenticationError, RetriableAPIError
 from tests.connectors.common.conftest import (
-    DemoFormat,
     DemoGrant,
-    DemoTransport,
     Reply,
     ScriptedProvider,
     granted,
+    oauth_keeper,
 )
 from warehouse.errors import ConcurrentUpdateError
-
-
-def keeper_for(url: str, records: RecordStore, grant: DemoGrant | None = None) -> TokenKeeper:
-    grant = grant or DemoGrant()
-    keeper = TokenKeeper(grant, FormattedStore(records, DemoFormat()), lock_key=url)
-    grant.transport = DemoTransport(url, credential=keeper)
-    return keeper
 
 
 def other_writer(records: RecordStore, access: str, expires_in: float = 3600) -> None:
@@ -63,15 +54,13 @@ def records(request: pytest.FixtureRequest, operational: Any) -> RecordStore:
     return IntegrationTokenStore(operational, integration.id, ConcurrentUpdateError)
 
 
-def test_a_token_near_expiry_is_refreshed_and_saved_before_it_is_used(
-    provider: ScriptedProvider, url: str
-):
+def test_a_token_near_expiry_is_refreshed_and_saved_before_it_is_used(provider: ScriptedProvider):
     events: list[str] = []
     records = MemoryTokenStore(on_save=lambda tokens: events.append(f"saved {tokens['access']}"))
     provider.answer("/token", Reply(200, granted("demo-access-1", "demo-refresh-2")))
     provider.answer("/things", Reply(200, {}, then=lambda: events.append("used")))
     grant = DemoGrant(expires_in=30)
-    keeper = keeper_for(url, records, grant)
+    keeper = oauth_keeper(provider.url, records, grant)
 
     assert grant.transport is not None
     grant.transport.get("/things")
@@ -81,9 +70,9 @@ def test_a_token_near_expiry_is_refreshed_and_saved_before_it_is_used(
 
 
 def test_when_another_writer_saves_during_our_refresh_its_tokens_are_used(
-    provider: ScriptedProvider, url: str, records: RecordStore
+    provider: ScriptedProvider, records: RecordStore
 ):
-    keeper = keeper_for(url, records, DemoGrant(expires_in=30))
+    keeper = oauth_keeper(provider.url, records, DemoGrant(expires_in=30))
     racing = Reply(
         200, granted("ours", "ours-refresh"), then=lambda: other_writer(records, "theirs")
     )
@@ -96,20 +85,18 @@ def test_when_another_writer_saves_during_our_refresh_its_tokens_are_used(
 
 
 def test_tokens_another_writer_saved_since_we_read_are_taken_without_refreshing(
-    provider: ScriptedProvider, url: str, records: RecordStore
+    provider: ScriptedProvider, records: RecordStore
 ):
-    keeper = keeper_for(url, records, DemoGrant(expires_in=30))
+    keeper = oauth_keeper(provider.url, records, DemoGrant(expires_in=30))
     other_writer(records, "theirs")
 
     assert keeper.access_token() == "theirs"
     assert provider.served("/token") == 0
 
 
-def test_a_refused_refresh_token_says_reconnect_without_showing_it(
-    provider: ScriptedProvider, url: str
-):
+def test_a_refused_refresh_token_says_reconnect_without_showing_it(provider: ScriptedProvider):
     provider.answer("/token", Reply(400, {"error": "invalid_grant"}))
-    keeper = keeper_for(url, MemoryTokenStore(), DemoGrant(expires_in=30))
+    keeper = oauth_keeper(provider.url, MemoryTokenStore(), DemoGrant(expires_in=30))
 
     with pytest.raises(AuthenticationError, match="reconnect") as caught:
         keeper.access_token()
@@ -117,18 +104,18 @@ def test_a_refused_refresh_token_says_reconnect_without_showing_it(
 
 
 def test_a_refresh_token_another_writer_rotated_meanwhile_is_not_a_reconnect(
-    provider: ScriptedProvider, url: str, records: RecordStore
+    provider: ScriptedProvider, records: RecordStore
 ):
     rotated = Reply(400, {"error": "invalid_grant"}, then=lambda: other_writer(records, "theirs"))
     provider.answer("/token", rotated)
-    keeper = keeper_for(url, records, DemoGrant(expires_in=30))
+    keeper = oauth_keeper(provider.url, records, DemoGrant(expires_in=30))
 
     assert keeper.access_token() == "theirs"
 
 
-def test_a_refused_access_token_is_not_handed_out_again(provider: ScriptedProvider, url: str):
+def test_a_refused_access_token_is_not_handed_out_again(provider: ScriptedProvider):
     provider.answer("/token", Reply(200, granted("demo-access-1", "demo-refresh-2")))
-    keeper = keeper_for(url, MemoryTokenStore())
+    keeper = oauth_keeper(provider.url, MemoryTokenStore())
     assert keeper.access_token() == "demo-access-0"
 
     assert keeper.rejected("demo-access-0")
@@ -136,7 +123,7 @@ def test_a_refused_access_token_is_not_handed_out_again(provider: ScriptedProvid
 
 
 def test_tokens_that_keep_changing_give_up_as_retriable(
-    provider: ScriptedProvider, url: str, records: RecordStore
+    provider: ScriptedProvider, records: RecordStore
 ):
     def expired_by_another_writer() -> None:
         other_writer(records, "stale", expires_in=-10)
@@ -148,21 +135,19 @@ def test_tokens_that_keep_changing_give_up_as_retriable(
             for _ in range(MAX_ROUNDS)
         ],
     )
-    keeper = keeper_for(url, records, DemoGrant(expires_in=30))
+    keeper = oauth_keeper(provider.url, records, DemoGrant(expires_in=30))
 
     with pytest.raises(RetriableAPIError, match="kept changing"):
         keeper.access_token()
     assert provider.served("/token") == MAX_ROUNDS
 
 
-def test_tokens_of_an_earlier_connection_give_way_to_the_credentials(
-    provider: ScriptedProvider, url: str
-):
+def test_tokens_of_an_earlier_connection_give_way_to_the_credentials(provider: ScriptedProvider):
     records = MemoryTokenStore()
     old = {"access": "old-access", "refresh": "old-refresh", "source": "conn-0", "expires": None}
     records.save(old, None, None)
     provider.answer("/token", Reply(200, granted("demo-access-1", "demo-refresh-2")))
-    keeper = keeper_for(url, records)
+    keeper = oauth_keeper(provider.url, records)
 
     assert keeper.access_token() == "demo-access-0"
     keeper.rejected("demo-access-0")
