@@ -24,6 +24,16 @@ class AuthenticationError(ConnectorError):
     """The provider refused the credentials (401/403, revoked token): the venue must reconnect."""
 
 
+class TokenRefusedError(AuthenticationError):
+    """The provider refused the access token sent (expired or revoked early): a renewed token
+    may pass; when none can be had, the venue must reconnect."""
+
+
+class RefreshRefusedError(AuthenticationError):
+    """The token endpoint refused the refresh token (invalid_grant): unless another writer has
+    rotated it meanwhile, the venue must reconnect."""
+
+
 class RetriableAPIError(ConnectorError):
     """A passing fault (5xx, timeout, connection reset): try again later."""
 

@@ -1,9 +1,12 @@
-"""HTTP status -> connector error class, and `Retry-After` parsing, for every provider."""
+"""HTTP status -> connector error class, `Retry-After` parsing, and the wording of failed
+requests, for every provider."""
 
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
 from connectors.errors import (
@@ -13,6 +16,7 @@ from connectors.errors import (
     FatalAPIError,
     RateLimitedError,
     RetriableAPIError,
+    TokenRefusedError,
     UnreachableError,
 )
 
@@ -160,3 +164,87 @@ def is_connect_failure(exc: BaseException) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What came back: status, raw body, headers (case-insensitive where the client gives so)."""
+
+    status: int
+    body: bytes
+    headers: Mapping[str, str]
+
+
+def checked_base_url(provider: str, base_url: str | None) -> str | None:
+    """`base_url` without a trailing slash (None stays None); ConfigurationError unless http(s)."""
+    if base_url is None:
+        return None
+    if not base_url.startswith(("http://", "https://")):
+        raise ConfigurationError(
+            f"{provider} base URL {base_url!r} must start with http:// or https://",
+            provider=provider,
+        )
+    return base_url.rstrip("/")
+
+
+def connection_failure(
+    provider: str,
+    what: str,
+    base_url: str,
+    exc: BaseException,
+    *,
+    cause: str | None = None,
+    retriable: bool = True,
+) -> ConnectorError:
+    """The error for a request that got no answer from `base_url`: unreachable when no connection
+    was made, else retriable (or fatal, when the client says retrying cannot help)."""
+    if is_connect_failure(exc):
+        return unreachable(provider, what, base_url, exc)
+    cls = RetriableAPIError if retriable else FatalAPIError
+    reason = cause or type(exc).__name__
+    return cls(f"{provider} {what}: cannot reach {base_url}: {reason}", provider=provider)
+
+
+def http_message(
+    provider: str, what: str, status: int, *, label: str = "", detail: str = "", note: str = ""
+) -> str:
+    """`<provider> <what>: HTTP <status> <label>: <detail> (<note>)`, the empty parts left out."""
+    message = f"{provider} {what}: HTTP {status}"
+    if label:
+        message += f" {label}"
+    if detail:
+        message += f": {detail}"
+    if note:
+        message += f" ({note})"
+    return message
+
+
+def answer_error(
+    message: str,
+    answer: Answer,
+    *,
+    provider: str,
+    reconnect: str,
+    token_refused: bool = False,
+    throttle_wait: float | None = None,
+) -> ConnectorError:
+    """The error for a failed `answer` (see `error_for_status`), waiting as `Retry-After` says
+    (else `throttle_wait`) on a 429; `token_refused` for an answer that says the token expired."""
+    if token_refused:
+        return TokenRefusedError(f"{message}: {reconnect}", status=answer.status, provider=provider)
+    retry_after = parse_retry_after(answer.headers.get("Retry-After"))
+    return error_for_status(
+        answer.status,
+        message,
+        provider=provider,
+        retry_after=throttle_wait if retry_after is None else retry_after,
+        reconnect_hint=reconnect,
+    )
+
+
+def mask(text: str, secrets: Iterable[str | None], label: str) -> str:
+    """`text` with each non-empty secret replaced by `label`."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, label)
+    return text

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from connectors.errors import AuthenticationError, RetriableAPIError
+from connectors.errors import RefreshRefusedError, RetriableAPIError
 
 MAX_ROUNDS = 4  # refreshes tried while other writers keep changing the tokens
 
@@ -49,11 +49,6 @@ class TokenStore(Protocol):
         """Save if the stored version is still `tokens.version`; the new version, or None when
         another writer saved first."""
         ...
-
-
-class RefreshRefusedError(AuthenticationError):
-    """The token endpoint refused the refresh token (invalid_grant): unless another writer has
-    rotated it meanwhile, the venue must reconnect."""
 
 
 class Grant(Protocol):

@@ -7,30 +7,25 @@ A provider's transport subclasses `Transport` and writes only what differs, as m
 
 With a `Credential` (an OAuth token keeper), every attempt sends the token the keeper hands out
 then; an answer the provider words as a refused token (`TokenRefusedError`) renews it and sends
-the request once more, outside the retry budget.
+the request once more, outside the retry budget. The helpers a provider's hooks word their
+errors with (`answer_error`, `connection_failure`, `checked_base_url`, `mask`) are in
+connectors.common.http.
 """
 
 from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 import orjson
 
-from connectors.common.http import error_for_status, is_connect_failure, parse_retry_after
-from connectors.common.http import unreachable as unreachable_error
+from connectors.common.http import Answer, answer_error, connection_failure, http_message
 from connectors.common.rate import RateBudget
 from connectors.common.retry import RetryPolicy, call_with_retry
-from connectors.errors import (
-    AuthenticationError,
-    ConfigurationError,
-    ConnectorError,
-    FatalAPIError,
-    RetriableAPIError,
-)
+from connectors.errors import ConnectorError, RetriableAPIError, TokenRefusedError
 
 
 @dataclass(frozen=True)
@@ -42,20 +37,6 @@ class Request:
     path: str
     params: Any = None
     body: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What came back: status, raw body, headers (case-insensitive where the client gives so)."""
-
-    status: int
-    body: bytes
-    headers: Mapping[str, str]
-
-
-class TokenRefusedError(AuthenticationError):
-    """The provider refused the access token sent (expired or revoked early): a renewed token
-    may pass; when none can be had, the venue must reconnect."""
 
 
 class Credential(Protocol):
@@ -182,78 +163,3 @@ class Transport(ABC):
     def clean(self, text: str) -> str:
         """`text` without the secrets this transport holds (none by default)."""
         return text
-
-
-def checked_base_url(provider: str, base_url: str | None) -> str | None:
-    """`base_url` without a trailing slash (None stays None); ConfigurationError unless http(s)."""
-    if base_url is None:
-        return None
-    if not base_url.startswith(("http://", "https://")):
-        raise ConfigurationError(
-            f"{provider} base URL {base_url!r} must start with http:// or https://",
-            provider=provider,
-        )
-    return base_url.rstrip("/")
-
-
-def connection_failure(
-    provider: str,
-    what: str,
-    base_url: str,
-    exc: BaseException,
-    *,
-    cause: str | None = None,
-    retriable: bool = True,
-) -> ConnectorError:
-    """The error for a request that got no answer from `base_url`: unreachable when no connection
-    was made, else retriable (or fatal, when the client says retrying cannot help)."""
-    if is_connect_failure(exc):
-        return unreachable_error(provider, what, base_url, exc)
-    cls = RetriableAPIError if retriable else FatalAPIError
-    reason = cause or type(exc).__name__
-    return cls(f"{provider} {what}: cannot reach {base_url}: {reason}", provider=provider)
-
-
-def http_message(
-    provider: str, what: str, status: int, *, label: str = "", detail: str = "", note: str = ""
-) -> str:
-    """`<provider> <what>: HTTP <status> <label>: <detail> (<note>)`, the empty parts left out."""
-    message = f"{provider} {what}: HTTP {status}"
-    if label:
-        message += f" {label}"
-    if detail:
-        message += f": {detail}"
-    if note:
-        message += f" ({note})"
-    return message
-
-
-def answer_error(
-    message: str,
-    answer: Answer,
-    *,
-    provider: str,
-    reconnect: str,
-    token_refused: bool = False,
-    throttle_wait: float | None = None,
-) -> ConnectorError:
-    """The error for a failed `answer` (see `error_for_status`), waiting as `Retry-After` says
-    (else `throttle_wait`) on a 429; `token_refused` for an answer that says the token expired."""
-    if token_refused:
-        return TokenRefusedError(f"{message}: {reconnect}", status=answer.status, provider=provider)
-    retry_after = parse_retry_after(answer.headers.get("Retry-After"))
-    return error_for_status(
-        answer.status,
-        message,
-        provider=provider,
-        retry_after=throttle_wait if retry_after is None else retry_after,
-        reconnect_hint=reconnect,
-    )
-
-
-def mask(text: str, secrets: Iterable[str | None], label: str) -> str:
-    """`text` with each non-empty secret replaced by `label`."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, label)
-    return text

@@ -19,10 +19,10 @@ import requests
 from mailchimp_marketing import Client
 from mailchimp_marketing.api_client import ApiClient
 
-from connectors.common.http import CONNECT_TIMEOUT_SECONDS
+from connectors.common.http import CONNECT_TIMEOUT_SECONDS, Answer, checked_base_url, mask
 from connectors.common.rate import budget_for, fingerprint
 from connectors.common.retry import RetryPolicy
-from connectors.common.transport import Answer, Request, Transport, checked_base_url, mask
+from connectors.common.transport import Request, Transport
 from connectors.errors import ConfigurationError, ConnectorError
 from connectors.mailchimp.problems import problem_message
 

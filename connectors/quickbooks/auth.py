@@ -21,13 +21,14 @@ from intuitlib.exceptions import AuthClientError
 
 from connectors.common import oauth
 from connectors.common.http import is_connect_failure, unreachable
-from connectors.common.oauth import RefreshRefusedError, Tokens
+from connectors.common.oauth import Tokens
 from connectors.common.rate import fingerprint
 from connectors.common.tokenstore import FormattedStore, RecordStore
 from connectors.errors import (
     AuthenticationError,
     ConfigurationError,
     ConnectorError,
+    RefreshRefusedError,
     RetriableAPIError,
 )
 

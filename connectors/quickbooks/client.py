@@ -20,13 +20,13 @@ from typing import Any
 
 from connectors.base import Page, Window
 from connectors.common.cursors import Boundary
+from connectors.common.http import checked_base_url
 from connectors.common.paging import Fetched, chain_pages, paginate, with_final_state
 from connectors.common.resources import resource_named
 from connectors.common.retry import RetryPolicy
 from connectors.common.times import iso_utc, parse_iso
 from connectors.common.tokenstore import MemoryTokenStore
 from connectors.common.tokenstore import RecordStore as TokenStore
-from connectors.common.transport import checked_base_url
 from connectors.errors import FatalAPIError
 from connectors.quickbooks.auth import TokenKeeper
 from connectors.quickbooks.cdc import deletions

@@ -14,10 +14,10 @@ from typing import Any
 import orjson
 import requests
 
-from connectors.common.http import CONNECT_TIMEOUT_SECONDS
+from connectors.common.http import CONNECT_TIMEOUT_SECONDS, Answer, answer_error, http_message
 from connectors.common.rate import budget_for
 from connectors.common.retry import RetryPolicy
-from connectors.common.transport import Answer, Request, Transport, answer_error, http_message
+from connectors.common.transport import Request, Transport
 from connectors.errors import ConnectorError, FatalAPIError
 from connectors.quickbooks.auth import RECONNECT, TokenKeeper
 from connectors.quickbooks.entities import (

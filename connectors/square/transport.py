@@ -18,10 +18,10 @@ import orjson
 from square import Square
 from square.core.request_options import RequestOptions
 
-from connectors.common.http import CONNECT_TIMEOUT_SECONDS
+from connectors.common.http import CONNECT_TIMEOUT_SECONDS, Answer, checked_base_url
 from connectors.common.rate import budget_for, fingerprint
 from connectors.common.retry import RetryPolicy
-from connectors.common.transport import Answer, Credential, Request, Transport, checked_base_url
+from connectors.common.transport import Credential, Request, Transport
 from connectors.errors import ConnectorError
 
 PRODUCTION_URL = "https://connect.squareup.com"

@@ -15,10 +15,10 @@ from typing import Any
 import orjson
 import stripe
 
-from connectors.common.http import CONNECT_TIMEOUT_SECONDS
+from connectors.common.http import CONNECT_TIMEOUT_SECONDS, Answer, checked_base_url
 from connectors.common.rate import budget_for, fingerprint
 from connectors.common.retry import RetryPolicy
-from connectors.common.transport import Answer, Request, Transport, checked_base_url
+from connectors.common.transport import Request, Transport
 from connectors.errors import ConfigurationError, ConnectorError, FatalAPIError, RateLimitedError
 from connectors.stripe import sdklog
 

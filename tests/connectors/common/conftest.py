@@ -12,12 +12,13 @@ import orjson
 import pytest
 import requests
 
-from connectors.common.oauth import RefreshRefusedError, TokenKeeper, Tokens
+from connectors.common.http import Answer, mask
+from connectors.common.oauth import TokenKeeper, Tokens
 from connectors.common.rate import RateBudget
 from connectors.common.retry import RetryPolicy
 from connectors.common.tokenstore import FormattedStore, RecordStore
-from connectors.common.transport import Answer, Credential, Request, Transport, mask
-from connectors.errors import ConnectorError
+from connectors.common.transport import Credential, Request, Transport
+from connectors.errors import ConnectorError, RefreshRefusedError
 from connectors.sandbox import SandboxServer
 
 SECRET = "demo-secret-key-0123456789"

@@ -8,8 +8,12 @@ import pytest
 
 from connectors.common.retry import RetryPolicy
 from connectors.common.tokenstore import MemoryTokenStore
-from connectors.common.transport import TokenRefusedError
-from connectors.errors import AuthenticationError, FatalAPIError, RetriableAPIError
+from connectors.errors import (
+    AuthenticationError,
+    FatalAPIError,
+    RetriableAPIError,
+    TokenRefusedError,
+)
 from tests.connectors.common.conftest import (
     RECONNECT,
     SECRET,
