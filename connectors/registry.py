@@ -1,64 +1,14 @@
-"""The providers intsync knows, the credential keys each one takes, and the resources and
-fields each one's connector reads."""
+"""Checks and catalogues over the providers' descriptors (`connectors.providers`): the
+credential keys each one takes, and the resources and fields each one's connector reads."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Protocol, cast
 from urllib.parse import urlsplit
 
 from connectors.common.fields import Shape
-
-
-@dataclass(frozen=True)
-class ProviderInfo:
-    """A provider's credential keys: each tuple in `required_any` lists alternatives, one must be set."""
-
-    name: str
-    required_any: tuple[tuple[str, ...], ...]
-    optional: tuple[str, ...] = ()
-    secret_keys: tuple[str, ...] = ()
-
-    @property
-    def keys(self) -> set[str]:
-        return {k for group in self.required_any for k in group} | set(self.optional)
-
-
-PROVIDERS: dict[str, ProviderInfo] = {
-    "stripe": ProviderInfo(
-        "stripe",
-        required_any=(("api_key",),),
-        optional=("webhook_secret", "account_id", "requests_per_second"),
-        secret_keys=("api_key", "webhook_secret"),
-    ),
-    "square": ProviderInfo(
-        "square",
-        required_any=(("access_token",),),
-        optional=(
-            "webhook_signature_key",
-            "webhook_url",
-            "refresh_token",
-            "client_id",
-            "client_secret",
-            "expires_at",
-        ),
-        secret_keys=("access_token", "webhook_signature_key", "refresh_token", "client_secret"),
-    ),
-    "mailchimp": ProviderInfo(
-        "mailchimp",
-        required_any=(("api_key", "access_token"),),
-        optional=("server", "webhook_secret"),
-        secret_keys=("api_key", "access_token", "webhook_secret"),
-    ),
-    "quickbooks": ProviderInfo(
-        "quickbooks",
-        required_any=(("client_id",), ("client_secret",), ("refresh_token",), ("realm_id",)),
-        optional=("webhook_verifier_token", "redirect_uri"),
-        secret_keys=("client_secret", "refresh_token", "webhook_verifier_token"),
-    ),
-}
+from connectors.provider import ProviderFields
+from connectors.providers import PROVIDERS
 
 
 class CredentialError(ValueError):
@@ -67,11 +17,12 @@ class CredentialError(ValueError):
 
 def validate_credentials(provider: str, credentials: Mapping[str, str]) -> None:
     """Raise CredentialError naming the bad key and what the provider takes."""
-    info = PROVIDERS.get(provider)
-    if info is None:
+    described = PROVIDERS.get(provider)
+    if described is None:
         raise CredentialError(
             f"unknown provider {provider!r}: expected one of {', '.join(sorted(PROVIDERS))}"
         )
+    info = described.credentials
     unknown = sorted(set(credentials) - info.keys)
     if unknown:
         raise CredentialError(
@@ -84,12 +35,11 @@ def validate_credentials(provider: str, credentials: Mapping[str, str]) -> None:
             raise CredentialError(
                 f"{provider} needs credential {wanted} (--credential {group[0]}=...)"
             )
-    if (
-        provider == "mailchimp"
-        and credentials.get("access_token")
-        and not credentials.get("server")
-    ):
-        raise CredentialError("mailchimp with access_token needs credential server (e.g. us6)")
+    for rule in info.requires:
+        if credentials.get(rule.when) and not credentials.get(rule.needs):
+            raise CredentialError(
+                f"{provider} with {rule.when} needs credential {rule.needs} (e.g. {rule.example})"
+            )
 
 
 # Secrets shorter than this are masked whole: a few shown characters would be a fair part of one.
@@ -128,14 +78,6 @@ def validate_base_url(url: str) -> str:
     return url.strip().rstrip("/")
 
 
-class ProviderFields(Protocol):
-    """`connectors/<provider>/fields.py`: what the provider's connector reads."""
-
-    READS: tuple[str, ...]
-
-    def resource_fields(self, resource: str) -> Shape | None: ...
-
-
 def connector_resources(provider: str) -> tuple[str, ...]:
     """The resources `provider`'s connector reads (none for a provider intsync does not know)."""
     fields = _fields_of(provider)
@@ -150,9 +92,8 @@ def field_catalogue(provider: str, resource: str) -> Shape | None:
 
 
 def _fields_of(provider: str) -> ProviderFields | None:
-    if provider not in PROVIDERS:
-        return None
-    return cast(ProviderFields, importlib.import_module(f"connectors.{provider}.fields"))
+    described = PROVIDERS.get(provider)
+    return None if described is None else described.fields
 
 
 class ConnectorCatalogue:

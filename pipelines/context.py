@@ -8,12 +8,11 @@ headers, body)` turns a stored inbox row into the provider's parsed events.
 
 from __future__ import annotations
 
-import importlib
-import inspect
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from connectors import errors as connector_errors
+from connectors import providers
 from connectors.common.webhooks import WebhookEvent
 from pipelines import errors as pipeline_errors
 from pipelines.specs import MappingCatalog
@@ -67,23 +66,18 @@ def is_provider_fault(name: str | None) -> bool:
 
 
 def parse_webhook(provider: str, headers: Mapping[str, str], body: bytes) -> list[WebhookEvent]:
-    """The events in one stored webhook delivery, parsed by `connectors.<provider>.webhooks`.
+    """The events in one stored webhook delivery, parsed as the provider's descriptor says
+    (a delivery of many events is stored as one body each).
 
     Raises connectors.errors.SignatureError when the body cannot be parsed, and
-    ConfigurationError when the provider has no webhook parser yet."""
-    try:
-        module = importlib.import_module(f"connectors.{provider}.webhooks")
-    except ModuleNotFoundError:
+    ConfigurationError when intsync does not know the provider."""
+    described = providers.provider(provider)
+    if described is None:
         raise connector_errors.ConfigurationError(
-            f"no webhook parser for provider {provider!r} (connectors/{provider}/webhooks.py)",
+            f"no webhook parser for provider {provider!r} (connectors/{provider}/__init__.py)",
             provider=provider,
-        ) from None
-    parse = module.parse
-    takes_headers = "headers" in inspect.signature(parse).parameters
-    parsed = parse(body, headers=dict(headers)) if takes_headers else parse(body)
-    if isinstance(parsed, WebhookEvent):
-        return [parsed]
-    return list(parsed)
+        )
+    return [described.webhooks.parse(body)]
 
 
 def resources_to_sync(

@@ -19,13 +19,6 @@ from web.state import state
 bp = Blueprint("internal", __name__, url_prefix="/internal")
 
 _BREAKER_RANK = {"closed": 0, "half_open": 1, "open": 2}
-# What each provider syncs, in the terms of the services' `sync:*` permissions.
-SYNC_KIND = {
-    "stripe": "payments",
-    "square": "payments",
-    "quickbooks": "payments",
-    "mailchimp": "contacts",
-}
 
 
 @bp.get("/sync-logs/venue/<venue_id>")
@@ -144,7 +137,7 @@ def trigger_sync() -> tuple[Response, int]:
 
 def _check_sync_permission(provider: str) -> None:
     granted = g.permissions
-    kind = SYNC_KIND[provider]
+    kind = PROVIDERS[provider].sync_kind
     if not (
         has_permission(granted, "integrations:write") or has_permission(granted, f"sync:{kind}")
     ):

@@ -7,6 +7,8 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 from flask_swagger_ui import get_swaggerui_blueprint
 
+from connectors.providers import PROVIDERS
+from web.oauth import PROVIDERS as OAUTH_PROVIDERS
 from web.openapi_schemas import (
     BREAKER,
     BREAKERS,
@@ -91,8 +93,8 @@ def _op(
     return op
 
 
-PROVIDER = {"type": "string", "enum": ["stripe", "square", "mailchimp", "quickbooks"]}
-OAUTH_PROVIDER = {"type": "string", "enum": ["quickbooks", "square", "mailchimp"]}
+PROVIDER = {"type": "string", "enum": list(PROVIDERS)}
+OAUTH_PROVIDER = {"type": "string", "enum": list(OAUTH_PROVIDERS)}
 WEBHOOK_PARAMS = [_param("provider", schema=PROVIDER), _param("integration_id")]
 CONNECTION = [_param("integration_id")]
 AUTH_ERRORS = {401: "not authenticated", 403: "not permitted"}

@@ -9,11 +9,12 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from connectors.errors import SignatureError, WebhookBodyError
+from connectors.providers import PROVIDERS
 from warehouse.errors import NotFoundError
 from warehouse.store.inbox import NewInboxEvent
 from web.errors import ApiError
 from web.state import state
-from web.webhook_providers import VERIFIERS, Delivery, check_mailchimp_url, verify_delivery
+from web.webhook_providers import Delivery, url_check, verify_delivery
 
 log = logging.getLogger(__name__)
 
@@ -21,11 +22,11 @@ bp = Blueprint("webhooks", __name__, url_prefix="/api/v1/integrations/webhooks")
 
 
 def _integration(provider: str, integration_id: str) -> Any:
-    if provider not in VERIFIERS:
+    if provider not in PROVIDERS:
         raise ApiError(
             404,
             "unknown_provider",
-            f"no webhooks for provider {provider!r}: expected one of {', '.join(VERIFIERS)}",
+            f"no webhooks for provider {provider!r}: expected one of {', '.join(PROVIDERS)}",
         )
     try:
         integration = state().store.get_integration(integration_id)
@@ -98,10 +99,11 @@ def receive(provider: str, integration_id: str) -> tuple[Response, int]:
 def validate_url(provider: str, integration_id: str) -> tuple[Response, int]:
     """Mailchimp checks a callback URL with a GET before it sends events: 200 when it is ours."""
     integration = _integration(provider, integration_id)
-    if provider != "mailchimp":
+    check = url_check(provider)
+    if check is None:
         raise ApiError(405, "method_not_allowed", f"{provider} webhooks are POST only")
     try:
-        check_mailchimp_url(integration.credentials, request.args.get("secret"))
+        check(integration.credentials, request.args)
     except SignatureError as exc:
         raise ApiError(400, "invalid_signature", str(exc)) from None
     return jsonify({"ok": True}), 200

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -15,6 +16,7 @@ from connectors.common.webhooks import (
     optional_text,
 )
 from connectors.errors import SignatureError, WebhookBodyError
+from connectors.provider import Delivery, Events
 
 # Mailchimp sends no timestamp to check: replays are caught by the derived event id.
 DEFAULT_TOLERANCE = None
@@ -149,3 +151,17 @@ def _sorted(value: Any) -> Any:
     if isinstance(value, dict):
         return tuple(sorted((k, _sorted(v)) for k, v in value.items()))
     return value
+
+
+def verify_delivery(
+    credentials: Mapping[str, str], delivery: Delivery, tolerance: int | None
+) -> Events:
+    """The delivery's one event with its body, once its `?secret=` matches the integration's
+    `webhook_secret`."""
+    verify(delivery.args.get("secret"), credentials.get("webhook_secret", ""))
+    return [(parse(delivery.body), delivery.body)]
+
+
+def check_url(credentials: Mapping[str, str], args: Mapping[str, str]) -> None:
+    """Mailchimp's URL validation GET: the `?secret=` must match as on every POST."""
+    verify(args.get("secret"), credentials.get("webhook_secret", ""))

@@ -7,6 +7,7 @@ CloudEvents array. Both carry ids only; the entity is fetched afterwards.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -14,6 +15,7 @@ import orjson
 from connectors.common import webhooks as checked
 from connectors.common.webhooks import WebhookEvent, constant_time_equal, hmac_sha256_b64
 from connectors.errors import SignatureError, WebhookBodyError
+from connectors.provider import Delivery, Events
 
 SIGNATURE_HEADER = "intuit-signature"
 # Intuit signs no timestamp: replays are caught by deduplicating on the event id.
@@ -173,3 +175,16 @@ def _cloud_event(item: Any) -> WebhookEvent:
 def _text(value: Any, field_name: str) -> str:
     """A required string (an entity name or id, a type): 1 to 255 characters."""
     return checked.event_id_text(value, "quickbooks", f"QuickBooks {field_name}")
+
+
+def verify_delivery(
+    credentials: Mapping[str, str], delivery: Delivery, tolerance: int | None
+) -> Events:
+    """The delivery's events, each with its own body, once `intuit-signature` verifies with
+    the integration's `webhook_verifier_token`."""
+    verify(
+        delivery.body,
+        delivery.headers.get(SIGNATURE_HEADER),
+        credentials.get("webhook_verifier_token", ""),
+    )
+    return split(delivery.body)

@@ -2,7 +2,8 @@
 
 `SandboxApp` (WSGI app with faults, stats and the `/_sandbox/` admin API), `SandboxServer`
 (serves one in a thread), `Collection` (sorted, indexed objects), `SeedSpec` (deterministic
-seeding), `deliver` (signed webhooks). Providers: see `connectors.sandbox.registry`.
+seeding), `deliver` (signed webhooks). Providers: see `connectors.sandboxes`, which reads their
+descriptors.
 """
 
 from __future__ import annotations

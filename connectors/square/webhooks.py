@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from connectors.common.webhooks import (
@@ -15,6 +16,7 @@ from connectors.common.webhooks import (
     optional_text,
 )
 from connectors.errors import SignatureError, WebhookBodyError
+from connectors.provider import Delivery, Events
 
 SIGNATURE_HEADER = "x-square-hmacsha256-signature"
 # Square signs no timestamp: replays are caught by deduplicating on event_id.
@@ -99,3 +101,17 @@ def _object(data: dict[str, Any], data_type: str) -> dict[str, Any] | None:
         return None
     obj = wrapper.get(data_type)
     return obj if isinstance(obj, dict) and isinstance(obj.get("id"), str) and obj["id"] else None
+
+
+def verify_delivery(
+    credentials: Mapping[str, str], delivery: Delivery, tolerance: int | None
+) -> Events:
+    """The delivery's one event with its body, once its signature verifies with the
+    integration's `webhook_signature_key` over its `webhook_url` (the request's URL if unset)."""
+    verify(
+        delivery.body,
+        delivery.headers.get(SIGNATURE_HEADER),
+        credentials.get("webhook_signature_key", ""),
+        credentials.get("webhook_url") or delivery.url,
+    )
+    return [(parse(delivery.body), delivery.body)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from connectors.common.webhooks import (
@@ -16,6 +17,7 @@ from connectors.common.webhooks import (
     unix_time_iso,
 )
 from connectors.errors import SignatureError, WebhookBodyError
+from connectors.provider import Delivery, Events
 from connectors.stripe.resources import RESOURCE_BY_OBJECT, is_deletion
 
 DEFAULT_TOLERANCE = 300
@@ -105,3 +107,17 @@ def parse(payload: bytes) -> WebhookEvent:
         account=optional_text(body.get("account"), "stripe", "Stripe event account"),
         raw=body,
     )
+
+
+def verify_delivery(
+    credentials: Mapping[str, str], delivery: Delivery, tolerance: int | None
+) -> Events:
+    """The delivery's one event with its body, once `Stripe-Signature` verifies it with the
+    integration's `webhook_secret` within `tolerance` seconds (DEFAULT_TOLERANCE when None)."""
+    verify(
+        delivery.body,
+        delivery.headers.get("Stripe-Signature"),
+        credentials.get("webhook_secret", ""),
+        tolerance=tolerance if tolerance is not None else DEFAULT_TOLERANCE,
+    )
+    return [(parse(delivery.body), delivery.body)]

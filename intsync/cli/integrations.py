@@ -260,7 +260,8 @@ def parse_credentials(pairs: Iterable[str]) -> dict[str, str]:
 
 def describe(integration: Any) -> dict[str, Any]:
     """An integration as JSON-ready data, secret credentials masked."""
-    info = PROVIDERS.get(integration.provider)
+    described = PROVIDERS.get(integration.provider)
+    info = described.credentials if described else None
     plain = (info.keys - set(info.secret_keys)) if info else set()
     return {
         "id": integration.id,

@@ -7,8 +7,9 @@ import sys
 import click
 
 from connectors.sandbox.errors import SandboxUsageError
-from connectors.sandbox.registry import SandboxOptions, available, build, seedable
+from connectors.sandbox.options import SandboxOptions
 from connectors.sandbox.server import SandboxServer, serve_until_signalled
+from connectors.sandboxes import available, build, seedable
 from intsync.cli.context import BadUsage
 
 DEFAULT_PORT = 12111

@@ -39,7 +39,7 @@ from connectors.sandbox.app import Denied, SandboxApp
 from connectors.sandbox.errors import SandboxUsageError
 from connectors.sandbox.faults import Faults
 from connectors.sandbox.http import Response, SandboxRequest, json_response
-from connectors.sandbox.registry import SandboxOptions
+from connectors.sandbox.options import SandboxOptions
 from connectors.sandbox.seeding import SeedSpec
 
 SEEDABLE = SEEDED

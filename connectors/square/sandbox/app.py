@@ -25,7 +25,7 @@ from connectors.sandbox.app import Denied, SandboxApp
 from connectors.sandbox.errors import NotFound, SandboxUsageError
 from connectors.sandbox.faults import Faults
 from connectors.sandbox.http import Response, SandboxRequest, json_response
-from connectors.sandbox.registry import SandboxOptions
+from connectors.sandbox.options import SandboxOptions
 from connectors.sandbox.seeding import DAY, SeedSpec, rng_for
 from connectors.sandbox.webhooks import deliver
 from connectors.square.sandbox.api import SquareError

@@ -24,7 +24,7 @@ from connectors.sandbox.app import Denied, SandboxApp
 from connectors.sandbox.errors import NotFound, SandboxUsageError
 from connectors.sandbox.faults import Faults
 from connectors.sandbox.http import Response, SandboxRequest, json_response
-from connectors.sandbox.registry import SandboxOptions
+from connectors.sandbox.options import SandboxOptions
 from connectors.sandbox.seeding import SeedSpec
 from connectors.stripe.sandbox.admin import StripeAdmin
 from connectors.stripe.sandbox.api import ApiError, coerce, decode_nested, parse_list_query

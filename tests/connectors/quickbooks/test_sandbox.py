@@ -13,7 +13,7 @@ import requests
 from connectors.quickbooks import webhooks
 from connectors.quickbooks.sandbox.app import QuickBooksSandbox, build_sandbox
 from connectors.sandbox import SandboxServer
-from connectors.sandbox.registry import SandboxOptions
+from connectors.sandbox.options import SandboxOptions
 from tests.connectors.quickbooks.conftest import REALM
 
 
