@@ -77,16 +77,20 @@ class Transport(ABC):
         self.credential = credential
         self._sleep = sleep
 
-    def request(self, request: Request, *, what: str, authorize: bool = True) -> dict[str, Any]:
+    def request(
+        self, request: Request, *, what: str, authorize: bool = True, retry: bool = True
+    ) -> dict[str, Any]:
         """The parsed body of `request`, retried per the policy; `what` names it in errors.
-        `authorize=False` sends without asking the credential (the token endpoint itself)."""
+        `authorize=False` sends without asking the credential, and `retry=False` once: a token
+        endpoint called by the credential itself, whose failures the request that asked for the
+        token retries."""
         sent: list[str] = []
         try:
-            return self._attempts(request, what, sent if authorize else None)
+            return self._attempts(request, what, sent if authorize else None, retry)
         except TokenRefusedError:
             if self.credential is None or not sent or not self.credential.rejected(sent[-1]):
                 raise
-        return self._attempts(request, what, sent)
+        return self._attempts(request, what, sent, retry)
 
     def checked(self, answer: Answer, what: str) -> dict[str, Any]:
         """The parsed body of a good answer; the error to act on (secrets masked) otherwise."""
@@ -101,7 +105,9 @@ class Transport(ABC):
             ) from None
         return parsed
 
-    def _attempts(self, request: Request, what: str, sent: list[str] | None) -> dict[str, Any]:
+    def _attempts(
+        self, request: Request, what: str, sent: list[str] | None, retry: bool
+    ) -> dict[str, Any]:
         def once() -> dict[str, Any]:
             token = None
             if sent is not None and self.credential is not None:
@@ -115,7 +121,7 @@ class Transport(ABC):
                 raise
             return self.checked(answer, what)
 
-        return call_with_retry(once, self.policy, sleep=self._sleep)
+        return call_with_retry(once, self.policy, sleep=self._sleep) if retry else once()
 
     def failed(
         self,

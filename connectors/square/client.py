@@ -107,7 +107,8 @@ class SquareConnector:
         return resource_named("square", RESOURCES, name)
 
     def _obtain_token(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Square's token endpoint, sent without asking the keeper for a token."""
+        """Square's token endpoint, sent once without asking the keeper for a token: the request
+        that asked for the token retries a refresh that failed."""
         return self._http.call(
-            "POST", "/oauth2/token", body=body, what="oauth token", authorize=False
+            "POST", "/oauth2/token", body=body, what="oauth token", authorize=False, retry=False
         )

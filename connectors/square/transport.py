@@ -75,9 +75,11 @@ class SquareTransport(Transport, provider="square", reconnect=RECONNECT):
         body: dict[str, Any] | None = None,
         what: str,
         authorize: bool = True,
+        retry: bool = True,
     ) -> dict[str, Any]:
         """The parsed body of one request; `what` names the resource in error messages."""
-        return self.request(Request(method, path, params, body), what=what, authorize=authorize)
+        request = Request(method, path, params, body)
+        return self.request(request, what=what, authorize=authorize, retry=retry)
 
     def close(self) -> None:
         """Release pooled connections."""

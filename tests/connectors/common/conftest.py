@@ -104,7 +104,8 @@ class DemoTransport(Transport, provider="demo", reconnect=RECONNECT):
 
 
 class DemoGrant:
-    """The demo provider's token endpoint (`POST /token`), reached through its transport."""
+    """The demo provider's token endpoint (`POST /token`), reached through its transport once a
+    refresh: the request that asked for the token retries."""
 
     label = provider = "demo"
     refresh_margin = 60.0
@@ -128,7 +129,7 @@ class DemoGrant:
         body = {"refresh_token": tokens.refresh_token}
         try:
             answer = self.transport.request(
-                Request("POST", "/token", body=body), what="token", authorize=False
+                Request("POST", "/token", body=body), what="token", authorize=False, retry=False
             )
         except ConnectorError as exc:
             if exc.status == 400:

@@ -119,3 +119,17 @@ def test_a_token_refused_again_after_renewal_says_reconnect(provider: ScriptedPr
     with pytest.raises(TokenRefusedError, match=RECONNECT):
         _oauth(provider.url, DemoGrant()).get("/things")
     assert provider.served("/things") == 2 and provider.served("/token") == 1
+
+
+def test_a_token_endpoint_outage_is_retried_by_the_request_not_multiplied(
+    provider: ScriptedProvider,
+):
+    provider.answer("/token", *[Reply(503)] * 9)
+    keeper = oauth_keeper(provider.url, MemoryTokenStore(), DemoGrant(expires_in=30))
+    policy = RetryPolicy(max_attempts=3, base_delay=0.0, max_delay=0.0)
+    transport = DemoTransport(provider.url, credential=keeper, policy=policy)
+
+    with pytest.raises(RetriableAPIError, match="token: HTTP 503"):
+        transport.get("/things")
+    assert provider.served("/token") == 3, "one refresh an attempt, each sent once"
+    assert provider.served("/things") == 0
