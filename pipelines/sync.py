@@ -214,7 +214,9 @@ class Batch:
             ThreadPoolExecutor(concurrency, thread_name_prefix="intsync-read") as readers,
         ):
             while waiting or deferred or reading or ready:
-                if ready and (len(ready) >= self.GROUP or not reading):
+                # once waiting for other workers' leases, what is read is loaded at once: a
+                # lease held while waiting for another could close a circle of two workers
+                if ready and (len(ready) >= self.GROUP or not reading or self._wait_for_leases):
                     self._finish(ready, on_result)
                     ready = []
                     continue
