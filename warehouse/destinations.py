@@ -51,6 +51,12 @@ class Warehouse:
     url: str
     kind: ClassVar[str]  # "duckdb" or "postgres", as data: the SQL lives in the engine's class
     placeholder: ClassVar[str]  # the driver's parameter mark
+    # the engines' classes by kind; each adds itself (warehouse.engines, which the package imports)
+    engines: ClassVar[dict[str, type[Warehouse]]] = {}
+
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        Warehouse.engines[cls.kind] = cls
 
     def __new__(cls, url: str = "") -> Warehouse:
         # copies and unpickling call the engine's class itself, with no URL
@@ -264,10 +270,4 @@ def postgres_dsn(url: str) -> str:
 
 def engine_class(url: str) -> type[Warehouse]:
     """The class of the engine a warehouse URL names."""
-    if url.startswith("duckdb:"):
-        from warehouse.engines.duckdb import DuckDBWarehouse
-
-        return DuckDBWarehouse
-    from warehouse.engines.postgres import PostgresWarehouse
-
-    return PostgresWarehouse
+    return Warehouse.engines["duckdb" if url.startswith("duckdb:") else "postgres"]

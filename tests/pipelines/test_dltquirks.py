@@ -25,7 +25,11 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 from pipelines import dltquirks
 from warehouse.destinations import Warehouse, collided, postgres_dsn
 
-NOT_GRANTED = "select count(*) from pg_locks where not granted"
+# sessions of the test's database waiting for another's lock
+WAITING = (
+    "select count(*) from pg_stat_activity"
+    " where datname = current_database() and wait_event_type = 'Lock'"
+)
 
 
 @pytest.fixture
@@ -210,9 +214,10 @@ def test_a_schema_update_that_lost_a_race_is_the_terminal_context_of_the_failure
     loading = threading.Thread(target=load)
     loading.start()
     for _ in range(1200):  # until dlt waits for the other transaction (a minute at most)
-        if not loading.is_alive() or Warehouse(pg_database).query(NOT_GRANTED) != [(0,)]:
+        if not loading.is_alive() or Warehouse(pg_database).query(WAITING) != [(0,)]:
             break
         time.sleep(0.05)
+    assert loading.is_alive(), "dlt never waited for the other transaction"
     other.commit()
     other.close()
     loading.join(timeout=60)
