@@ -31,7 +31,7 @@ def _connect(args: ConnectorArgs) -> Connector:
     return SquareConnector(
         args.credentials,
         args.base_url,
-        token_store=StoreTokens(args.store, args.integration_id),
+        token_store=StoreTokens(args.store, args.integration_id, conflict=args.conflict),
         rate_per_second=args.rate_per_second or REQUESTS_PER_SECOND,
     )
 
