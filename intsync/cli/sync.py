@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 import orjson
 
-from intsync.cli.composition import select_integrations, sync_context
+from intsync.cli.composition import select_integrations, selection_options, sync_context
 from intsync.cli.context import AppContext, BadUsage, pass_app
 from intsync.cli.progress import SyncProgress, print_summary
 
@@ -17,11 +17,7 @@ if TYPE_CHECKING:
 
 
 @click.command("sync")
-@click.option("--integration", "integration_id", help="Sync one integration by id.")
-@click.option("--venue", help="Sync every integration of this venue.")
-@click.option("--all", "all_", is_flag=True, help="Sync every integration (the default).")
-@click.option("--resource", "resources", multiple=True, help="Only these resources (repeatable).")
-@click.option("--full-refresh", is_flag=True, help="Read everything again, ignoring cursors.")
+@selection_options
 @click.option(
     "--concurrency",
     type=click.IntRange(1, 64),
@@ -29,6 +25,14 @@ if TYPE_CHECKING:
     show_default=True,
     help="Integrations read at once; those read are loaded together.",
 )
+@click.option(
+    "--via",
+    type=click.Choice(["process", "prefect"]),
+    default="process",
+    show_default=True,
+    help="Run here, or queue flow runs on the Prefect pool (high) and follow them.",
+)
+@click.option("--no-wait", is_flag=True, help="With --via prefect: print the run ids, return.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per integration on stdout.")
 @pass_app
 def sync(
@@ -39,14 +43,34 @@ def sync(
     resources: tuple[str, ...],
     full_refresh: bool,
     concurrency: int,
+    via: str,
+    no_wait: bool,
     as_json: bool,
 ) -> None:
     """Run the syncs now; exit 0 only when every requested resource synced. An open circuit
-    breaker refuses its integration's sync; each run counts on the breakers."""
+    breaker refuses its integration's sync; each run counts on the breakers. With --via
+    prefect, the runs go on the Prefect pool's high queue (`intsync orchestrate run`)."""
     from pipelines.breakers import guarded_batch
 
     if sum(bool(x) for x in (integration_id, venue, all_)) > 1:
         raise BadUsage("give at most one of --integration, --venue, --all")
+    if no_wait and via != "prefect":
+        raise BadUsage("--no-wait goes with --via prefect")
+    if via == "prefect":
+        from intsync.cli.orchestrate import run
+
+        click.get_current_context().invoke(
+            run,
+            integration_id=integration_id,
+            venue=venue,
+            all_=all_,
+            resources=resources,
+            full_refresh=full_refresh,
+            priority="high",
+            no_wait=no_wait,
+            as_json=as_json,
+        )
+        return
     integrations = select_integrations(app, integration_id, venue, all_)
     # one live display at a time: with several integrations read at once, summaries only
     show_progress = not as_json and sys.stderr.isatty() and concurrency == 1

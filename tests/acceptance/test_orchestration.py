@@ -308,9 +308,11 @@ def test_a_deployment_runs_the_specs_folder_it_was_deployed_with(orchestra):
     assert count > 0 and filled == count
 
 
-def test_orchestrate_run_queues_on_high_and_follows_the_run_to_its_end(orchestra):
+def test_sync_via_prefect_queues_on_high_and_orchestrate_run_follows_the_run_to_its_end(
+    orchestra,
+):
     queued = orchestra.cli.run(
-        "orchestrate", "run", "--integration", orchestra.integration,
+        "sync", "--via", "prefect", "--integration", orchestra.integration,
         "--resource", "charges", "--no-wait",
     ).stdout.split()  # fmt: skip
     assert len(queued) == 1
@@ -332,6 +334,6 @@ def test_orchestrate_run_queues_on_high_and_follows_the_run_to_its_end(orchestra
     progress = followed.stderr.splitlines()
     assert (result["queue"], result["state"]) == ("high", "Completed")
     assert orchestra.state(result["runId"]) == "COMPLETED"
+    # a state lasting less than the follower's poll (Running, for a quick run) may go unseen
     assert progress[0].endswith(": Scheduled") and progress[-1].endswith(": Completed")
-    assert any(line.endswith(": Running") for line in progress)
     assert orchestra.state(queued[0]) == "COMPLETED"  # the worker took the first one too
