@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 # A half-open range of creation times [start, end), both timezone-aware.
 Window = tuple[datetime, datetime]
@@ -46,14 +46,45 @@ class Connector(Protocol):
     def read(
         self, resource: str, state: Mapping[str, Any], *, full_refresh: bool = False
     ) -> Iterator[Page]:
-        """Pages of `resource` changed since `state` (everything when empty or full_refresh).
-
-        A connector that can list by creation time also takes `window: Window | None`: then
-        only the records created in [start, end), `state` ignored, and no page carries a new
-        state (a backfill never moves the cursor). One without it is read whole instead.
-        """
+        """Pages of `resource` changed since `state` (everything when empty or full_refresh)."""
         ...
 
     def close(self) -> None:
         """Release connections."""
         ...
+
+
+# What some connectors can do beyond `Connector`: each a Protocol the connector implements, and
+# the pipelines ask with isinstance (a connector without the ability is read the plain way).
+# Splitting a full read is one too: `connectors.common.splits.SplitsReads`.
+
+
+@runtime_checkable
+class ReadsWindows(Protocol):
+    """A connector that lists by creation time: a backfill reads only a window of it."""
+
+    def read_window(self, resource: str, window: Window) -> Iterator[Page]:
+        """The records created in [start, end), newest first; no page carries a state (a
+        backfill never moves the cursor)."""
+        ...
+
+
+@runtime_checkable
+class Fetches(Protocol):
+    """A connector that reads one object by id (a webhook's object, as the provider has it now)."""
+
+    def fetch(self, resource: str, object_id: str) -> dict[str, Any]:
+        """The object as the provider has it now."""
+        ...
+
+
+@runtime_checkable
+class KeyedOtherwise(Protocol):
+    """A connector whose records are keyed on another field than `id`."""
+
+    id_key: str
+
+
+def id_key(connector: Connector) -> str:
+    """The field `connector`'s records are keyed on: `id` unless it says otherwise."""
+    return connector.id_key if isinstance(connector, KeyedOtherwise) else "id"

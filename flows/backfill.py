@@ -77,6 +77,7 @@ def backfill_flow(
         state = step(integration_id, name, False, backfill_id, window, return_state=True)
         if state.is_failed():
             exc = state.result(raise_on_failure=False)
-            raise ResourceFailedError(name, getattr(exc, "error_class", None), str(exc))
+            failure = exc.failure if isinstance(exc, ResourceFailedError) else None
+            raise ResourceFailedError(name, failure, str(exc))
         outcomes[name] = state.result()
     return {"flow_run": str(flow_run.get_id()), "backfill": backfill_id, "resources": outcomes}

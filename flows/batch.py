@@ -11,7 +11,7 @@ dead-lettered one by one.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
@@ -21,9 +21,11 @@ from flows.reruns import give_up_after_crashes
 from flows.retrying import JITTER_FACTOR, retry_options
 from flows.runtime import sync_context
 from pipelines.breakers import guarded_batch
-from pipelines.context import is_retriable
 from pipelines.sync import SyncResult
 from warehouse.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from warehouse.store import Integration
 
 BATCH_DEPLOYMENT = "sync-batch/sync-batch"
 # integrations read at once inside a batch run
@@ -72,7 +74,7 @@ def sync_batch_flow(
 
 
 def _with_retries(
-    integrations: list[Any], ctx: Any, full_refresh: bool, concurrency: int
+    integrations: list[Integration], ctx: Any, full_refresh: bool, concurrency: int
 ) -> dict[str, SyncResult]:
     """Each integration's last result: those that failed retriably are synced again after
     Prefect's backoff (with jitter), then dead-lettered when they still fail."""
@@ -105,7 +107,7 @@ def _with_retries(
 
 def _retriable(result: SyncResult) -> bool:
     failed = [o for o in result.resources if o.status != "success"]
-    return bool(failed) and all(is_retriable(o.error_class) for o in failed)
+    return bool(failed) and all(o.failure is not None and o.failure.retriable for o in failed)
 
 
 def _jittered(delay: float) -> float:

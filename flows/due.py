@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from prefect import flow, get_run_logger
 from prefect.client.schemas.objects import FlowRun
@@ -19,6 +19,9 @@ from prefect.deployments import run_deployment
 from flows.runtime import sync_context
 from warehouse.store.sync_logs import LastSync
 from warehouse.store.types import utcnow
+
+if TYPE_CHECKING:
+    from warehouse.store import Integration, Store
 
 SYNC_DEPLOYMENT = "sync-integration/sync-integration"
 BATCH_DEPLOYMENT = "sync-batch/sync-batch"
@@ -29,10 +32,10 @@ DEFAULT_FIRST_SYNC_ROWS = 20_000
 
 
 def due_integrations(
-    store: Any,
+    store: Store,
     *,
     every: timedelta,
-    resources_of: Callable[[Any], Sequence[str]],
+    resources_of: Callable[[Integration], Sequence[str]],
     now: datetime | None = None,
     limit: int = 100,
     history: Mapping[str, Mapping[str, LastSync]] | None = None,
@@ -63,7 +66,7 @@ def due_integrations(
 def batches(
     due: Sequence[Any],
     *,
-    resources_of: Callable[[Any], Sequence[str]],
+    resources_of: Callable[[Integration], Sequence[str]],
     history: Mapping[str, Mapping[str, LastSync]],
     batch_size: int = DEFAULT_BATCH_SIZE,
     batch_rows: int = DEFAULT_BATCH_ROWS,
@@ -88,8 +91,8 @@ def batches(
 
 
 def expected_rows(
-    integration: Any,
-    resources_of: Callable[[Any], Sequence[str]],
+    integration: Integration,
+    resources_of: Callable[[Integration], Sequence[str]],
     history: Mapping[str, Mapping[str, LastSync]],
     first_sync_rows: int,
 ) -> int:
@@ -103,7 +106,7 @@ def expected_rows(
     return total
 
 
-def _mapped_resources(ctx: Any) -> Callable[[Any], Sequence[str]]:
+def _mapped_resources(ctx: Any) -> Callable[[Integration], Sequence[str]]:
     """The resources a full sync of an integration reads: those its provider's specs map (read
     from the catalog: no connector is built, so one misconfigured integration cannot stop the
     tick; its own run fails, with its log)."""

@@ -3,9 +3,12 @@ webhook events, each about the integration with its venue and provider as relate
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prefect.events import emit_event
+
+if TYPE_CHECKING:
+    from warehouse.store import Integration
 
 SYNC_STARTED = "integration.sync.started"
 SYNC_COMPLETED = "integration.sync.completed"
@@ -13,7 +16,7 @@ SYNC_FAILED = "integration.sync.failed"
 EVENT_IMPORTED = "external.event.imported"
 
 
-def resources(integration: Any) -> tuple[dict[str, str], list[dict[str, str]]]:
+def resources(integration: Integration) -> tuple[dict[str, str], list[dict[str, str]]]:
     """The event's resource (the integration) and related resources (integration, venue,
     provider, tenant)."""
     main = {
@@ -43,18 +46,20 @@ def resources(integration: Any) -> tuple[dict[str, str], list[dict[str, str]]]:
     return main, related
 
 
-def emit(name: str, integration: Any, payload: dict[str, Any]) -> None:
+def emit(name: str, integration: Integration, payload: dict[str, Any]) -> None:
     """Emit event `name` about `integration` (dropped quietly when no Prefect API is reachable)."""
     main, related = resources(integration)
     emit_event(name, resource=main, related=related, payload=payload)
 
 
-def sync_started(integration: Any, run_id: str, resources_: list[str] | None, **extra: Any) -> None:
+def sync_started(
+    integration: Integration, run_id: str, resources_: list[str] | None, **extra: Any
+) -> None:
     """`integration.sync.started`."""
     emit(SYNC_STARTED, integration, {"run_id": run_id, "resources": resources_, **extra})
 
 
-def sync_finished(integration: Any, result: dict[str, Any]) -> None:
+def sync_finished(integration: Integration, result: dict[str, Any]) -> None:
     """`integration.sync.completed` with row counts, or `integration.sync.failed` with the reason."""
     counts = {
         r["resource"]: {
@@ -75,6 +80,8 @@ def sync_finished(integration: Any, result: dict[str, Any]) -> None:
         )
 
 
-def events_imported(integration: Any, run_id: str, applied: dict[str, int], count: int) -> None:
+def events_imported(
+    integration: Integration, run_id: str, applied: dict[str, int], count: int
+) -> None:
     """`external.event.imported`: a batch of webhook events was applied."""
     emit(EVENT_IMPORTED, integration, {"run_id": run_id, "events": count, "applied": applied})

@@ -16,7 +16,10 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from warehouse.store import Integration
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +33,7 @@ _known: set[str] = set()
 _lock = threading.Lock()
 
 
-def account_key(integration: Any) -> str:
+def account_key(integration: Integration) -> str:
     """`<provider>:<account>`, naming the provider account and never a secret."""
     creds = integration.credentials or {}
     provider = integration.provider
@@ -46,7 +49,7 @@ def account_key(integration: Any) -> str:
     return f"{provider}:key-{hashlib.sha256(secret.encode()).hexdigest()[:16]}"
 
 
-def limit_name(integration: Any) -> str:
+def limit_name(integration: Integration) -> str:
     """The global concurrency limit of the integration's provider account."""
     return "account:" + account_key(integration)
 
@@ -93,7 +96,7 @@ def ensure_limit(name: str, limit: int) -> None:
 
 
 @contextmanager
-def account_slot(integration: Any) -> Iterator[str]:
+def account_slot(integration: Integration) -> Iterator[str]:
     """Hold one slot of the integration's account limit (waiting while the account is full)."""
     name = limit_name(integration)
     size = account_limit(integration.provider)

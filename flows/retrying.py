@@ -11,7 +11,7 @@ from typing import Any
 
 from prefect.tasks import exponential_backoff
 
-from pipelines.context import is_retriable
+from pipelines.errors import Failure
 
 DEFAULT_RETRIES = 3
 DEFAULT_BASE_DELAY = 10.0
@@ -19,13 +19,24 @@ JITTER_FACTOR = 0.5
 
 
 class ResourceFailedError(Exception):
-    """One resource's extract-and-load failed; `error_class` is our error class's name."""
+    """One resource's extract-and-load failed; `failure` says why (None: not known)."""
 
-    def __init__(self, resource: str, error_class: str | None, message: str | None) -> None:
+    def __init__(self, resource: str, failure: Failure | None, message: str | None) -> None:
+        error_class = failure.error_class if failure is not None else None
         super().__init__(f"{resource}: {error_class or 'failure'}: {message or 'no detail'}")
         self.resource = resource
+        self.failure = failure
         self.error_class = error_class
-        self.retriable = is_retriable(error_class)
+        self.retriable = failure is not None and failure.retriable
+
+
+def failure_of(error: object) -> Failure:
+    """What a failed task's error is: the failure it carries, else the error itself."""
+    if isinstance(error, ResourceFailedError) and error.failure is not None:
+        return error.failure
+    if isinstance(error, BaseException):
+        return Failure.of(error)
+    return Failure(type(error).__name__)
 
 
 def retry_options() -> dict[str, Any]:
@@ -49,4 +60,4 @@ def worth_retrying(task: Any, task_run: Any, state: Any) -> bool:
             state.result(raise_on_failure=True)
         except BaseException as raised:  # noqa: BLE001 - the state's stored exception
             exc = raised
-    return bool(getattr(exc, "retriable", False))
+    return failure_of(exc).retriable

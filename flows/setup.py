@@ -7,9 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flows.limits import account_limit, limit_name
+
+if TYPE_CHECKING:
+    from warehouse.store import Integration
 
 POOL = "integrations"
 DEAD_AUTOMATION = "intsync: crash flow runs whose worker died"
@@ -81,7 +84,7 @@ def ensure_pool(client: Any, wanted: list[Queue]) -> list[str]:
     return done
 
 
-def ensure_account_limits(client: Any, integrations: Iterable[Any]) -> list[str]:
+def ensure_account_limits(client: Any, integrations: Iterable[Integration]) -> list[str]:
     """One global concurrency limit per provider account (sizes from flows.limits)."""
     done: list[str] = []
     for name, size in sorted(
@@ -162,7 +165,7 @@ def ensure_rerun_automation(client: Any, within_seconds: float) -> list[str]:
 
 
 def setup(
-    integrations: Iterable[Any],
+    integrations: Iterable[Integration],
     *,
     normal_limit: int = 6,
     low_limit: int = 2,

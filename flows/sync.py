@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prefect import flow, task
 from prefect.runtime import flow_run
@@ -13,11 +13,15 @@ from prefect.runtime import flow_run
 from flows import events
 from flows.limits import account_slot
 from flows.reruns import give_up_after_crashes
-from flows.retrying import ResourceFailedError, retry_options
+from flows.retrying import ResourceFailedError, failure_of, retry_options
 from flows.runtime import sync_context
 from pipelines.breakers import breakers_of, count_outcome
 from pipelines.context import resources_to_sync
+from pipelines.errors import Failure, NoMappingError
 from pipelines.sync import sync_integration
+
+if TYPE_CHECKING:
+    from warehouse.store import Integration
 
 PRIORITIES = ("critical", "high", "normal", "low")
 # The classes after which the remaining resources of the run are not even tried.
@@ -57,12 +61,14 @@ def sync_resource(
             window=window,
         )
     if not result.resources:
-        raise ResourceFailedError(resource, "NoMappingError", result.error)
+        raise ResourceFailedError(resource, Failure(NoMappingError.__name__), result.error)
     outcome = result.resources[0]
-    count_outcome(breakers, outcome.status == "success", outcome.error_class)
+    count_outcome(breakers, outcome.status == "success", outcome.failure)
     if outcome.status != "success":
-        raise ResourceFailedError(resource, outcome.error_class, outcome.error_message)
-    return asdict(outcome)
+        raise ResourceFailedError(resource, outcome.failure, outcome.error_message)
+    found = asdict(outcome)
+    found.pop("failure")  # error_class and error_message say it
+    return found
 
 
 @flow(name="sync-integration", flow_run_name="sync-{integration_id}")
@@ -93,7 +99,7 @@ def sync_integration_flow(
 
 
 def run_resources(
-    integration: Any, names: list[str], full_refresh: bool, run_id: str | None
+    integration: Integration, names: list[str], full_refresh: bool, run_id: str | None
 ) -> dict[str, Any]:
     """Run the resource tasks in turn; dead-letter those that exhausted their retries."""
     options = retry_options()
@@ -109,9 +115,10 @@ def run_resources(
             outcomes.append(state.result())
             continue
         exc = state.result(raise_on_failure=False)
-        error_class = getattr(exc, "error_class", None) or type(exc).__name__
+        failure = failure_of(exc)
+        error_class = failure.error_class
         outcomes.append(_failed(name, error_class, str(exc)))
-        if getattr(exc, "retriable", False):
+        if failure.retriable:
             _dead_letter(integration, name, full_refresh, str(exc), options["retries"] + 1)
         elif error_class == "BreakerOpenError":
             _dead_letter_cut_short(integration, name, full_refresh, run_id, str(exc))
@@ -142,7 +149,7 @@ def _failed(resource: str, error_class: str, message: str) -> dict[str, Any]:
 
 
 def _dead_letter_cut_short(
-    integration: Any, resource: str, full_refresh: bool, run_id: str | None, refusal: str
+    integration: Integration, resource: str, full_refresh: bool, run_id: str | None, refusal: str
 ) -> None:
     """A breaker that opened between a resource's retries ends them with a non-retriable error;
     the work still failed on the provider's side, so it is dead-lettered like exhausted retries.
@@ -161,7 +168,7 @@ def _dead_letter_cut_short(
 
 
 def _dead_letter(
-    integration: Any, resource: str, full_refresh: bool, reason: str, attempts: int
+    integration: Integration, resource: str, full_refresh: bool, reason: str, attempts: int
 ) -> None:
     sync_context().store.add_dead_letter(
         kind="sync",

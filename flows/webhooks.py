@@ -5,7 +5,7 @@ dead-lettered with their reason."""
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prefect import flow, task
 from prefect.runtime import flow_run
@@ -16,6 +16,9 @@ from flows.retrying import retry_options
 from flows.runtime import sync_context
 from pipelines.context import parse_webhook
 from pipelines.events import apply_webhook_events
+
+if TYPE_CHECKING:
+    from warehouse.store import Store
 
 DEFAULT_BATCH = 500
 # Claims of one event (each claim tries the task with its retries) before it is dead-lettered.
@@ -32,6 +35,7 @@ def apply_event_batch(integration_id: str, inbox_ids: list[int], run_id: str) ->
     parsed, unreadable = [], []
     for inbox_id in inbox_ids:
         row = ctx.store.get_inbox_event(inbox_id)
+        assert row is not None  # claimed by this run just before
         try:
             parsed.extend(parse_webhook(row.provider, row.headers, row.body))
         except Exception as exc:  # noqa: BLE001 - any parser failure is this row's problem
@@ -72,7 +76,7 @@ def apply_webhook_events_flow(
     return summary
 
 
-def _drop_unsettled(store: Any, rows: list[Any], max_attempts: int) -> list[Any]:
+def _drop_unsettled(store: Store, rows: list[Any], max_attempts: int) -> list[Any]:
     """Dead-letter events claimed more than `max_attempts` times: a failed batch settles them at
     `max_attempts`, so only runs that died while applying them (a poison event) get them here.
     The rest, to apply."""
@@ -87,7 +91,7 @@ def _drop_unsettled(store: Any, rows: list[Any], max_attempts: int) -> list[Any]
     return [r for r in rows if r.attempts <= max_attempts]
 
 
-def _settle_failed(store: Any, rows: list[Any], reason: str, max_attempts: int) -> int:
+def _settle_failed(store: Store, rows: list[Any], reason: str, max_attempts: int) -> int:
     """Back to pending for the next batch, or dead letters once out of attempts; how many died."""
     spent = [r for r in rows if r.attempts >= max_attempts]
     again = [r.id for r in rows if r.attempts < max_attempts]
@@ -98,7 +102,7 @@ def _settle_failed(store: Any, rows: list[Any], reason: str, max_attempts: int) 
     return len(spent)
 
 
-def _dead_letter(store: Any, row: Any, reason: str) -> None:
+def _dead_letter(store: Store, row: Any, reason: str) -> None:
     store.add_dead_letter(
         kind="webhook",
         integration_id=row.integration_id,

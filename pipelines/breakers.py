@@ -8,9 +8,9 @@ resource synced. The rule of which breaker counts what is `count_outcome`, share
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pipelines.context import is_provider_fault
+from pipelines.errors import Failure
 from pipelines.sync import SyncContext, SyncResult, sync_batch
 from warehouse.breakers import (
     BreakerOpenError,
@@ -19,17 +19,17 @@ from warehouse.breakers import (
     provider_breaker,
 )
 
-# Failures that say one account is wrong, not that the provider is failing for everyone.
-_ACCOUNT_ONLY = frozenset({"AuthenticationError", "ConfigurationError"})
+if TYPE_CHECKING:
+    from warehouse.store import Integration, Store
 
 
-def breakers_of(store: Any, integration: Any) -> tuple[CircuitBreaker, CircuitBreaker]:
+def breakers_of(store: Store, integration: Integration) -> tuple[CircuitBreaker, CircuitBreaker]:
     """The provider's breaker and the integration's breaker."""
     return provider_breaker(store, integration.provider), integration_breaker(store, integration.id)
 
 
 def count_outcome(
-    breakers: tuple[CircuitBreaker, CircuitBreaker], ok: bool, error_class: str | None
+    breakers: tuple[CircuitBreaker, CircuitBreaker], ok: bool, failure: Failure | None
 ) -> None:
     """Count one call: a success closes both breakers; a provider fault counts on the account's
     breaker, and on the provider's unless it was the account's credentials or settings."""
@@ -37,13 +37,13 @@ def count_outcome(
     if ok:
         provider.record_success()
         account.record_success()
-    elif is_provider_fault(error_class):
+    elif failure is not None and failure.provider_fault:
         account.record_failure()
-        if error_class not in _ACCOUNT_ONLY:
+        if not failure.account_only:
             provider.record_failure()
 
 
-def guarded_sync(integration: Any, ctx: SyncContext, **options: Any) -> SyncResult:
+def guarded_sync(integration: Integration, ctx: SyncContext, **options: Any) -> SyncResult:
     """`sync_integration` refused while a breaker is open (a failed result saying until when),
     and counted on the breakers once it ran."""
     (result,) = guarded_batch([integration], ctx, **options)
@@ -51,7 +51,7 @@ def guarded_sync(integration: Any, ctx: SyncContext, **options: Any) -> SyncResu
 
 
 def guarded_batch(
-    integrations: Sequence[Any],
+    integrations: Sequence[Integration],
     ctx: SyncContext,
     *,
     on_result: Callable[[SyncResult], None] | None = None,
@@ -102,8 +102,8 @@ def guarded_batch(
 
 
 def _count(breakers: tuple[CircuitBreaker, CircuitBreaker], result: SyncResult) -> None:
-    faults = [o.error_class for o in result.resources if o.status != "success"]
-    fault = next((name for name in faults if is_provider_fault(name)), None)
+    faults = [o.failure for o in result.resources if o.status != "success"]
+    fault = next((f for f in faults if f is not None and f.provider_fault), None)
     if fault is not None:
         count_outcome(breakers, False, fault)
     elif any(o.status == "success" for o in result.resources):

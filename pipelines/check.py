@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from connectors.errors import AuthenticationError, ConnectorError, UnreachableError
 from pipelines.connectors import build_connector
+
+if TYPE_CHECKING:
+    from warehouse.store import Integration, Store
 
 
 class ConnectionCheckError(Exception):
@@ -15,7 +18,7 @@ class ConnectionCheckError(Exception):
     retriable = False
 
 
-def check_connection(integration: Any, store: Any) -> str:
+def check_connection(integration: Integration, store: Store) -> str:
     """Read the first page of the connector's first resource (one authenticated request for
     most providers; QuickBooks refreshes its token first); a line saying what answered.
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from connectors.base import Connector
 from connectors.errors import ConfigurationError
@@ -10,8 +10,11 @@ from connectors.provider import ConnectorArgs
 from connectors.providers import provider
 from warehouse.errors import ConcurrentUpdateError
 
+if TYPE_CHECKING:
+    from warehouse.store import Integration, Store
 
-def build_connector(integration: Any, store: Any) -> Connector:
+
+def build_connector(integration: Integration, store: Store) -> Connector:
     """The provider's connector, reading with the integration's decrypted credentials."""
     described = provider(integration.provider)
     if described is None:

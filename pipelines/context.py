@@ -1,28 +1,29 @@
 """What runners of pipelines (the CLI, the Prefect flows) build a sync from, and ask of its outcome.
 
 `build_sync_context(settings)` opens the store, the warehouse and the validated mappings the
-configured environment names. `is_retriable(error_class)` answers, by our error classes' own
-`retriable` attribute, whether a failed resource is worth another try. `parse_webhook(provider,
-headers, body)` turns a stored inbox row into the provider's parsed events.
+configured environment names. `parse_webhook(provider, headers, body)` turns a stored inbox row
+into the provider's parsed events.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connectors import errors as connector_errors
 from connectors import providers
 from connectors.common.webhooks import WebhookEvent
-from pipelines import errors as pipeline_errors
 from pipelines.specs import MappingCatalog
 from pipelines.sync import SyncContext
 from warehouse.destinations import Warehouse
 
-_ERROR_MODULES = (connector_errors, pipeline_errors)
+if TYPE_CHECKING:
+    from warehouse.store import Integration, Store
 
 
-def build_sync_context(settings: Any, *, store: Any = None, **callbacks: Any) -> SyncContext:
+def build_sync_context(
+    settings: Any, *, store: Store | None = None, **callbacks: Any
+) -> SyncContext:
     """A SyncContext for `settings` (an `intsync.config.Settings`): its store (opened unless
     given), warehouse, mappings (the shipped specs with the team's INTSYNC_SPECS folder over
     them) and dlt folder. Raises mappings.SpecValidationError when the specs are invalid."""
@@ -38,31 +39,6 @@ def build_sync_context(settings: Any, *, store: Any = None, **callbacks: Any) ->
         read_processes=settings.read_processes,
         **callbacks,
     )
-
-
-def error_class(name: str | None) -> type[Exception] | None:
-    """Our error class called `name` (as `ResourceOutcome.error_class` records it), if any."""
-    if not name:
-        return None
-    for module in _ERROR_MODULES:
-        found = getattr(module, name, None)
-        if isinstance(found, type) and issubclass(found, Exception):
-            return found
-    return None
-
-
-def is_retriable(name: str | None) -> bool:
-    """Whether a failure of class `name` is worth retrying: the class's `retriable` attribute.
-
-    Unknown names (a bug, not a passing fault) and authentication failures are not retried."""
-    found = error_class(name)
-    return bool(getattr(found, "retriable", False)) if found is not None else False
-
-
-def is_provider_fault(name: str | None) -> bool:
-    """Whether a failure of class `name` says the provider (not our warehouse) misbehaved."""
-    found = error_class(name)
-    return found is not None and issubclass(found, connector_errors.ConnectorError)
 
 
 def parse_webhook(provider: str, headers: Mapping[str, str], body: bytes) -> list[WebhookEvent]:
@@ -81,7 +57,7 @@ def parse_webhook(provider: str, headers: Mapping[str, str], body: bytes) -> lis
 
 
 def resources_to_sync(
-    integration: Any, ctx: SyncContext, asked: Sequence[str] | None = None
+    integration: Integration, ctx: SyncContext, asked: Sequence[str] | None = None
 ) -> list[str]:
     """The resources a sync of `integration` reads: `asked`, checked, or every mapped one.
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -22,6 +22,9 @@ from mappings.specset import SpecSet
 from pipelines.fields import FieldPath, example, field_text, record_fields
 from pipelines.landing import raw_table_name
 from warehouse.destinations import Warehouse
+
+if TYPE_CHECKING:
+    from warehouse.store import Integration, Store
 
 # the newest raw versions per resource and venue that drift reads by default
 DEFAULT_SAMPLE = 1000
@@ -111,8 +114,8 @@ def _newest(
 
 
 def new_field_notes(
-    store: Any,
-    integration: Any,
+    store: Store,
+    integration: Integration,
     resource: str,
     fields: Iterable[FieldPath],
     specs: Sequence[Spec],

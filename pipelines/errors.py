@@ -1,10 +1,17 @@
-"""Pipeline errors, by what the caller should do."""
+"""Pipeline errors, by what the caller should do; a failed resource's error as its runners act
+on it (`Failure`)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+
+from connectors.errors import AuthenticationError, ConfigurationError, ConnectorError
 
 
 class PipelineError(Exception):
     """A sync could not run; the message says why."""
+
+    retriable = False
 
 
 class NoMappingError(PipelineError):
@@ -40,3 +47,28 @@ class AllQuarantinedError(PipelineError):
     sends. Nothing moved the cursor; fix the spec (see `intsync quarantine`) and sync again."""
 
     retriable = False
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a resource failed, as the runners act on it (retry it, count it on the breakers),
+    decided once from the error itself. `error_class` is the class's name, as the sync log
+    records it."""
+
+    error_class: str
+    # another try may succeed: the error class says `retriable`
+    retriable: bool = False
+    # the provider misbehaved (a connector error), not our warehouse or mappings
+    provider_fault: bool = False
+    # it was one account's credentials or settings, not the provider failing for everyone
+    account_only: bool = False
+
+    @classmethod
+    def of(cls, error: BaseException) -> Failure:
+        """The failure `error` is."""
+        return cls(
+            type(error).__name__,
+            retriable=isinstance(error, ConnectorError | PipelineError) and error.retriable,
+            provider_fault=isinstance(error, ConnectorError),
+            account_only=type(error) in (AuthenticationError, ConfigurationError),
+        )

@@ -12,11 +12,11 @@ import functools
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from connectors.base import Connector, Page
+from connectors.base import Connector, Fetches, Page, id_key
 from connectors.common.webhooks import WebhookEvent
 from connectors.errors import FatalAPIError
 from pipelines.extract import ResourceOutcome, ResourceReader, mapping_context
@@ -24,6 +24,9 @@ from pipelines.landing import last_known_records
 from pipelines.loaders import LOAD_ORDER, Loaders
 from pipelines.spool import Spool
 from pipelines.sync import SyncContext
+
+if TYPE_CHECKING:
+    from warehouse.store import Integration
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +43,11 @@ class EventsResult:
 
 
 def apply_webhook_events(
-    integration: Any, events: Iterable[WebhookEvent], ctx: SyncContext, *, run_id: str | None = None
+    integration: Integration,
+    events: Iterable[WebhookEvent],
+    ctx: SyncContext,
+    *,
+    run_id: str | None = None,
 ) -> EventsResult:
     """Merge the objects these events name into staging, core and raw. Connector errors propagate
     (the caller retries the batch or dead-letters it); nothing is loaded for a failed batch."""
@@ -69,7 +76,7 @@ def apply_webhook_events(
                 compiled,
                 context,
                 spool,
-                id_key=getattr(connector, "id_key", "id"),
+                id_key=id_key(connector),
                 last_known=functools.partial(
                     last_known_records,
                     ctx.warehouse,
@@ -97,17 +104,21 @@ def _current_state(connector: Connector, resource: str, events: list[WebhookEven
         newest.setdefault(str(event.object_id), event)
     records: list[dict[str, Any]] = []
     deleted_at: list[str | None] = []
-    fetch = getattr(connector, "fetch", None)
-    id_key = getattr(connector, "id_key", "id")
+    fetch = connector.fetch if isinstance(connector, Fetches) else None
+    key = id_key(connector)
     for object_id, event in newest.items():
-        record, gone = _fetch(fetch, resource, object_id, event, id_key)
+        record, gone = _fetch(fetch, resource, object_id, event, key)
         records.append(record)
         deleted_at.append(event.occurred_at if gone else None)
     return Page(records=records, deleted_at=deleted_at)
 
 
 def _fetch(
-    fetch: Any, resource: str, object_id: str, event: WebhookEvent, id_key: str
+    fetch: Callable[[str, str], dict[str, Any]] | None,
+    resource: str,
+    object_id: str,
+    event: WebhookEvent,
+    id_key: str,
 ) -> tuple[dict[str, Any], bool]:
     last_known = event.object or {id_key: object_id}
     if event.deleted:

@@ -11,6 +11,9 @@ import orjson
 import pyarrow as pa
 
 from connectors.base import Connector, Page
+from connectors.common.splits import SplitsReads
+from mappings.page import QuarantinedRow
+from pipelines.errors import Failure
 from pipelines.fields import FieldPath, page_fields
 from pipelines.landing import RAW_HINTS, raw_page, raw_table_name
 from pipelines.prefetch import prefetched
@@ -20,6 +23,7 @@ from warehouse.quarantine import QUARANTINE_HINTS, QUARANTINE_SCHEMA, QUARANTINE
 
 if TYPE_CHECKING:
     from connectors.common.splits import Split
+    from warehouse.store import Integration
 
 PageCallback = Callable[[str, int], None]
 # ids -> {id: the newest raw record the warehouse holds for it}
@@ -47,11 +51,13 @@ class ResourceOutcome:
     notes: list[str] = field(default_factory=list)
     error_class: str | None = None
     error_message: str | None = None
+    # what the runners do about the error (retry, count on the breakers); None unless failed
+    failure: Failure | None = None
     # the fields the records carried (pipelines.fields), at most MAX_FIELDS of them
     fields: set[FieldPath] = field(default_factory=set)
 
 
-def mapping_context(integration: Any, run_id: str) -> dict[str, Any]:
+def mapping_context(integration: Integration, run_id: str) -> dict[str, Any]:
     """What every mapped row of a run carries: who it belongs to, and when it was written."""
     return {
         "tenant_id": integration.tenant_id,
@@ -137,6 +143,8 @@ class ResourceReader:
         self.live_ids = live_ids
         self._seen: set[str] = set()
         self._roots: set[str] = set()  # top-level keys met so far (see page_fields)
+        # the outcome of the latest read, as far as it got (kept when the read raises)
+        self.outcome: ResourceOutcome | None = None
 
     def read(
         self,
@@ -146,29 +154,25 @@ class ResourceReader:
         full_refresh: bool,
         pool: PartReads | None = None,
     ) -> ResourceOutcome:
-        """Read every page; connector errors propagate with the outcome so far attached.
+        """Read every page; connector errors propagate, the outcome so far kept as `outcome`.
 
         With a `pool`, a full read that the connector can split is read by its worker processes.
         With `live_ids`, a read to the end that listed everything (a full refresh, a split read,
         or one whose last page says so: `Page.listed_all`) marks deleted the rows it no longer
         found (their last known values kept)."""
-        outcome = ResourceOutcome(self.resource, cursor_before=dict(state))
-        try:
-            split = self._split(connector, state, full_refresh, pool)
-            listed_all = full_refresh or split is not None  # connectors split full reads only
-            if split is not None:
-                assert pool is not None
-                pool.read(self, connector, split, outcome)
-            else:
-                pages = connector.read(self.resource, state, full_refresh=full_refresh)
-                for page in prefetched(pages):
-                    listed_all = listed_all or page.listed_all
-                    self.take(page, outcome)
-            if listed_all and self.live_ids is not None:
-                self._mark_unlisted(outcome)
-        except Exception as exc:
-            exc.outcome = outcome  # type: ignore[attr-defined]
-            raise
+        outcome = self.outcome = ResourceOutcome(self.resource, cursor_before=dict(state))
+        split = self._split(connector, state, full_refresh, pool)
+        listed_all = full_refresh or split is not None  # connectors split full reads only
+        if split is not None:
+            assert pool is not None
+            pool.read(self, connector, split, outcome)
+        else:
+            pages = connector.read(self.resource, state, full_refresh=full_refresh)
+            for page in prefetched(pages):
+                listed_all = listed_all or page.listed_all
+                self.take(page, outcome)
+        if listed_all and self.live_ids is not None:
+            self._mark_unlisted(outcome)
         return outcome
 
     def _split(
@@ -178,7 +182,7 @@ class ResourceReader:
         full_refresh: bool,
         pool: PartReads | None,
     ) -> Split | None:
-        if pool is None or not pool.usable or not hasattr(connector, "split"):
+        if pool is None or not pool.usable or not isinstance(connector, SplitsReads):
             return None
         return connector.split(self.resource, state, full_refresh=full_refresh, parts=pool.parts)
 
@@ -307,7 +311,7 @@ class ResourceReader:
             if mapped.quarantined:
                 self._spool_quarantine(mapped.quarantined)
 
-    def _spool_quarantine(self, rows: list[Any]) -> None:
+    def _spool_quarantine(self, rows: list[QuarantinedRow]) -> None:
         ctx = self.context
         table = pa.Table.from_pylist(
             [
@@ -337,21 +341,10 @@ class ResourceReader:
     def _quarantine_without_id(self, record: dict[str, Any], outcome: ResourceOutcome) -> None:
         outcome.rows_quarantined += 1
         reason = f"record has no {self.id_key!r}: it cannot be keyed on (venue_id, id)"
-        row = _Quarantined(
+        row = QuarantinedRow(
             "connector", self.resource, f"<no {self.id_key}>", self.id_key, None, reason, record
         )
         self._spool_quarantine([row])
-
-
-@dataclass
-class _Quarantined:
-    spec_path: str
-    table: str
-    record_id: str | None
-    field: str
-    value: Any
-    reason: str
-    record: dict[str, Any]
 
 
 def _short(value: Any) -> str | None:

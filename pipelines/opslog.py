@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import pyarrow as pa
 
 from pipelines.spool import Spool
+
+if TYPE_CHECKING:
+    from warehouse.store import Store
 
 SYNC_LOG_SCHEMA = pa.schema(
     [
@@ -45,7 +48,7 @@ SYNC_LOG_HINTS: dict[str, Any] = {
 }
 
 
-def spool_sync_logs(store: Any, log_ids: Sequence[int], spool: Spool) -> int:
+def spool_sync_logs(store: Store, log_ids: Sequence[int], spool: Spool) -> int:
     """Spool these sync log rows (read from the store in one query) for ops.sync_logs (merged
     on id); returns rows spooled."""
     if not log_ids:

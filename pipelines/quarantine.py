@@ -6,9 +6,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pipelines.errors import AllQuarantinedError
+from pipelines.errors import AllQuarantinedError, Failure
 from pipelines.extract import ResourceOutcome
 from warehouse.destinations import Warehouse
 from warehouse.quarantine import (
@@ -17,6 +17,9 @@ from warehouse.quarantine import (
     settle_quarantine_table,
     settle_quarantine_tables,
 )
+
+if TYPE_CHECKING:
+    from warehouse.store import Integration
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,7 @@ def judge_quarantine(outcome: ResourceOutcome, provider: str, table: str) -> Non
             f"loaded: see why with {where} (or ops.quarantine), fix the spec, and sync again"
         )
         outcome.status, outcome.error_class = "failed", type(error).__name__
+        outcome.failure = Failure.of(error)
         outcome.error_message, outcome.cursor_after = str(error), None
         return
     outcome.notes.append(
@@ -52,7 +56,7 @@ def mapped_tables(mappings: Iterable[Any]) -> list[MappedTable]:
 
 
 def settle_quarantine(
-    warehouse: Warehouse, integration: Any, mappings: Iterable[Any], since: datetime
+    warehouse: Warehouse, integration: Integration, mappings: Iterable[Any], since: datetime
 ) -> int:
     """Make sure `ops.quarantine` exists, then mark resolved the integration's open rows whose
     record a run that began at `since` mapped into these compiled mappings' tables; the number

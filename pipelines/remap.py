@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -28,6 +28,9 @@ from pipelines.spool import Spool, SpooledTable
 from pipelines.sync import SyncContext
 from warehouse.columns import TableColumn, dataset_columns
 from warehouse.rebuild import rebuild_table
+
+if TYPE_CHECKING:
+    from warehouse.store import Integration
 
 BATCH = 5_000
 
@@ -74,7 +77,7 @@ class RemapReport:
 def remap(
     ctx: SyncContext,
     specs: Sequence[Spec],
-    integrations: Sequence[Any],
+    integrations: Sequence[Integration],
     *,
     scoped: bool = False,
     dry_run: bool = False,
@@ -145,7 +148,7 @@ def remap(
 
 
 def _replay(
-    ctx: SyncContext, integration: Any, resources: list[str], spool: Spool, run_id: str
+    ctx: SyncContext, integration: Integration, resources: list[str], spool: Spool, run_id: str
 ) -> list[RemapResult]:
     context = mapping_context(integration, run_id)
     results = []

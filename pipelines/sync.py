@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import inspect
 import logging
 import threading
 import time
@@ -14,16 +13,18 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from connectors.base import Connector, Page, Window
+from connectors.base import Connector, Page, ReadsWindows, Window, id_key
+from connectors.common.splits import SplitsReads
 from connectors.errors import AuthenticationError, ConnectorError, UnreachableError
 from pipelines.collector import fewer_collections
 from pipelines.connectors import build_connector
 from pipelines.drift import new_field_notes
 from pipelines.errors import (
+    Failure,
     LoadFailedError,
     LoadRefusedError,
     NoMappingError,
@@ -47,6 +48,9 @@ from warehouse.destinations import Warehouse
 from warehouse.errors import WarehouseError
 from warehouse.leases import IntegrationLeases
 from warehouse.store.sync_logs import LogFinish, LogStart
+
+if TYPE_CHECKING:
+    from warehouse.store import Integration, Store
 
 log = logging.getLogger(__name__)
 # the datasets whose tables the specs make: checked against the specs before a sync reads
@@ -77,6 +81,7 @@ class SyncResult:
         found = asdict(self)
         for outcome in found["resources"]:
             outcome.pop("fields", None)  # what drift notes are made of, not a result
+            outcome.pop("failure", None)  # error_class and error_message say it
         return found
 
 
@@ -84,18 +89,18 @@ class SyncResult:
 class SyncContext:
     """What a sync needs from its surroundings."""
 
-    store: Any  # warehouse.store.Store
+    store: Store
     warehouse: Warehouse
     catalog: MappingCatalog
     dlt_dir: Path
     on_page: PageCallback | None = None
-    connector_factory: Callable[[Any, Any], Connector] = build_connector
+    connector_factory: Callable[[Integration, Store], Connector] = build_connector
     # worker processes for full reads a connector can split (1: every read in this process)
     read_processes: int = 1
 
 
 def sync_integration(
-    integration: Any,
+    integration: Integration,
     ctx: SyncContext,
     *,
     resources: Sequence[str] | None = None,
@@ -120,7 +125,7 @@ def sync_integration(
 
 
 def sync_batch(
-    integrations: Sequence[Any],
+    integrations: Sequence[Integration],
     ctx: SyncContext,
     *,
     resources: Sequence[str] | None = None,
@@ -128,7 +133,7 @@ def sync_batch(
     concurrency: int = 1,
     run_ids: Mapping[str, str] | None = None,
     window: Window | None = None,
-    on_start: Callable[[Any], None] | None = None,
+    on_start: Callable[[Integration], None] | None = None,
     on_result: Callable[[SyncResult], None] | None = None,
 ) -> list[SyncResult]:
     """Sync these integrations, reading up to `concurrency` at once and loading those whose
@@ -143,7 +148,7 @@ def sync_batch(
 class _Run:
     """One integration's part of a batch."""
 
-    integration: Any
+    integration: Integration
     result: SyncResult
     started: datetime
     connector: Connector | None = None
@@ -191,9 +196,9 @@ class Batch:
 
     def run(
         self,
-        integrations: list[Any],
+        integrations: list[Integration],
         concurrency: int,
-        on_start: Callable[[Any], None] | None,
+        on_start: Callable[[Integration], None] | None,
         on_result: Callable[[SyncResult], None] | None,
     ) -> list[SyncResult]:
         for swept in sweep_abandoned(self.ctx.dlt_dir / "spool"):
@@ -260,7 +265,9 @@ class Batch:
             return LoadFailedError(str(exc))
         return None
 
-    def _start(self, integration: Any, share: float, failure: LoadFailedError | None) -> _Run:
+    def _start(
+        self, integration: Integration, share: float, failure: LoadFailedError | None
+    ) -> _Run:
         """A run's result, connector, resources and spool; no connector when it cannot read."""
         run_id = self.run_ids.get(integration.id) or uuid.uuid4().hex
         result = SyncResult(
@@ -490,7 +497,6 @@ class WindowedConnector:
         self.inner = inner
         self.window = window
         self.provider = inner.provider
-        self.takes_window = "window" in inspect.signature(inner.read).parameters
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
@@ -503,9 +509,8 @@ class WindowedConnector:
         self, resource: str, state: Mapping[str, Any], *, full_refresh: bool = False
     ) -> Iterator[Page]:
         """The window's pages, stripped of state so that no cursor moves."""
-        if self.takes_window:
-            read: Callable[..., Iterator[Page]] = self.inner.read  # takes `window`: see __init__
-            pages = read(resource, {}, full_refresh=True, window=self.window)
+        if isinstance(self.inner, ReadsWindows):
+            pages = self.inner.read_window(resource, self.window)
             note = None
         else:
             pages = self.inner.read(resource, {}, full_refresh=True)
@@ -523,7 +528,10 @@ class WindowedConnector:
 
 
 def mapped_resources(
-    catalog: MappingCatalog, connector: Connector, integration: Any, asked: Sequence[str] | None
+    catalog: MappingCatalog,
+    connector: Connector,
+    integration: Integration,
+    asked: Sequence[str] | None,
 ) -> list[str]:
     """The resources to sync: those asked for (each must exist and be mapped), else all mapped."""
     available = connector.resources()
@@ -552,7 +560,7 @@ def mapped_resources(
 
 
 def _read_all(
-    integration: Any,
+    integration: Integration,
     ctx: SyncContext,
     connector: Connector,
     names: list[str],
@@ -593,7 +601,7 @@ def _read_all(
                 compiled,
                 context,
                 spool,
-                id_key=getattr(connector, "id_key", "id"),
+                id_key=id_key(connector),
                 on_page=ctx.on_page,
                 last_known=functools.partial(
                     last_known_records, ctx.warehouse, integration.provider, name, integration.id
@@ -605,9 +613,7 @@ def _read_all(
                 outcome.status = "extracted"
                 judge_quarantine(outcome, integration.provider, _staging_table(reader.mappings))
             except (ConnectorError, ReadFailedError) as exc:
-                outcome = getattr(exc, "outcome", None) or ResourceOutcome(
-                    name, cursor_before=state
-                )
+                outcome = reader.outcome or ResourceOutcome(name, cursor_before=state)
                 _fail(outcome, exc)
                 spool.discard(name)
                 if isinstance(exc, AuthenticationError):
@@ -644,14 +650,14 @@ def _pending_type_change(
 
 
 def _reads_in_full(
-    ctx: SyncContext, integration: Any, connector: Connector, names: list[str], full: bool
+    ctx: SyncContext, integration: Integration, connector: Connector, names: list[str], full: bool
 ) -> bool:
     """Whether this sync will likely read a resource in full with a connector that can split it:
     asked to, or a resource never synced before (one that failed its first sync is not seen
     here; its workers start when its read does). Whether the read is long enough to split is
     known only once it starts: for a small account the early workers go unused, which cost the
     demo's two first syncs 0.3 to 0.4 s (8.8 s against 8.5 s, 10.7 against 10.3)."""
-    if not hasattr(connector, "split"):
+    if not isinstance(connector, SplitsReads):
         return False
     return full or bool(set(names) - set(ctx.store.last_sync_starts(integration.id)))
 
@@ -684,7 +690,7 @@ def _fail_loaded(run: _Run, exc: LoadFailedError) -> None:
 
 
 def _live_ids(
-    ctx: SyncContext, integration: Any, resource: str, context: dict[str, Any]
+    ctx: SyncContext, integration: Integration, resource: str, context: dict[str, Any]
 ) -> Callable[[], set[str]]:
     tables = [
         m.table
@@ -701,6 +707,7 @@ def _staging_table(mappings: list[Any]) -> str:
 def _fail(outcome: ResourceOutcome, exc: Exception) -> None:
     outcome.status = "failed"
     outcome.error_class = type(exc).__name__
+    outcome.failure = Failure.of(exc)
     outcome.error_message = str(exc)
     outcome.cursor_after = None
 
@@ -745,7 +752,7 @@ def _log_ends(ctx: SyncContext, run: _Run) -> list[LogFinish]:
 
 
 def _new_fields(
-    ctx: SyncContext, integration: Any, outcome: ResourceOutcome, run_id: str
+    ctx: SyncContext, integration: Integration, outcome: ResourceOutcome, run_id: str
 ) -> list[str]:
     """The drift note of a resource read and loaded (its fields are then let go)."""
     specs = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, jsonify
 
@@ -15,6 +15,9 @@ from web.metrics import Metrics
 from web.orchestration import ApplyRequester, PrefectLauncher
 from web.state import WebState
 from web.webhook_providers import DEFAULT_TOLERANCES
+
+if TYPE_CHECKING:
+    from warehouse.store import Store
 
 MAX_BODY_BYTES = 1024 * 1024  # the largest provider deliveries are well under this
 
@@ -40,7 +43,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = int(config.get("MAX_CONTENT_LENGTH", MAX_BODY_BYTES))
     app.config["JSON_SORT_KEYS"] = False
-    requester = ApplyRequester(launcher, float(config.get("apply_debounce_s", 5.0)))
     app.extensions["intsync"] = WebState(
         settings=settings,
         store=store,
@@ -55,7 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         or "auth-service",
         warehouse_probe=config.get("warehouse_probe"),
         inbox_writer=GroupCommit(store.add_inbox_events),
-        extra={"apply_requester": requester},
+        apply_requester=ApplyRequester(launcher, float(config.get("apply_debounce_s", 5.0))),
     )
     secure = config.get("secure_cookies", os.environ.get("INTSYNC_SECURE_COOKIES") == "1")
     page_session.init_app(app, settings.secret_key(), bool(secure))
@@ -79,7 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(openapi.reference_page())
 
 
-def _open_store(settings: Settings) -> Any:
+def _open_store(settings: Settings) -> Store:
     from warehouse.store import open_store
 
     return open_store(settings.database_url, settings.secret_key())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
@@ -15,6 +15,9 @@ from web.log_query import log_json, sync_log_query
 from web.orchestration import queue_for
 from web.service_auth import has_permission, require
 from web.state import state
+
+if TYPE_CHECKING:
+    from warehouse.store import Integration, Store
 
 bp = Blueprint("internal", __name__, url_prefix="/internal")
 
@@ -55,7 +58,9 @@ def venue_status(venue_id: str) -> Response:
     return jsonify({"venueId": venue_id, "providers": providers})
 
 
-def _integration_status(integration: Any, store: Any, breakers: dict[str, str]) -> dict[str, Any]:
+def _integration_status(
+    integration: Integration, store: Store, breakers: dict[str, str]
+) -> dict[str, Any]:
     logs = store.list_sync_logs(integration_id=integration.id, limit=50)
     finished = [log for log in logs if log.finished_at is not None]
     last = finished[0] if finished else None
@@ -75,7 +80,7 @@ def _integration_status(integration: Any, store: Any, breakers: dict[str, str]) 
         "lastSync": log_json(last) if last else None,
         "lastError": (
             {
-                "at": error.finished_at.isoformat(),
+                "at": error.finished_at.isoformat() if error.finished_at else None,
                 "class": error.error_class,
                 "message": error.error_message,
             }
@@ -84,7 +89,9 @@ def _integration_status(integration: Any, store: Any, breakers: dict[str, str]) 
         ),
         "breakerState": breaker,
         "cursorAgeSeconds": (
-            round((datetime.now(UTC) - good.finished_at).total_seconds(), 1) if good else None
+            round((datetime.now(UTC) - good.finished_at).total_seconds(), 1)
+            if good and good.finished_at
+            else None
         ),
     }
 

@@ -10,13 +10,16 @@ import threading
 from collections import deque
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from warehouse.store.types import utcnow
+
+if TYPE_CHECKING:
+    from warehouse.store import Store
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 BREAKER_VALUE = {"closed": 0, "half_open": 1, "open": 2}
@@ -28,7 +31,7 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2
 class Metrics:
     """One app's metrics registry and recent webhook latencies."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Store) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.webhooks = Counter(
             "intsync_webhooks",
@@ -78,7 +81,7 @@ class Metrics:
 class StoreCollector(Collector):
     """Figures from the operational store, read when scraped."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
 
     def describe(self) -> list[Any]:
@@ -109,7 +112,7 @@ class StoreCollector(Collector):
         yield from _sync_families(self.store)
 
 
-def _sync_families(store: Any) -> Iterator[GaugeMetricFamily]:
+def _sync_families(store: Store) -> Iterator[GaugeMetricFamily]:
     runs = GaugeMetricFamily(
         "intsync_sync_resources_24h",
         "Resource syncs started in the last 24 hours, by provider and status",

@@ -107,7 +107,9 @@ def reset_breaker(name: str) -> Response:
     if store.get_breaker(name) is None:
         raise ApiError(404, "unknown_breaker", f"no circuit breaker {name!r}: see circuit-breakers")
     store.save_breaker(BreakerState(name=name, state="closed", consecutive_failures=0))
-    return jsonify({"breaker": store.get_breaker(name).to_dict()})
+    saved = store.get_breaker(name)
+    assert saved is not None  # saved just above
+    return jsonify({"breaker": saved.to_dict()})
 
 
 @bp.get("/idempotency")

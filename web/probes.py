@@ -7,10 +7,13 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 from sqlalchemy import text
+
+if TYPE_CHECKING:
+    from warehouse.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +34,7 @@ def timed(check: Callable[[], Any], timeout: float = PROBE_TIMEOUT_S) -> dict[st
     return {"status": "ok", "latencyMs": round((time.perf_counter() - started) * 1000, 1)}
 
 
-def store_check(store: Any) -> Callable[[], None]:
+def store_check(store: Store) -> Callable[[], None]:
     """A round trip to the operational store."""
 
     def check() -> None:

@@ -6,7 +6,7 @@ connection is answered as if it did not exist (404).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from flask import Blueprint, Response, jsonify, request
@@ -25,10 +25,13 @@ from web.orchestration import queue_for
 from web.state import state
 from web.tokens import bearer, principal
 
+if TYPE_CHECKING:
+    from warehouse.store import Integration
+
 bp = Blueprint("public", __name__, url_prefix="/api/v1/integrations")
 
 
-def connection_json(integration: Any) -> dict[str, Any]:
+def connection_json(integration: Integration) -> dict[str, Any]:
     """An integration as the API shows it: never its credentials, only their names."""
     return {
         "id": integration.id,

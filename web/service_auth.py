@@ -16,13 +16,16 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 from flask import g, request
 
 from connectors.common.webhooks import constant_time_equal
 from web.errors import ApiError
+
+if TYPE_CHECKING:
+    from warehouse.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +122,7 @@ def _refuse(message: str) -> ApiError:
 
 
 def authenticate(
-    secrets_by_service: Mapping[str, str], store: Any, now: float | None = None
+    secrets_by_service: Mapping[str, str], store: Store, now: float | None = None
 ) -> str:
     """The calling service's name once its request checks out; else ApiError 401."""
     headers = request.headers

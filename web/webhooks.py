@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, jsonify, request
 
@@ -15,6 +15,9 @@ from warehouse.store.inbox import NewInboxEvent
 from web.errors import ApiError
 from web.state import state
 from web.webhook_providers import Delivery, url_check, verify_delivery
+
+if TYPE_CHECKING:
+    from warehouse.store import Integration
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +45,7 @@ def _integration(provider: str, integration_id: str) -> Any:
     return integration
 
 
-def _verified(provider: str, integration: Any) -> list[Any]:
+def _verified(provider: str, integration: Integration) -> list[Any]:
     delivery = Delivery(
         body=request.get_data(cache=True),
         headers=request.headers,
@@ -91,7 +94,7 @@ def receive(provider: str, integration_id: str) -> tuple[Response, int]:
     outcome = "stored" if stored else "duplicate"
     state().metrics.webhook(provider, outcome, elapsed)
     if stored:
-        state().extra["apply_requester"].request(integration.id)
+        state().apply_requester.request(integration.id)
     return jsonify({"received": len(events), "stored": stored, "duplicates": duplicates}), 200
 
 

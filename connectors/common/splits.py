@@ -8,9 +8,11 @@ last windows are open-ended, so the cut covers every object even where the probe
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
+
+from connectors.base import Page
 
 # Probing stops once the oldest creation time is known to within this share of the whole range.
 RESOLUTION = 1 / 256
@@ -61,3 +63,29 @@ class Recipe:
     def build(self) -> Any:
         """A new connector from the recipe."""
         return self.factory(**self.kwargs)
+
+
+@runtime_checkable
+class SplitsReads(Protocol):
+    """A connector whose full read can be cut into parts that worker processes read at once."""
+
+    def split(
+        self, resource: str, state: Mapping[str, Any], *, full_refresh: bool = False, parts: int
+    ) -> Split | None:
+        """The full read of `resource` cut into about `parts` parts; None when the read would be
+        incremental or too short to be worth splitting."""
+        ...
+
+    def read_part(self, resource: str, part: Mapping[str, Any]) -> Iterator[Page]:
+        """The pages of one part; the last page's state sums the part up for `join_parts`."""
+        ...
+
+    def join_parts(
+        self, resource: str, split: Split, summaries: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """The state a serial full read would have left, from every part's summary."""
+        ...
+
+    def recipe(self, share: float = 1.0) -> Recipe:
+        """How a worker process builds its own copy, with `share` of the rate budget."""
+        ...

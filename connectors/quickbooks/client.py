@@ -104,12 +104,15 @@ class QuickBooksConnector:
         """Pages of `resource` changed since `state` (everything when empty or full_refresh).
 
         With `window`, the entities created in [start, end), newest first, and no state."""
-        res = self._resource(resource)
         if window is not None:
-            created = (window[0].timestamp(), window[1].timestamp())
-            fetch = self._query_fetcher(res, Boundary(), Boundary(), created)
-            return (page for page in paginate(fetch, start=1) if page.records)
-        return self._read(res, dict(state or {}), full_refresh)
+            return self.read_window(resource, window)
+        return self._read(self._resource(resource), dict(state or {}), full_refresh)
+
+    def read_window(self, resource: str, window: Window) -> Iterator[Page]:
+        """The entities of `resource` created in [start, end), newest first, and no state."""
+        created = (window[0].timestamp(), window[1].timestamp())
+        fetch = self._query_fetcher(self._resource(resource), Boundary(), Boundary(), created)
+        return (page for page in paginate(fetch, start=1) if page.records)
 
     def fetch(self, resource: str, object_id: str) -> dict[str, Any]:
         """One entity as QuickBooks has it now; FatalAPIError with status 404 when it is gone."""

@@ -107,8 +107,12 @@ class StripeConnector:
         """Pages of `resource` changed since `state` (everything when empty or full_refresh);
         with `window`, the objects created in [start, end), leaving every cursor as it was."""
         if window is not None:
-            return self._read_window(self._resource(resource), window)
+            return self.read_window(resource, window)
         return self._read(self._resource(resource), dict(state or {}), full_refresh)
+
+    def read_window(self, resource: str, window: Window) -> Iterator[Page]:
+        """The objects of `resource` created in [start, end), leaving every cursor as it was."""
+        return self._read_window(self._resource(resource), window)
 
     def fetch(self, resource: str, object_id: str) -> dict[str, Any]:
         """One object as Stripe has it now (a deleted one comes as `{id, object, deleted: true}`)."""

@@ -23,7 +23,7 @@ from intsync.config import SECRET_KEY_FILE
 from warehouse.errors import NotFoundError, StoreError, VenueOwnedError
 
 if TYPE_CHECKING:
-    from warehouse.store import Store
+    from warehouse.store import Integration, Store
 
 PROVIDER_CHOICES = "{" + ",".join(PROVIDERS) + "}"
 MIN_KEY_CHARS = 16
@@ -151,7 +151,7 @@ def update(app: AppContext, integration_id: str, pairs: tuple[str, ...], no_chec
     click.echo(f"Updated {keys} of {integration_id}.")
 
 
-def _check(app: AppContext, integration: Any) -> None:
+def _check(app: AppContext, integration: Integration) -> None:
     """Try the connection; a one-line error (exit 1) saying why it failed."""
     from pipelines.check import ConnectionCheckError, check_connection
 
@@ -163,7 +163,7 @@ def _check(app: AppContext, integration: Any) -> None:
         ) from None
 
 
-def _check_or_remove(app: AppContext, integration: Any) -> None:
+def _check_or_remove(app: AppContext, integration: Integration) -> None:
     """Try a just-stored integration's connection; remove it again when that fails."""
     try:
         _check(app, integration)
@@ -258,7 +258,7 @@ def parse_credentials(pairs: Iterable[str]) -> dict[str, str]:
     return credentials
 
 
-def describe(integration: Any) -> dict[str, Any]:
+def describe(integration: Integration) -> dict[str, Any]:
     """An integration as JSON-ready data, secret credentials masked."""
     described = PROVIDERS.get(integration.provider)
     info = described.credentials if described else None

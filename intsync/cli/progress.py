@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from connectors.common.retry import set_retry_listener
+
+if TYPE_CHECKING:
+    from warehouse.store import Integration
 
 console = Console(stderr=False, highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -32,7 +35,7 @@ class SyncProgress:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def start(self, integration: Any) -> None:
+    def start(self, integration: Integration) -> None:
         """Begin the lines of one integration's sync."""
         self._label = f"{integration.provider} {integration.venue_id}"
         where = integration.base_url or f"the {integration.provider} API"

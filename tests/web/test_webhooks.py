@@ -229,7 +229,7 @@ def test_stored_events_request_an_apply_run_on_the_critical_queue(
 ) -> None:
     body = stripe_event("evt_apply")
     post_stripe(client, integrations["stripe"].id, body, stripe_header(body, STRIPE_SECRET))
-    app.extensions["intsync"].extra["apply_requester"].wait()
+    app.extensions["intsync"].apply_requester.wait()
     assert launcher.calls == [
         (
             "apply-webhook-events/apply-webhook-events",
@@ -255,7 +255,7 @@ def test_webhooks_are_stored_even_when_prefect_is_down(
     response = post_stripe(
         app.test_client(), integrations["stripe"].id, body, stripe_header(body, STRIPE_SECRET)
     )
-    app.extensions["intsync"].extra["apply_requester"].wait()
+    app.extensions["intsync"].apply_requester.wait()
     assert response.status_code == 200
     assert [r.event_id for r in inbox_rows(store)] == ["evt_down"]
 
