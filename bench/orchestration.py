@@ -20,8 +20,9 @@ from connectors.sandbox import SandboxServer, SeedSpec  # noqa: E402
 from connectors.stripe.client import StripeConnector  # noqa: E402
 from connectors.stripe.sandbox.app import StripeSandbox  # noqa: E402
 from flows.runtime import use_context  # noqa: E402
+from pipelines.runs import SyncContext  # noqa: E402
 from pipelines.specs import MappingCatalog  # noqa: E402
-from pipelines.sync import SyncContext, sync_batch, sync_integration  # noqa: E402
+from pipelines.sync import sync_batch, sync_integration  # noqa: E402
 from warehouse.destinations import Warehouse  # noqa: E402
 from warehouse.store import open_store  # noqa: E402
 

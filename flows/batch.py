@@ -21,7 +21,7 @@ from flows.reruns import give_up_after_crashes
 from flows.retrying import JITTER_FACTOR, retry_options
 from flows.runtime import sync_context
 from pipelines.breakers import guarded_batch
-from pipelines.sync import SyncResult
+from pipelines.runs import SyncResult
 from warehouse.errors import NotFoundError
 
 if TYPE_CHECKING:

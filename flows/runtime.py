@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from pipelines.context import build_sync_context
-from pipelines.sync import SyncContext
+from pipelines.runs import SyncContext
 
 _lock = threading.Lock()
 _context: SyncContext | None = None

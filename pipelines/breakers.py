@@ -11,7 +11,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pipelines.errors import Failure
-from pipelines.sync import SyncContext, SyncResult, sync_batch
+from pipelines.runs import SyncContext, SyncResult
+from pipelines.sync import sync_batch
 from warehouse.breakers import (
     BreakerOpenError,
     CircuitBreaker,

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 from connectors import errors as connector_errors
 from connectors import providers
 from connectors.common.webhooks import WebhookEvent
+from pipelines.runs import SyncContext
 from pipelines.specs import MappingCatalog
-from pipelines.sync import SyncContext
 from warehouse.destinations import Warehouse
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ def resources_to_sync(
     """The resources a sync of `integration` reads: `asked`, checked, or every mapped one.
 
     Raises pipelines.errors.NoMappingError for an unknown or unmapped resource."""
-    from pipelines.sync import mapped_resources
+    from pipelines.reads import mapped_resources
 
     connector = ctx.connector_factory(integration, ctx.store)
     try:

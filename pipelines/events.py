@@ -22,8 +22,8 @@ from connectors.errors import FatalAPIError
 from pipelines.extract import ResourceOutcome, ResourceReader, mapping_context
 from pipelines.landing import last_known_records
 from pipelines.loaders import LOAD_ORDER, Loaders
+from pipelines.runs import SyncContext
 from pipelines.spool import Spool
-from pipelines.sync import SyncContext
 
 if TYPE_CHECKING:
     from warehouse.store import Integration

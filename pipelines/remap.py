@@ -24,8 +24,8 @@ from pipelines.landing import raw_table_name
 from pipelines.loaders import LOAD_ORDER, Loaders
 from pipelines.plan import TablePlan, plan
 from pipelines.quarantine import settle_quarantine
+from pipelines.runs import SyncContext
 from pipelines.spool import Spool, SpooledTable
-from pipelines.sync import SyncContext
 from warehouse.columns import TableColumn, dataset_columns
 from warehouse.rebuild import rebuild_table
 

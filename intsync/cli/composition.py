@@ -12,7 +12,7 @@ from intsync.cli.context import AppContext, BadUsage
 F = TypeVar("F", bound=Callable[..., Any])
 
 if TYPE_CHECKING:  # pipelines import dlt: commands that run no sync start without it
-    from pipelines.sync import SyncContext
+    from pipelines.runs import SyncContext
 
 
 def sync_context(app: AppContext, **callbacks: Any) -> SyncContext:

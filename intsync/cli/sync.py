@@ -13,7 +13,7 @@ from intsync.cli.context import AppContext, BadUsage, pass_app
 from intsync.cli.progress import SyncProgress, print_summary
 
 if TYPE_CHECKING:
-    from pipelines.sync import SyncResult
+    from pipelines.runs import SyncResult
 
 
 @click.command("sync")

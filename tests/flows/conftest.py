@@ -15,8 +15,8 @@ from connectors.sandbox import SandboxServer, SeedSpec
 from connectors.stripe.client import StripeConnector
 from connectors.stripe.sandbox.app import StripeSandbox
 from flows.runtime import use_context
+from pipelines.runs import SyncContext
 from pipelines.specs import MappingCatalog
-from pipelines.sync import SyncContext
 from warehouse.destinations import Warehouse
 from warehouse.store import open_store
 

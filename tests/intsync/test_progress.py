@@ -6,7 +6,7 @@ from rich.console import Console
 
 from intsync.cli import progress
 from pipelines.extract import ResourceOutcome
-from pipelines.sync import SyncResult
+from pipelines.runs import SyncResult
 
 
 def _summary(result: SyncResult, monkeypatch) -> str:

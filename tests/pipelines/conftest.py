@@ -10,8 +10,8 @@ import pytest
 from connectors.common.rate import forget_budgets
 from connectors.sandbox import SandboxServer, SeedSpec
 from connectors.stripe.sandbox.app import StripeSandbox
+from pipelines.runs import SyncContext
 from pipelines.specs import MappingCatalog
-from pipelines.sync import SyncContext
 from warehouse.destinations import Warehouse
 from warehouse.store import open_store
 

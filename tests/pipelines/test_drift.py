@@ -8,8 +8,9 @@ import pytest
 
 from pipelines.drift import field_drift
 from pipelines.fields import page_fields, record_fields
+from pipelines.runs import SyncContext
 from pipelines.specs import MappingCatalog
-from pipelines.sync import SyncContext, sync_integration
+from pipelines.sync import sync_integration
 from tests.pipelines.conftest import KEY
 from warehouse.destinations import Warehouse
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from mappings import SPECS_DIR
+from pipelines.runs import SyncContext
 from pipelines.specs import MappingCatalog
-from pipelines.sync import SyncContext, sync_integration
+from pipelines.sync import sync_integration
 from warehouse.destinations import Warehouse
 from warehouse.quarantine import QUARANTINE_SCHEMA, open_quarantine, open_records
 

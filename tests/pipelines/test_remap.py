@@ -11,8 +11,9 @@ from mappings import SPECS_DIR
 from pipelines.errors import LoadFailedError
 from pipelines.plan import describe, plan
 from pipelines.remap import RemapRefusedError, remap
+from pipelines.runs import SyncContext
 from pipelines.specs import MappingCatalog
-from pipelines.sync import SyncContext, sync_integration
+from pipelines.sync import sync_integration
 from warehouse.columns import dataset_columns
 from warehouse.destinations import Warehouse
 

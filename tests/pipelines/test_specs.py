@@ -13,8 +13,8 @@ from connectors.stripe.client import StripeConnector
 from connectors.stripe.resources import RESOURCES as STRIPE
 from mappings import SpecValidationError, load_specs
 from pipelines.errors import NoMappingError
+from pipelines.reads import mapped_resources
 from pipelines.specs import MappingCatalog
-from pipelines.sync import mapped_resources
 
 CONNECTOR_RESOURCES = {
     "stripe": set(STRIPE),

@@ -16,7 +16,8 @@ from connectors.sandbox import SandboxServer, SeedSpec
 from connectors.stripe.client import StripeConnector
 from connectors.stripe.sandbox.app import StripeSandbox
 from pipelines import partread
-from pipelines.sync import SyncContext, sync_integration
+from pipelines.runs import SyncContext
+from pipelines.sync import sync_integration
 from tests.pipelines.conftest import KEY, make_context
 
 COUNTS = {"customers": 150, "charges": 420}

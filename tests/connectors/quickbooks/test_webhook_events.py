@@ -13,8 +13,9 @@ from connectors.quickbooks.sandbox.app import QuickBooksSandbox
 from connectors.sandbox import SandboxServer
 from pipelines.connectors import build_connector
 from pipelines.events import apply_webhook_events
+from pipelines.runs import SyncContext
 from pipelines.specs import MappingCatalog
-from pipelines.sync import SyncContext, sync_integration
+from pipelines.sync import sync_integration
 from tests.connectors.quickbooks.conftest import REALM
 from warehouse.destinations import Warehouse
 
