@@ -147,9 +147,9 @@ def test_full_and_incremental_sync_equal_the_sandbox(cli: Cli, sandbox: Sandbox)
     assert dupes == []
 
 
+# on DuckDB only: the fault path does not depend on the warehouse
+@pytest.mark.parametrize("warehouse_url", ["duckdb"], indirect=True)
 def test_throttles_and_server_errors_are_survived(cli: Cli, sandbox: Sandbox):
-    if "postgres" in cli.env["INTSYNC_WAREHOUSE"]:
-        pytest.skip("the fault path does not depend on the warehouse")
     _connect(cli, sandbox)
     sandbox.admin("quickbooks", "faults", {"script": [429, 500, 503], "path_prefix": "/v3/"})
     results = cli.json("sync", "--resource", "invoices")
@@ -159,9 +159,9 @@ def test_throttles_and_server_errors_are_survived(cli: Cli, sandbox: Sandbox):
     _assert_warehouse_equals_sandbox(cli, sandbox, resources=("invoices",))
 
 
+# on DuckDB only: the auth path does not depend on the warehouse
+@pytest.mark.parametrize("warehouse_url", ["duckdb"], indirect=True)
 def test_a_revoked_company_fails_alone_and_says_reconnect(cli: Cli, sandbox: Sandbox):
-    if "postgres" in cli.env["INTSYNC_WAREHOUSE"]:
-        pytest.skip("the auth path does not depend on the warehouse")
     ids = _connect(cli, sandbox)
     sandbox.admin("quickbooks", "mutate", {"action": "revoke", "realm": REALM_A})
     sandbox.admin("quickbooks", "stats", {})
@@ -198,11 +198,11 @@ def _sync_killed_at_refresh(cli: Cli, sandbox: Sandbox, integration_id: str) -> 
     assert _refreshes(sandbox) == before + 1, "the sync was killed right after a refresh"
 
 
+# on DuckDB only: token handling does not depend on the warehouse
+@pytest.mark.parametrize("warehouse_url", ["duckdb"], indirect=True)
 def test_a_sync_killed_right_after_a_token_refresh_is_followed_by_one_that_authenticates(
     cli: Cli, sandbox: Sandbox
 ):
-    if "postgres" in cli.env["INTSYNC_WAREHOUSE"]:
-        pytest.skip("token handling does not depend on the warehouse")
     ids = _connect(cli, sandbox)
     # Killed after the sandbox rotated the token but before the answer arrived: nothing saved.
     sandbox.admin("quickbooks", "mutate", {"action": "token_hold", "seconds": 3})

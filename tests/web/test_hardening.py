@@ -127,9 +127,9 @@ def test_deep_health_does_not_show_the_warehouse_path(settings: Settings, store:
     assert str(settings.home) not in text and "no-such-folder" not in text
 
 
+# a file mode is a SQLite store's
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_sqlite_store_is_created_readable_by_its_owner_only(settings: Settings) -> None:
-    if not settings.database_url.startswith("sqlite"):
-        pytest.skip("a file mode is a SQLite store's")
     path = Path(settings.database_url.removeprefix("sqlite:///"))
     assert not path.exists()
     app = create_app({"settings": settings, "launcher": RecordingLauncher()})
