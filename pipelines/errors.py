@@ -70,5 +70,5 @@ class Failure:
             type(error).__name__,
             retriable=isinstance(error, ConnectorError | PipelineError) and error.retriable,
             provider_fault=isinstance(error, ConnectorError),
-            account_only=type(error) in (AuthenticationError, ConfigurationError),
+            account_only=isinstance(error, AuthenticationError | ConfigurationError),
         )
