@@ -10,6 +10,8 @@ them all), seeded small, as most venues are. Printed, each measured in this run:
       or loaded;
   (b) a first `intsync sync --all`; (c) one with nothing changed; (d) one after 1% of the
       objects changed;
+  (e) (c) through Prefect: every integration synced by `sync-batch` flow runs of BATCH_SIZE,
+      as `sync-due` starts them, on a local Prefect server (its start not counted);
   the wall time, the CPU time of the intsync process per integration, and the warehouse's
   schema and table counts after (b) and after (d).
 """
@@ -51,6 +53,8 @@ COUNTS = {
 }
 CHANGED = ("customers", "charges", "payment_intents", "invoices", "subscriptions")
 SECRET = "bench-secret-key-0123456789"
+# integrations per sync-batch run in (e): sync-due's default
+BATCH_SIZE = 100
 
 
 def main() -> None:
@@ -58,7 +62,11 @@ def main() -> None:
     parser.add_argument("--integrations", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--warehouse", choices=("duckdb", "postgres"), default="duckdb")
+    parser.add_argument("--prefect-batches", help=argparse.SUPPRESS)  # (e)'s own process
     options = parser.parse_args()
+    if options.prefect_batches:
+        _run_batches(Path(options.prefect_batches), options.concurrency)
+        return
     work, env = bench_env("intsync-fleet-")
     if options.warehouse == "postgres":
         env["INTSYNC_WAREHOUSE"] = _new_database()
@@ -77,6 +85,7 @@ def main() -> None:
         states = _states(env, [i.id for i in integrations])
         floor_none = _floor(integrations, options.concurrency, states)
         unchanged = _sync(env, options.concurrency)
+        through_prefect = _through_prefect(env, [i.id for i in integrations], options.concurrency)
         _change_one_percent(url, keys)
         changed = _sync(env, options.concurrency)
         after_changed = _catalogue(env)
@@ -90,6 +99,7 @@ def main() -> None:
         ("(b) first sync --all", first[0], first[1]),
         ("(c) sync --all, nothing new", unchanged[0], unchanged[1]),
         ("(d) sync --all, 1% changed", changed[0], changed[1]),
+        ("(e) (c) through Prefect batches", through_prefect, None),
     ]
     print(f"{'':32} {'wall s':>8} {'per integration':>16} {'CPU s/integration':>18}")
     for label, wall, cpu in rows:
@@ -99,6 +109,7 @@ def main() -> None:
     print(f"(c) / floor nothing new: {unchanged[0] / floor_none:.2f}  (goal <= 2)")
     print(f"(c) CPU per integration: {unchanged[1] / n:.4f} s  (goal <= 0.05)")
     print(f"(d) / (c): {changed[0] / unchanged[0]:.2f}  (goal <= 1.2)")
+    print(f"(e) / (c): {through_prefect / unchanged[0]:.2f}  (goal <= 1.5)")
     print(f"schemas, tables after (b): {after_first}; after (d): {after_changed}")
 
 
@@ -193,6 +204,38 @@ def _sync(env: dict[str, str], concurrency: int) -> tuple[float, float]:
         raise SystemExit(f"sync failed: {failed[:2]}\n{done.stderr[-3000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu
+
+
+def _through_prefect(env: dict[str, str], ids: list[str], concurrency: int) -> float:
+    """Wall seconds of syncing `ids` (nothing new) as sync-batch flow runs, in a process of its
+    own with a local Prefect server (see `_run_batches`)."""
+    listed = Path(env["INTSYNC_HOME"]) / "batch-ids.json"
+    listed.write_text(json.dumps(ids))
+    done = subprocess.run(
+        [sys.executable, __file__, "--prefect-batches", str(listed), "--concurrency",
+         str(concurrency)],
+        env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"the sync-batch runs failed:\n{done.stderr[-3000:]}")
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def _run_batches(listed: Path, concurrency: int) -> None:
+    """Start a local Prefect server, warm it with one small batch, then time sync-batch runs of
+    BATCH_SIZE over every integration in `listed`; prints the seconds."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    from flows.batch import sync_batch_flow
+
+    ids = json.loads(listed.read_text())
+    with prefect_test_harness(server_startup_timeout=180):
+        sync_batch_flow(ids[:2], concurrency=concurrency)
+        started = time.perf_counter()
+        for first in range(0, len(ids), BATCH_SIZE):
+            # a batch with a failed integration raises BatchFailedError
+            sync_batch_flow(ids[first : first + BATCH_SIZE], concurrency=concurrency)
+        print(time.perf_counter() - started)
 
 
 def _states(env: dict[str, str], ids: list[str]) -> dict[str, Any]:

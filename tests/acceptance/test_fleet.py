@@ -1,4 +1,4 @@
-"""Two workers with homes of their own share a fleet of 60 integrations on a PostgreSQL store and
+"""Two workers with homes of their own share a fleet of 200 integrations on a PostgreSQL store and
 warehouse; one is killed in the middle of its batch's load. Every row ends in the warehouse once,
 every cursor committed, and what the killed worker left behind never loads."""
 
@@ -20,7 +20,7 @@ from warehouse.destinations import Warehouse
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-N = 60
+N = 200
 COUNTS = {"customers": 4, "charges": 6, "products": 1, "prices": 1, "payment_intents": 2,
           "refunds": 1, "disputes": 0, "invoices": 1, "subscriptions": 1, "payouts": 1,
           "balance_transactions": 2}  # fmt: skip
